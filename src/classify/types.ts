@@ -1,0 +1,106 @@
+/** The coarse kind of failure: what a UI or a retry policy decides on. */
+export type Category =
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'validation'
+  | 'rate-limited'
+  | 'server'
+  | 'network'
+  | 'bad-request'
+  | 'unknown';
+
+/** What could be parsed from a message, `extensions`, or response headers. */
+export interface ClassificationDetails {
+  /** The action a permission error names, e.g. `UPDATE`. */
+  action?: string;
+  /** The resource a permission error names, e.g. `Purchase Order`. */
+  resource?: string;
+  /** The input field a validation error names (`extensions.field`, a REST `propertyName`, or parsed). */
+  field?: string;
+  /** How long the server asked us to wait (`Retry-After`, `extensions.retryAfter`). */
+  retryAfterMs?: number;
+  [key: string]: unknown;
+}
+
+/** One error, understood: every link and every UI reads this shape. */
+export interface Classification {
+  category: Category;
+  /** Sub-cause in kebab-case, e.g. `token-expired`, `missing-permission`, `etag-mismatch`. */
+  reason?: string;
+  /** HTTP status, or the semantic status of `extensions.code`. */
+  status?: number;
+  /** `extensions.code`, an OAuth `error`, or a REST envelope's `propertyName`. */
+  code?: string;
+  /** The server's message with bearer tokens, JWTs and secrets redacted. */
+  message: string;
+  /** Safe to retry unchanged: 429, 5xx, network; never another 4xx. */
+  retryable: boolean;
+  /** An auth failure that a new token can fix. */
+  refreshable: boolean;
+  /** What a person should do, in one sentence. */
+  remediation: string;
+  details?: ClassificationDetails;
+  path?: ReadonlyArray<string | number>;
+}
+
+/** Everything the classifier could read from one error, before any rule runs. */
+export interface ErrorFacts {
+  /** Where the error came from. */
+  source: 'graphql' | 'http' | 'network' | 'oauth' | 'rest' | 'unknown';
+  /** The HTTP status of the response that carried the error (absent for network errors). */
+  status?: number;
+  /** `extensions.code`, or the OAuth `error`. */
+  code?: string;
+  /** The raw message (redacted before it leaves the classifier). */
+  message: string;
+  /** OAuth `error_description`. */
+  description?: string;
+  /** A REST envelope entry's `propertyName`. */
+  propertyName?: string;
+  extensions?: Record<string, unknown>;
+  path?: ReadonlyArray<string | number>;
+  /** `error.name` of a thrown error: `AbortError`, `TimeoutError`, `TypeError`… */
+  errorName?: string;
+  /** A system error code found on the error or its `cause`: `ECONNREFUSED`, `ECONNRESET`… */
+  systemCode?: string;
+  /** Milliseconds from a `Retry-After` header or `extensions.retryAfter`. */
+  retryAfterMs?: number;
+  /** What the response body was, when there was one the classifier had to read. */
+  body?: 'json' | 'html' | 'text' | 'empty' | 'truncated-json' | 'unexpected-shape';
+}
+
+/** The fields a rule decides; the classifier fills in the rest from the category. */
+export type ClassificationPatch = Partial<Omit<Classification, 'message' | 'path'>> & { category: Category };
+
+/** Declarative matcher: every given field must match. */
+export interface RuleMatcher {
+  source?: ErrorFacts['source'] | ReadonlyArray<ErrorFacts['source']>;
+  status?: number | ReadonlyArray<number> | ((status: number | undefined) => boolean);
+  code?: string | ReadonlyArray<string>;
+  message?: RegExp;
+  propertyName?: RegExp;
+  systemCode?: string | ReadonlyArray<string>;
+  errorName?: string | ReadonlyArray<string>;
+  body?: ErrorFacts['body'] | ReadonlyArray<NonNullable<ErrorFacts['body']>>;
+}
+
+/** One row of the classification table. The first row that matches decides. */
+export interface ClassificationRule {
+  /** A stable name, shown in tests and debugging. */
+  id: string;
+  match: RuleMatcher | ((facts: ErrorFacts) => boolean);
+  classify: ClassificationPatch | ((facts: ErrorFacts, messageMatch: RegExpMatchArray | null) => ClassificationPatch);
+}
+
+export interface ClassifyOptions {
+  /** Rules tried before the built-in ones, in order. @defaultValue `[]` */
+  rules?: ReadonlyArray<ClassificationRule>;
+  /** The HTTP status of the response the error came in, when the input itself does not say. */
+  status?: number;
+  /** Response headers (for `Retry-After`), when the input itself does not carry a response. */
+  headers?: { get(name: string): string | null };
+  /** Extra strings to redact from messages (the current token, a client secret). @defaultValue `[]` */
+  secrets?: ReadonlyArray<string>;
+}

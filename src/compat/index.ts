@@ -1,0 +1,171 @@
+// The only module that knows Apollo Client 3 from 4. Everything else imports from here.
+//
+// `@apollo/client/core/index.js` resolves to the user's own ApolloLink/Observable on both majors
+// (AC4: rxjs, AC3: zen-observable). The CJS build rewrites it to `@apollo/client/core`.
+import { ApolloLink, Observable } from '@apollo/client/core/index.js';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+
+export { ApolloLink, Observable };
+
+/** The operation a link receives, typed by whichever Apollo Client major is installed. */
+export type LinkOperation = Parameters<ApolloLink['request']>[0];
+/** The `forward` function a link receives. */
+export type LinkForward = NonNullable<Parameters<ApolloLink['request']>[1]>;
+/** What a link returns. */
+export type LinkObservable = NonNullable<ReturnType<ApolloLink['request']>>;
+
+/** A GraphQL error as it arrives in a response body (a plain object, or a `GraphQLError`). */
+export interface GraphQLErrorLike {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  locations?: ReadonlyArray<{ line: number; column: number }>;
+  extensions?: Record<string, unknown>;
+}
+
+/** A result emitted by the link chain, as the links in this package see it. */
+export interface ResultLike {
+  data?: Record<string, unknown> | null;
+  errors?: ReadonlyArray<GraphQLErrorLike>;
+  extensions?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The observer our links hand to `new Observable(fn)`: the subset both majors provide. */
+export interface SinkLike {
+  next(value: ResultLike): void;
+  error(error: unknown): void;
+  complete(): void;
+  readonly closed: boolean;
+}
+
+export interface SubscriptionLike {
+  unsubscribe(): void;
+}
+
+type Subscribable = { subscribe(observer: { next(v: unknown): void; error(e: unknown): void; complete(): void }): SubscriptionLike };
+
+/** Builds the installed major's Observable from a producer that returns its teardown. */
+export function createObservable(producer: (sink: SinkLike) => (() => void) | void): LinkObservable {
+  const ObservableCtor = Observable as unknown as new (fn: (sink: SinkLike) => (() => void) | void) => LinkObservable;
+  return new ObservableCtor(producer);
+}
+
+/** Subscribes to whatever `forward` returned with the `{next, error, complete}` form both majors accept. */
+export function subscribe(
+  observable: LinkObservable,
+  observer: { next(value: ResultLike): void; error(error: unknown): void; complete(): void },
+): SubscriptionLike {
+  return (observable as unknown as Subscribable).subscribe(observer as Subscribable extends { subscribe(o: infer O): unknown } ? O : never);
+}
+
+/** A link from a request handler, with both parameters declared (AC3 treats `length <= 1` as terminating). */
+export function createLink(handler: (operation: LinkOperation, forward: LinkForward) => LinkObservable): ApolloLink {
+  return new ApolloLink((operation, forward) => handler(operation, forward as LinkForward));
+}
+
+export type OperationType = 'query' | 'mutation' | 'subscription';
+
+/** `operation.operationType` on AC4; the main definition's `operation` on AC3. */
+export function getOperationType(operation: LinkOperation): OperationType {
+  const fromAc4 = (operation as { operationType?: string }).operationType;
+  if (fromAc4 === 'query' || fromAc4 === 'mutation' || fromAc4 === 'subscription') return fromAc4;
+  return operationTypeOf(operation.query, operation.operationName ?? undefined);
+}
+
+export function operationTypeOf(query: DocumentNode, operationName?: string): OperationType {
+  const defs = query.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  const def = defs.find((d) => !operationName || d.name?.value === operationName) ?? defs[0];
+  return (def?.operation as OperationType | undefined) ?? 'query';
+}
+
+/** The context as a plain record (AC4 returns a frozen copy; never mutate it). */
+export function getContext(operation: LinkOperation): Readonly<Record<string, unknown>> {
+  return operation.getContext() as Readonly<Record<string, unknown>>;
+}
+
+/** Merges `patch` into the operation's context (a new object on both majors). */
+export function setContext(operation: LinkOperation, patch: (previous: Readonly<Record<string, unknown>>) => Record<string, unknown>): void {
+  const set = operation.setContext as unknown as (fn: (prev: Readonly<Record<string, unknown>>) => Record<string, unknown>) => void;
+  set(patch);
+}
+
+/** Adds (or replaces) request headers on the operation, keeping the ones already set. */
+export function setHeaders(operation: LinkOperation, headers: Record<string, string>): void {
+  setContext(operation, (prev) => ({ headers: { ...((prev.headers as Record<string, string> | undefined) ?? {}), ...headers } }));
+}
+
+export interface HeadersLike {
+  get(name: string): string | null;
+}
+
+function isHeadersLike(value: unknown): value is HeadersLike {
+  return typeof value === 'object' && value !== null && typeof (value as HeadersLike).get === 'function';
+}
+
+/** The last HTTP response `HttpLink` stored in the context, if any. */
+export function getResponse(operation: LinkOperation): { status?: number; headers?: HeadersLike } | undefined {
+  const response = getContext(operation).response as { status?: unknown; headers?: unknown } | undefined;
+  if (!response || typeof response !== 'object') return undefined;
+  return {
+    status: typeof response.status === 'number' ? response.status : undefined,
+    headers: isHeadersLike(response.headers) ? response.headers : undefined,
+  };
+}
+
+/** A response header, from an error's `response` or the operation's context. */
+export function readHeader(source: unknown, name: string): string | undefined {
+  const response = (source as { response?: { headers?: unknown } } | null)?.response;
+  const headers = response?.headers;
+  if (isHeadersLike(headers)) {
+    try {
+      return headers.get(name) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What a transport error carries: AC4 `ServerError`/`ServerParseError` (`statusCode`, `bodyText`),
+ * AC3 `ServerError` (`statusCode`, `result` already parsed) and `ServerParseError` (`bodyText`).
+ */
+export function readServerErrorBody(error: unknown): { status?: number; bodyText?: string; body?: unknown } {
+  if (typeof error !== 'object' || error === null) return {};
+  const e = error as { statusCode?: unknown; bodyText?: unknown; result?: unknown; response?: { status?: unknown } };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.response?.status === 'number' ? e.response.status : undefined;
+  return {
+    status,
+    bodyText: typeof e.bodyText === 'string' ? e.bodyText : undefined,
+    body: e.result !== undefined ? e.result : undefined,
+  };
+}
+
+/** The Apollo cache the operation's client uses: AC4 `operation.client.cache`, AC3 `context.cache`. */
+export interface CacheLike {
+  readQuery(options: { query: DocumentNode; variables?: Record<string, unknown> }): unknown;
+  writeQuery(options: { query: DocumentNode; variables?: Record<string, unknown>; data: unknown }): unknown;
+}
+
+export function getCache(operation: LinkOperation): CacheLike | undefined {
+  const client = (operation as { client?: { cache?: unknown } }).client;
+  const cache = client?.cache ?? getContext(operation).cache;
+  if (cache && typeof (cache as CacheLike).readQuery === 'function') return cache as CacheLike;
+  return undefined;
+}
+
+/**
+ * Runs a new request (e.g. the etag re-read) down the rest of the chain, starting at `forward`.
+ * `ApolloLink.execute` builds a proper Operation on both majors (AC4 needs the client).
+ */
+export function executeForward(
+  forward: LinkForward,
+  from: LinkOperation,
+  request: { query: DocumentNode; variables?: Record<string, unknown>; context?: Record<string, unknown> },
+): LinkObservable {
+  const through = createLink((op) => forward(op));
+  const client = (from as { client?: unknown }).client;
+  const { response: _ignored, ...inherited } = getContext(from) as Record<string, unknown>;
+  const execute = ApolloLink.execute as unknown as (link: ApolloLink, req: unknown, ctx?: unknown) => LinkObservable;
+  return execute(through, { query: request.query, variables: request.variables ?? {}, context: { ...inherited, ...request.context } }, { client });
+}
