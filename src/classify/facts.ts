@@ -193,6 +193,8 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
   const server = readServerErrorBody(input);
   if (server.status !== undefined && (input instanceof Error || name !== undefined)) {
     const env: Envelope = { status: server.status, headers: headersOf(input) ?? envelope.headers };
+    // AC3 keeps the raw text as `result` when the body is not JSON.
+    if (typeof server.body === 'string') return bodyTextFacts(server.body, env);
     if (server.body !== undefined) return bodyFacts(server.body, env);
     if (server.bodyText !== undefined) return bodyTextFacts(server.bodyText, env);
     return [{ source: 'http', status: server.status, message: messageOf(input), retryAfterMs: retryAfterFrom(env.headers) }];

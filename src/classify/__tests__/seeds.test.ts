@@ -134,6 +134,7 @@ describe('ION: 404, 409, 422, 429, 5xx', () => {
   test('5xx with an HTML body (502 page) is a retryable server error', () => {
     const html = '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>';
     check(ac4ServerError(502, html), { category: 'server', reason: 'bad-gateway', retryable: true, message: 'HTML error page: 502 Bad Gateway', details: { body: 'html' } });
+    check(ac3ServerError(502, html), { category: 'server', reason: 'bad-gateway', details: { body: 'html' } });
     check({ name: 'ServerParseError', statusCode: 502, bodyText: html, message: 'Unexpected token <', response: { status: 502, headers: new Headers() } }, { category: 'server', status: 502 });
   });
 });

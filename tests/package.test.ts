@@ -1,0 +1,41 @@
+// The built package, as a user installs it: a fresh ESM and a fresh CJS consumer on AC4 and AC3,
+// and the public types checked against both majors' type definitions.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+const nm = join(root, 'node_modules');
+// One major per jest project, so the two projects do not repeat each other.
+const major = (require('@apollo/client/package.json') as { version: string }).version.startsWith('3.') ? 3 : 4;
+let project: string;
+
+beforeAll(() => {
+  execFileSync('node', [join(nm, 'rollup/dist/bin/rollup'), '-c', '--silent'], { cwd: root, stdio: 'pipe' });
+  project = mkdtempSync(join(tmpdir(), `alr-consumer-ac${major}-`));
+  const pkgDir = join(project, 'node_modules', 'apollo-link-resilience');
+  mkdirSync(pkgDir, { recursive: true });
+  cpSync(join(root, 'dist'), join(pkgDir, 'dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(pkgDir, 'package.json'));
+  mkdirSync(join(project, 'node_modules', '@apollo'));
+  symlinkSync(join(nm, '@apollo', major === 3 ? 'client-v3' : 'client'), join(project, 'node_modules', '@apollo', 'client'), 'dir');
+  for (const dep of ['graphql', 'rxjs', 'tslib']) symlinkSync(join(nm, dep), join(project, 'node_modules', dep), 'dir');
+  cpSync(join(__dirname, 'package', 'consumer.mjs'), join(project, 'consumer.mjs'));
+  cpSync(join(__dirname, 'package', 'consumer.cjs'), join(project, 'consumer.cjs'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+}, 120_000);
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+test.each(['consumer.mjs', 'consumer.cjs'])(`%s imports the built package on Apollo Client ${major} with one copy of ApolloLink`, (file) => {
+  const out = JSON.parse(execFileSync('node', [file], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!) as { sameApolloLink: boolean; data: unknown; categories: string[]; direct: unknown };
+  expect(out.sameApolloLink).toBe(true);
+  expect(out.data).toEqual({ po: { id: '1', __typename: 'PO', rating: null } });
+  expect(out.categories).toEqual(['token-expired']);
+  expect(out.direct).toMatchObject({ field: 'quantity' });
+});
+
+test(`the public types check against Apollo Client ${major}'s types`, () => {
+  const config = join(root, 'tests', 'types', `tsconfig.ac${major}.json`);
+  expect(() => execFileSync('node', [join(nm, 'typescript/bin/tsc'), '-p', config], { cwd: root, encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+}, 120_000);
