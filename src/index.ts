@@ -1,3 +1,5 @@
 export * from './classify/index.js';
+export * from './retry/index.js';
 export { createResilienceLink } from './createResilienceLink.js';
-export type { ResilienceEvent, ResilienceLinkOptions } from './createResilienceLink.js';
+export type { ResilienceLinkOptions } from './createResilienceLink.js';
+export type { EventListener, ResilienceEvent } from './events.js';

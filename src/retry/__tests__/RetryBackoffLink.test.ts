@@ -1,0 +1,305 @@
+import { ApolloLink } from '@apollo/client/core/index.js';
+import { getClassifications } from '../../classify/getClassifications';
+import type { Classification } from '../../classify/types';
+import { MUTATION, QUERY, execute, flush, scripted } from '../../__testUtils__/harness';
+import { RetryBackoffLink } from '../RetryBackoffLink';
+
+const serverError = (status: number, headers: Record<string, string> = {}) =>
+  Object.assign(new Error(`Response not successful: Received status code ${status}`), { name: 'ServerError', statusCode: status, bodyText: '', response: { status, headers: new Headers(headers) } });
+const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
+type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
+const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
+
+/** A terminating link that answers the n-th request with `answers[n-1]` (the last one repeats). */
+function server(answers: unknown[]) {
+  return scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
+}
+const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => {
+  expect(jest.getTimerCount()).toBe(0);
+  jest.useRealTimers();
+});
+
+describe('RetryBackoffLink', () => {
+  test('503, 503, then success: retried after 1 s and 2 s', async () => {
+    const retries: unknown[] = [];
+    const s = server([serverError(503), serverError(503), ok]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onRetry: (e) => retries.push([e.attempt, e.delayMs, (e.classification as Classification).reason]) }), s.link]));
+    await flush();
+    expect(s.requests).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(999);
+    expect(s.requests).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(s.requests).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(2000);
+    await out.done;
+    expect(s.requests).toHaveLength(3);
+    expect(out.next).toEqual([ok]);
+    expect(out.complete).toBe(true);
+    expect(retries).toEqual([[2, 1000, 'service-unavailable'], [3, 2000, 'service-unavailable']]);
+  });
+
+  test.each([400, 401, 403, 404, 409, 422])('HTTP %i is never retried and is not a give-up', async (status) => {
+    const giveUps: unknown[] = [];
+    const s = server([serverError(status)]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onGiveUp: (e) => giveUps.push(e) }), s.link]));
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+    expect(getClassifications(out.error)[0]!.status).toBe(status);
+    expect(giveUps).toEqual([]);
+  });
+
+  test('gives up after maxAttempts with the last classification', async () => {
+    const giveUps: Array<Record<string, unknown>> = [];
+    const s = server([serverError(502)]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onGiveUp: (e) => giveUps.push(e) }), s.link]));
+    await jest.advanceTimersByTimeAsync(1000 + 2000 + 4000);
+    await out.done;
+    expect(s.requests).toHaveLength(4);
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'server', reason: 'bad-gateway' });
+    expect(giveUps).toEqual([expect.objectContaining({ type: 'give-up', operationName: 'Q', attempt: 4, reason: 'max-attempts' })]);
+  });
+
+  test('Retry-After sets the delay (capped by maxRetryAfterMs)', async () => {
+    const s = server([serverError(429, { 'Retry-After': '5' }), serverError(429, { 'Retry-After': '3600' }), ok]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxRetryAfterMs: 10_000 }), s.link]));
+    await flush();
+    await jest.advanceTimersByTimeAsync(4999);
+    expect(s.requests).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(s.requests).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(10_000);
+    await out.done;
+    expect(s.requests).toHaveLength(3);
+    expect(out.next).toEqual([ok]);
+  });
+
+  describe('mutations', () => {
+    test.each<[string, unknown, Record<string, unknown>, Record<string, unknown>, number]>([
+      ['502 is not replayed (the server may have executed it)', serverError(502), {}, {}, 1],
+      ['a reset after sending is not replayed', networkError('ECONNRESET'), {}, {}, 1],
+      ['503 is replayed (not executed)', serverError(503), {}, {}, 4],
+      ['429 is replayed', serverError(429), {}, {}, 4],
+      ['connection refused is replayed', networkError('ECONNREFUSED'), {}, {}, 4],
+      ['502 with context.idempotent is replayed', serverError(502), {}, { idempotent: true }, 4],
+      ['502 with an idempotency key is replayed', serverError(502), { idempotencyKey: true }, {}, 4],
+      ["mutations: 'never' never replays", serverError(503), { mutations: 'never' }, {}, 1],
+      ["mutations: 'always' replays a 502", serverError(502), { mutations: 'always' }, {}, 4],
+    ])('%s', async (_n, failure, options, context, requests) => {
+      const s = server([failure]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, ...options }), s.link]), { query: MUTATION, context });
+      await jest.advanceTimersByTimeAsync(10_000);
+      await out.done;
+      expect(s.requests).toHaveLength(requests);
+      expect(out.error).toBeDefined();
+    });
+
+    test('one idempotency key per logical mutation, the same on every attempt', async () => {
+      let n = 0;
+      const s = server([serverError(502), serverError(504), ok]);
+      const link = new RetryBackoffLink({ ...noJitter, idempotencyKey: { header: 'X-Key', generate: () => `key-${++n}` } });
+      const first = execute(ApolloLink.from([link, s.link]), { query: MUTATION });
+      await jest.advanceTimersByTimeAsync(3000);
+      await first.done;
+      const keys = s.requests.map((r) => (r.context.headers as Record<string, string>)['X-Key']);
+      expect(keys).toEqual(['key-1', 'key-1', 'key-1']);
+      const second = execute(ApolloLink.from([link, s.link]), { query: MUTATION });
+      await flush();
+      await second.done;
+      expect((s.requests[3]!.context.headers as Record<string, string>)['X-Key']).toBe('key-2');
+      const query = execute(ApolloLink.from([link, s.link]), { query: QUERY });
+      await flush();
+      await query.done;
+      expect((s.requests[4]!.context.headers as Record<string, string> | undefined)?.['X-Key']).toBeUndefined();
+    });
+  });
+
+  test('per-operation overrides: retry: false, and partial options', async () => {
+    const s = server([serverError(503)]);
+    const link = new RetryBackoffLink(noJitter);
+    const off = execute(ApolloLink.from([link, s.link]), { context: { retry: false } });
+    await flush();
+    await off.done;
+    expect(s.requests).toHaveLength(1);
+    const two = execute(ApolloLink.from([link, s.link]), { context: { retry: { maxAttempts: 2, initialDelayMs: 10 } } });
+    await jest.advanceTimersByTimeAsync(10);
+    await two.done;
+    expect(s.requests).toHaveLength(3);
+  });
+
+  test('retryIf may be async and may refuse', async () => {
+    const s = server([serverError(503), ok]);
+    const seen: number[] = [];
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: async (c, { attempt }) => { seen.push(attempt); return c.status === 503; } }), s.link]));
+    await jest.advanceTimersByTimeAsync(1000);
+    await out.done;
+    expect(out.next).toEqual([ok]);
+    expect(seen).toEqual([1]);
+    const s2 = server([serverError(503)]);
+    const refused = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: () => { throw new Error('bug'); } }), s2.link]));
+    await flush();
+    await refused.done;
+    expect(s2.requests).toHaveLength(1);
+  });
+
+  describe('partial results', () => {
+    const partial = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Supplier service unavailable', path: ['po', 'supplier'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    test('a query with data and only retryable errors is retried, and the attempts merged', async () => {
+      const s = server([partial, ok]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await jest.advanceTimersByTimeAsync(1000);
+      await out.done;
+      expect(s.requests).toHaveLength(2);
+      expect(out.next).toEqual([ok]);
+    });
+    test('a persistent partial error ends with the data and the error, not a blank', async () => {
+      const s = server([partial]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await jest.advanceTimersByTimeAsync(7000);
+      await out.done;
+      expect(s.requests).toHaveLength(4);
+      expect(out.error).toBeUndefined();
+      expect(out.next).toHaveLength(1);
+      expect(out.next[0]).toMatchObject({ data: { po: { id: '1', supplier: null } }, errors: [{ path: ['po', 'supplier'] }] });
+    });
+    test('data from an earlier attempt survives a later transport failure', async () => {
+      const s = server([partial, serverError(502)]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 2 }), s.link]));
+      await jest.advanceTimersByTimeAsync(1000);
+      await out.done;
+      const result = out.next[0] as { data: unknown; errors: Array<{ extensions?: { classification?: Classification } }> };
+      expect(result.data).toEqual(partial.data);
+      expect(getClassifications(result).map((c) => c.reason)).toEqual(expect.arrayContaining(['bad-gateway']));
+    });
+    test('a result with a non-retryable error passes through at once', async () => {
+      const forbidden = { data: { po: null }, errors: [{ message: 'User does not have permission to perform READ on Purchase Order.' }] };
+      const s = server([forbidden]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await flush();
+      await out.done;
+      expect(s.requests).toHaveLength(1);
+      expect(out.next).toEqual([forbidden]);
+    });
+    test('AC3 order (the body as a result, then the ServerError) is retried as one failure', async () => {
+      const body = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'boom', path: ['po', 'supplier'] }] };
+      const s = scripted((sink, n, operation) => {
+        if (n === 1) {
+          // as HttpLink does: the response is in the context before the body is emitted
+          (operation as unknown as { setContext(c: object): void }).setContext({ response: { status: 500, headers: new Headers() } });
+          sink.next(body);
+          sink.error(Object.assign(serverError(500), { result: body }));
+        } else answer(sink, ok);
+      });
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await jest.advanceTimersByTimeAsync(1000);
+      await out.done;
+      expect(s.requests).toHaveLength(2);
+      expect(out.next).toEqual([ok]);
+    });
+  });
+
+  describe('cancellation', () => {
+    test('unsubscribing during the backoff clears the timer and sends nothing more', async () => {
+      const s = server([serverError(503)]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await flush();
+      expect(jest.getTimerCount()).toBe(1); // the backoff (the attempt's timeout was cleared)
+      out.unsubscribe();
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(s.requests).toHaveLength(1);
+    });
+    test('unsubscribing during an attempt tears the attempt down (HttpLink aborts its fetch)', async () => {
+      const s = scripted(() => undefined);
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await flush();
+      expect(s.requests).toHaveLength(1);
+      out.unsubscribe();
+      expect(s.teardowns.count).toBe(1);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+
+  describe('timeouts and deadlines', () => {
+    test('an attempt past attemptTimeoutMs is aborted and retried for a query', async () => {
+      const s = scripted((sink, n) => (n === 1 ? undefined : answer(sink, ok)));
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 5000 }), s.link]));
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(s.teardowns.count).toBe(1);
+      await jest.advanceTimersByTimeAsync(1000);
+      await out.done;
+      expect(out.next).toEqual([ok]);
+    });
+    test('a timed-out keyless mutation is not replayed', async () => {
+      const s = scripted(() => undefined);
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 5000 }), s.link]), { query: MUTATION });
+      await jest.advanceTimersByTimeAsync(5000);
+      await out.done;
+      expect(s.requests).toHaveLength(1);
+      expect(s.teardowns.count).toBe(1);
+      expect(getClassifications(out.error)[0]).toMatchObject({ category: 'network', reason: 'timeout' });
+    });
+    test('the deadline bounds the whole operation and the error says so', async () => {
+      const s = server([serverError(503)]);
+      const started = Date.now();
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 10, deadlineMs: 5000 }), s.link]));
+      await jest.advanceTimersByTimeAsync(60_000);
+      await out.done;
+      expect(s.requests).toHaveLength(3); // t=0, 1 s, 3 s; the next wait (4 s) would pass 5 s
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+      const [c] = getClassifications(out.error);
+      expect(c).toMatchObject({ reason: 'deadline-exceeded' });
+      expect(c!.message).toMatch(/Deadline of 5000 ms passed after 3 attempts/);
+    });
+  });
+
+  describe('budget and circuit breaker', () => {
+    test('a retry budget caps retries across operations', async () => {
+      const s = server([serverError(503)]);
+      const link = new RetryBackoffLink({ jitter: false, circuitBreaker: false, budget: { ratio: 0.1, minPerSecond: 2 } });
+      const outs = Array.from({ length: 50 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+      await jest.advanceTimersByTimeAsync(20_000);
+      await Promise.all(outs.map((o) => o.done));
+      // 50 first attempts; ratio 0.1 → 5 retries, plus at most 2 per second from the floor.
+      expect(s.requests.length).toBeLessThanOrEqual(50 + 5 + 2 * 3);
+      expect(s.requests.length).toBeGreaterThan(50);
+    });
+    test('the circuit opens after 3 failed operations, fails fast, and closes after a good probe', async () => {
+      const changes: string[] = [];
+      let failing = true;
+      const s = scripted((sink) => answer(sink, failing ? serverError(503) : ok));
+      const link = new RetryBackoffLink({ jitter: false, budget: false, maxAttempts: 1, circuitBreaker: { failures: 3, windowMs: 30_000, cooldownMs: 30_000 }, onCircuitChange: (e) => changes.push(e.type) });
+      for (let i = 0; i < 3; i++) {
+        const o = execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } });
+        await flush();
+        await o.done;
+      }
+      expect(link.circuitState).toBe('open');
+      const fast = execute(ApolloLink.from([link, s.link]), { variables: { id: 'x' } });
+      await flush();
+      await fast.done;
+      expect(s.requests).toHaveLength(3);
+      expect(getClassifications(fast.error)[0]).toMatchObject({ category: 'server', reason: 'circuit-open' });
+      failing = false;
+      await jest.advanceTimersByTimeAsync(30_000);
+      const probe = execute(ApolloLink.from([link, s.link]), { variables: { id: 'p' } });
+      await flush();
+      await probe.done;
+      expect(probe.next).toEqual([ok]);
+      expect(link.circuitState).toBe('closed');
+      expect(changes).toEqual(['circuit-open', 'circuit-half-open', 'circuit-close']);
+    });
+  });
+
+  test('subscriptions pass through untouched', async () => {
+    const s = server([serverError(503)]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]), { query: require('graphql').parse('subscription S { po { id } }') });
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+  });
+});

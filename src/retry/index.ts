@@ -1,0 +1,10 @@
+export { RetryBackoffLink } from './RetryBackoffLink.js';
+export { computeBackoffDelay, nextDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { RetryBudget } from './retryBudget.js';
+export type { RetryBudgetOptions } from './retryBudget.js';
+export { CircuitBreaker } from './circuitBreaker.js';
+export type { CircuitBreakerOptions, CircuitState } from './circuitBreaker.js';
+export { mergePartialResults } from './mergePartialResults.js';
+export { mayRetryMutation, onlyRetryableErrors, wasNotExecuted } from './retryDecision.js';
+export type { MutationRetryMode } from './retryDecision.js';

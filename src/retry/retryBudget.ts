@@ -1,0 +1,73 @@
+export interface RetryBudgetOptions {
+  /** Retries may not exceed this share of first attempts (over `windowMs`). @defaultValue 0.2 */
+  ratio?: number;
+  /** Retries always allowed in any one-second window, whatever the ratio. @defaultValue 5 */
+  minPerSecond?: number;
+  /** How far back first attempts and retries are counted. @defaultValue 10000 */
+  windowMs?: number;
+}
+
+const BUCKET_MS = 250;
+
+/**
+ * A retry budget shared by every operation of a link (Finagle/gRPC style): a retry is allowed
+ * while retries stay within `ratio × first attempts` over the window, or while fewer than
+ * `minPerSecond` retries went out in the last second (so a fresh client can retry at once).
+ * Counts live in fixed time buckets: memory is constant whatever the traffic.
+ */
+export class RetryBudget {
+  private readonly ratio: number;
+  private readonly minPerSecond: number;
+  private readonly buckets: Array<{ start: number; firsts: number; retries: number }>;
+
+  constructor(options: RetryBudgetOptions = {}, private readonly now: () => number = Date.now) {
+    this.ratio = Math.max(0, options.ratio ?? 0.2);
+    this.minPerSecond = Math.max(0, options.minPerSecond ?? 5);
+    const windowMs = Math.max(1000, options.windowMs ?? 10_000);
+    this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({ start: -Infinity, firsts: 0, retries: 0 }));
+  }
+
+  private bucket(at: number) {
+    const start = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+    const b = this.buckets[Math.floor(at / BUCKET_MS) % this.buckets.length]!;
+    if (b.start !== start) {
+      b.start = start;
+      b.firsts = 0;
+      b.retries = 0;
+    }
+    return b;
+  }
+
+  private sum(sinceMs: number, at: number) {
+    let firsts = 0;
+    let retries = 0;
+    for (const b of this.buckets) {
+      if (b.start > at - sinceMs && b.start <= at) {
+        firsts += b.firsts;
+        retries += b.retries;
+      }
+    }
+    return { firsts, retries };
+  }
+
+  recordFirstAttempt(): void {
+    this.bucket(this.now()).firsts += 1;
+  }
+
+  /** Takes one retry from the budget if it allows one; `false` means do not retry. */
+  tryAcquireRetry(): boolean {
+    const at = this.now();
+    const window = this.sum(this.buckets.length * BUCKET_MS, at);
+    const lastSecond = this.sum(1000, at);
+    const allowed = window.retries + 1 <= this.ratio * window.firsts || lastSecond.retries < this.minPerSecond;
+    if (allowed) this.bucket(at).retries += 1;
+    return allowed;
+  }
+
+  /** Current counts, for events and tests. */
+  snapshot(): { firstAttempts: number; retries: number; retriesLastSecond: number } {
+    const at = this.now();
+    const window = this.sum(this.buckets.length * BUCKET_MS, at);
+    return { firstAttempts: window.firsts, retries: window.retries, retriesLastSecond: this.sum(1000, at).retries };
+  }
+}

@@ -1,0 +1,130 @@
+import { createResilienceLink, ErrorClassifyLink, getClassifications, RetryBackoffLink, type ResilienceEvent } from '../src';
+import { APOLLO_MAJOR, PO_QUERY, PO_WITH_RATING, UPDATE_PO, bearer, httpLink, makeClient, run, startServer, type IonServer } from './helpers';
+
+let server: IonServer;
+beforeAll(async () => { server = await startServer(); });
+afterAll(async () => { await server.close(); });
+beforeEach(() => server.reset());
+
+function client(retry: RetryBackoffLink.Options = {}, events?: ResilienceEvent[]) {
+  return makeClient(bearer(server.issueToken()).concat(createResilienceLink({ retry: { initialDelayMs: 50, ...retry }, onEvent: (e) => events?.push(e) })).concat(httpLink(server)));
+}
+
+describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO_MAJOR}`, () => {
+  test('a 502 burst with HTML bodies recovers, with retry events', async () => {
+    const events: ResilienceEvent[] = [];
+    server.inject({ kind: 'status', status: 502, count: 2 });
+    const { data, error } = await run<{ purchaseOrder: { number: string } }>(client({}, events), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    expect(error).toBeUndefined();
+    expect(data?.purchaseOrder.number).toBe('PO-1001');
+    expect(server.stats.graphqlRequests).toBe(3);
+    expect(events.filter((e) => e.type === 'retry').map((e) => (e.classification as { reason: string }).reason)).toEqual(['bad-gateway', 'bad-gateway']);
+  });
+
+  test('429 Retry-After is honoured', async () => {
+    server.inject({ kind: 'status', status: 429, retryAfter: '1' });
+    const started = Date.now();
+    const { error } = await run(client(), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    expect(error).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  test('a mutation is not replayed after a 502, but is after a 503', async () => {
+    const po = server.purchaseOrders.get('1')!;
+    server.inject({ kind: 'status', status: 502, operationName: 'UpdatePurchaseOrder' });
+    const first = await run(client(), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'a' } } });
+    expect(getClassifications(first.error)[0]).toMatchObject({ category: 'server', reason: 'bad-gateway' });
+    expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(1);
+    server.inject({ kind: 'status', status: 503, operationName: 'UpdatePurchaseOrder' });
+    const second = await run(client(), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'b' } } });
+    expect(second.error).toBeUndefined();
+    expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(3);
+    expect(server.purchaseOrders.get('1')!.notes).toBe('b');
+  });
+
+  test('partial results are retried and merged', async () => {
+    server.inject({ kind: 'partial', field: 'supplierRating' });
+    const { data, error } = await run<{ purchaseOrder: { supplierRating: number } }>(client(), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
+    expect(error).toBeUndefined();
+    expect(data?.purchaseOrder.supplierRating).toBe(4);
+    expect(server.stats.graphqlRequests).toBe(2);
+  });
+
+  test('a persistent partial error still delivers the rest of the data', async () => {
+    server.inject({ kind: 'partial', field: 'supplierRating', count: -1 });
+    const { data, error } = await run<{ purchaseOrder: { number: string; supplierRating: number | null; leadTimeDays: number } }>(client({ maxAttempts: 2 }), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
+    expect(data?.purchaseOrder).toMatchObject({ number: 'PO-1002', supplierRating: null, leadTimeDays: 9 });
+    expect(getClassifications(error)).toEqual([expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] })]);
+  });
+
+  test('total outage: 100 concurrent queries send at most 1.25 requests each, and the circuit opens', async () => {
+    const events: ResilienceEvent[] = [];
+    server.inject({ kind: 'status', status: 503, count: -1 });
+    const c = client({ initialDelayMs: 1000 }, events);
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => run(c, 'query', { query: PO_QUERY, variables: { id: String((i % 20) + 1), n: i } as never })));
+    expect(outcomes.every((o) => o.error !== undefined)).toBe(true);
+    const perOperation = server.stats.graphqlRequests / 100;
+    expect(perOperation).toBeLessThanOrEqual(1.25);
+    expect(events.some((e) => e.type === 'circuit-open')).toBe(true);
+    // New operations now fail fast, without a request.
+    const before = server.stats.graphqlRequests;
+    const fast = await run(c, 'query', { query: PO_QUERY, variables: { id: '1' } });
+    expect(getClassifications(fast.error)[0]).toMatchObject({ category: 'server', reason: 'circuit-open' });
+    expect(server.stats.graphqlRequests).toBe(before);
+  }, 30_000);
+
+  test('a slow attempt is aborted (the server sees the connection close) and retried', async () => {
+    server.inject({ kind: 'slow', delayMs: 3000 });
+    const { data, error } = await run<{ purchaseOrder: { number: string } }>(client({ attemptTimeoutMs: 300 }), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    expect(error).toBeUndefined();
+    expect(data?.purchaseOrder.number).toBe('PO-1001');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.stats.abortedByClient).toBe(1);
+  });
+
+  test('a slow keyless mutation is aborted and not replayed', async () => {
+    const po = server.purchaseOrders.get('1')!;
+    server.inject({ kind: 'slow', delayMs: 1500, operationName: 'UpdatePurchaseOrder' });
+    const { error } = await run(client({ attemptTimeoutMs: 300 }), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'slow' } } });
+    expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'timeout' });
+    expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(1);
+  });
+
+  test('with idempotency keys, a mutation whose response was dropped after it applied is applied exactly once', async () => {
+    const po = { ...server.purchaseOrders.get('3')! };
+    server.inject({ kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder' });
+    const { data, error } = await run<{ updatePurchaseOrder: { notes: string } }>(client({ idempotencyKey: true }), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } } });
+    expect(error).toBeUndefined();
+    expect(data?.updatePurchaseOrder).toBeDefined();
+    expect(server.stats.appliedMutations).toBe(1);
+    expect(server.stats.idempotentReplays).toBe(1);
+    expect(Object.values(server.stats.appliedByKey)).toEqual([1]);
+    expect(server.purchaseOrders.get('3')!.quantity).toBe(po.quantity + 1);
+  });
+
+  test('without a key, the same dropped response is not replayed', async () => {
+    const po = server.purchaseOrders.get('3')!;
+    server.inject({ kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder' });
+    const { error } = await run(client(), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } } });
+    expect(getClassifications(error)[0]).toMatchObject({ category: 'network' });
+    expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(1);
+    expect(server.stats.appliedMutations).toBe(1);
+  });
+
+  test('the deadline bounds total time under a 100% 503 outage', async () => {
+    server.inject({ kind: 'status', status: 503, count: -1 });
+    const started = Date.now();
+    const { error } = await run(client({ initialDelayMs: 200, maxAttempts: 20, deadlineMs: 1500, circuitBreaker: false, budget: false }), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(1500 + 300);
+    expect(getClassifications(error)[0]!.message).toMatch(/Deadline of 1500 ms passed/);
+  });
+
+  test('a standalone RetryBackoffLink (no classify link) classifies by itself', async () => {
+    server.inject({ kind: 'status', status: 503, count: 1 });
+    const c = makeClient(bearer(server.issueToken()).concat(new RetryBackoffLink({ initialDelayMs: 10 })).concat(httpLink(server)));
+    const { error } = await run(c, 'query', { query: PO_QUERY, variables: { id: '1' } });
+    expect(error).toBeUndefined();
+    expect(new ErrorClassifyLink()).toBeDefined();
+  });
+});
