@@ -1,3 +1,4 @@
+import { AuthRefreshLink } from './auth/AuthRefreshLink.js';
 import { ErrorClassifyLink } from './classify/ErrorClassifyLink.js';
 import { ApolloLink } from './compat/index.js';
 import type { EventListener } from './events.js';
@@ -8,6 +9,8 @@ export interface ResilienceLinkOptions {
   classify?: ErrorClassifyLink.Options;
   /** Options of the `RetryBackoffLink`; `false` leaves it out. @defaultValue `{}` (present, with its defaults) */
   retry?: RetryBackoffLink.Options | false;
+  /** Options of the `AuthRefreshLink`; present when given. @defaultValue none */
+  auth?: AuthRefreshLink.Options;
   /** Every link's events, in one stream. @defaultValue none */
   onEvent?: EventListener;
 }
@@ -32,6 +35,7 @@ function withEvents<T extends { onEvent?: EventListener }>(options: T, onEvent: 
 export function createResilienceLink(options: ResilienceLinkOptions = {}): ApolloLink {
   const links: ApolloLink[] = [];
   if (options.retry !== false) links.push(new RetryBackoffLink(withEvents(options.retry ?? {}, options.onEvent)));
+  if (options.auth) links.push(new AuthRefreshLink(withEvents(options.auth, options.onEvent)));
   links.push(new ErrorClassifyLink(options.classify));
   return ApolloLink.from(links);
 }

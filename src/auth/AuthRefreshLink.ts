@@ -1,0 +1,327 @@
+import { annotateError, ResilienceError } from '../classify/annotate.js';
+import { classifyErrors, primaryClassification } from '../classify/classifyError.js';
+import type { Classification } from '../classify/types.js';
+import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
+import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import { emit, type EventListener, type ResilienceEvent } from '../events.js';
+import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
+import { jwtExpiryMs } from './jwt.js';
+
+export declare namespace AuthRefreshLink {
+  type TokenValue = string | null | undefined;
+  /** Why a refresh runs: the token is about to expire, or the server rejected it. */
+  type RefreshReason = 'expiring' | 'rejected';
+
+  interface HeaderOptions {
+    /** @defaultValue 'Authorization' */
+    header?: string;
+    /** @defaultValue 'Bearer' (an empty string sends the bare token) */
+    scheme?: string;
+  }
+
+  interface Options {
+    /** The current token, or none. Called before every request. */
+    getToken: () => TokenValue | Promise<TokenValue>;
+    /** Gets a new token; called single-flight (one call at a time per link, per origin with `crossTab`). */
+    refresh: (context: { failedToken: string | undefined; reason: RefreshReason }) => Promise<string>;
+    /** How the token is attached. @defaultValue `{ header: 'Authorization', scheme: 'Bearer' }` */
+    applyToken?: ((token: string, operation: LinkOperation) => void) | HeaderOptions;
+    /** A JWT whose `exp` is this close is refreshed before sending; opaque tokens never are. @defaultValue 30000 */
+    refreshBeforeExpiryMs?: number;
+    /** Which failures trigger refresh-and-replay. @defaultValue `c.category === 'unauthenticated' && c.refreshable` */
+    isAuthError?: (classification: Classification) => boolean;
+    /** Called once per failed refresh, per non-refreshable auth failure, and per 401 after a fresh token: log out, re-authenticate. @defaultValue none */
+    onAuthFailure?: (classification: Classification) => void;
+    /** One refresh across all tabs of the origin (Web Locks + BroadcastChannel). @defaultValue false */
+    crossTab?: boolean | CrossTabOptions;
+    /** A refresh that takes longer fails (so nothing waits forever). @defaultValue 30000 */
+    refreshTimeoutMs?: number;
+    /** `refresh-start`, `refresh-success`, `refresh-failure` events (duration, waiting count). @defaultValue none */
+    onRefresh?: (event: ResilienceEvent) => void;
+    /** Every event of this link, in one stream. @defaultValue none */
+    onEvent?: EventListener;
+  }
+}
+
+const defaultIsAuthError = (c: Classification): boolean => c.category === 'unauthenticated' && c.refreshable;
+
+/**
+ * Attaches the token, refreshes it single-flight (before a JWT expires, and after a refreshable
+ * 401), replays every operation that waited exactly once, and never loops: a 401 after a fresh
+ * token goes to `onAuthFailure`.
+ */
+export class AuthRefreshLink extends ApolloLink {
+  private readonly options: AuthRefreshLink.Options;
+  private readonly applyToken: (token: string, operation: LinkOperation) => void;
+  private readonly isAuthError: (c: Classification) => boolean;
+  private readonly refreshBeforeExpiryMs: number;
+  private readonly refreshTimeoutMs: number;
+  private readonly crossTab: CrossTabCoordinator | undefined;
+  private inflight: Promise<string> | undefined;
+  private inflightReported = false;
+  private waiting = 0;
+  /** Tokens a refresh replaced, and what replaced them (the user's getToken may not know yet). */
+  private readonly staleTokens = new Set<string>();
+  private refreshedToken: string | undefined;
+
+  constructor(options: AuthRefreshLink.Options) {
+    super();
+    if (!options || typeof options.getToken !== 'function' || typeof options.refresh !== 'function') {
+      throw new TypeError('AuthRefreshLink: `getToken` and `refresh` functions are required');
+    }
+    this.options = options;
+    const apply = options.applyToken;
+    if (typeof apply === 'function') this.applyToken = apply;
+    else {
+      const { header = 'Authorization', scheme = 'Bearer' } = apply ?? {};
+      this.applyToken = (token, operation) => setHeaders(operation, { [header]: scheme ? `${scheme} ${token}` : token });
+    }
+    this.isAuthError = options.isAuthError ?? defaultIsAuthError;
+    this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
+    this.refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
+    if (options.crossTab) {
+      this.crossTab = new CrossTabCoordinator(options.crossTab === true ? {} : options.crossTab, (token, replaces) => this.adopt(token, replaces));
+    }
+  }
+
+  /** Stops listening to other tabs. */
+  dispose(): void {
+    this.crossTab?.close();
+  }
+
+  private adopt(token: string, replaces: string | undefined): void {
+    if (replaces) this.staleTokens.add(replaces);
+    if (this.refreshedToken && this.refreshedToken !== token) this.staleTokens.add(this.refreshedToken);
+    this.refreshedToken = token;
+    if (this.staleTokens.size > 32) this.staleTokens.delete(this.staleTokens.values().next().value as string);
+  }
+
+  private async currentToken(): Promise<string | undefined> {
+    const raw = await this.options.getToken();
+    const token = typeof raw === 'string' && raw.length > 0 ? raw : undefined;
+    if (this.refreshedToken && (token === undefined || this.staleTokens.has(token))) return this.refreshedToken;
+    return token;
+  }
+
+  private secrets(...tokens: Array<string | undefined>): string[] {
+    return [...tokens, this.refreshedToken].filter((t): t is string => typeof t === 'string');
+  }
+
+  private authFailure(classification: Classification, operationName: string | undefined): void {
+    emit(this.options.onEvent, 'auth-failure', operationName, { classification });
+    try {
+      this.options.onAuthFailure?.(classification);
+    } catch {
+      // the app's handler must not break the link
+    }
+  }
+
+  private refreshEvent(type: string, operationName: string | undefined, details: Record<string, unknown>): void {
+    const event = emit(this.options.onEvent, type, operationName, details);
+    try {
+      this.options.onRefresh?.(event);
+    } catch {
+      // ignore listener bugs
+    }
+  }
+
+  private failedRefreshClassification(error: unknown, failedToken: string | undefined): Classification {
+    const cause = primaryClassification(classifyErrors(error, { secrets: this.secrets(failedToken) }));
+    const timedOut = error instanceof ResilienceError && error.classification.reason === 'refresh-timeout';
+    if (cause && cause.category === 'unauthenticated') return { ...cause, refreshable: false, retryable: false };
+    return {
+      category: 'unauthenticated',
+      reason: timedOut ? 'refresh-timeout' : 'refresh-failed',
+      message: `Token refresh failed: ${cause?.message ?? 'unknown error'}`,
+      retryable: false,
+      refreshable: false,
+      remediation: 'The session could not be renewed; sign in again (and check the token endpoint if it keeps failing).',
+      details: cause ? { causeCategory: cause.category, causeReason: cause.reason } : undefined,
+    };
+  }
+
+  /** One refresh at a time; everyone who asks while it runs gets its result. */
+  private refreshSingleFlight(failedToken: string | undefined, reason: AuthRefreshLink.RefreshReason, operationName: string | undefined, fatal: boolean): Promise<string> {
+    if (fatal) this.inflightReported = true;
+    if (this.inflight) return this.inflight;
+    this.inflightReported = fatal;
+    const started = Date.now();
+    this.refreshEvent('refresh-start', operationName, { reason, waiting: this.waiting });
+    const run = async (): Promise<string> => {
+      const once = async () => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ResilienceError({ category: 'unauthenticated', reason: 'refresh-timeout', message: `Token refresh took longer than ${this.refreshTimeoutMs} ms`, retryable: false, refreshable: false, remediation: 'The token endpoint did not answer; sign in again or check the identity provider.' })), this.refreshTimeoutMs);
+        });
+        try {
+          const token = await Promise.race([Promise.resolve().then(() => this.options.refresh({ failedToken, reason })), timeout]);
+          if (typeof token !== 'string' || token.length === 0) throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
+          return token;
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      if (!this.crossTab) return once();
+      const { token, source } = await this.crossTab.run(once, () => (this.refreshedToken && this.refreshedToken !== failedToken && !this.staleTokens.has(this.refreshedToken) ? this.refreshedToken : undefined), failedToken);
+      if (source === 'other-tab') return token;
+      return token;
+    };
+    this.inflight = run().then(
+      (token) => {
+        if (failedToken && failedToken !== token) this.staleTokens.add(failedToken);
+        this.adopt(token, failedToken);
+        this.refreshEvent('refresh-success', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting });
+        return token;
+      },
+      (error: unknown) => {
+        const classification = this.failedRefreshClassification(error, failedToken);
+        this.refreshEvent('refresh-failure', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting, classification });
+        if (this.inflightReported) this.authFailure(classification, operationName);
+        throw new ResilienceError(classification);
+      },
+    ).finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
+    if (getContext(operation).auth === false) return forward(operation);
+    const operationName = operation.operationName ?? undefined;
+
+    return createObservable((sink) => {
+      let closed = false;
+      let replayed = false;
+      let inner: SubscriptionLike | undefined;
+      let usedToken: string | undefined;
+
+      const fail = (error: unknown) => {
+        if (!closed) sink.error(error);
+      };
+
+      const waitFor = async <T>(promise: Promise<T>): Promise<T> => {
+        this.waiting += 1;
+        try {
+          return await promise;
+        } finally {
+          this.waiting -= 1;
+        }
+      };
+
+      const send = (token: string | undefined) => {
+        if (closed) return;
+        usedToken = token;
+        if (token !== undefined) {
+          try {
+            this.applyToken(token, operation);
+          } catch (error) {
+            return fail(error);
+          }
+        }
+        let handled = false;
+        let forwarded: LinkObservable;
+        try {
+          forwarded = forward(operation);
+        } catch (error) {
+          return fail(annotateError(error).error);
+        }
+        const attempt = subscribe(forwarded, {
+          next: (result) => {
+            if (closed || handled) return;
+            const auth = this.authClassification(result, operation);
+            if (auth && this.isAuthError(auth) && !replayed) {
+              handled = true;
+              stopInner();
+              return void onAuthError(auth, undefined);
+            }
+            // Not fixable by a new token (or already replayed): the result, with its data, goes on.
+            if (auth) this.authFailure(auth, operationName);
+            sink.next(result);
+          },
+          error: (error) => {
+            if (closed || handled) return;
+            inner = undefined;
+            const classification = primaryClassification(classifyErrors(error, { secrets: this.secrets(usedToken) }));
+            if (classification && classification.category === 'unauthenticated') {
+              handled = true;
+              return void onAuthError(classification, error);
+            }
+            sink.error(error);
+          },
+          complete: () => {
+            if (closed || handled) return;
+            inner = undefined;
+            sink.complete();
+          },
+        });
+        if (!handled && !closed) inner = attempt;
+        else attempt.unsubscribe();
+      };
+
+      const stopInner = () => {
+        const running = inner;
+        inner = undefined;
+        running?.unsubscribe();
+      };
+
+      const finalError = (error: unknown, classification: Classification) =>
+        error !== undefined ? annotateError(error, { secrets: this.secrets(usedToken) }).error : new ResilienceError(classification);
+
+      const onAuthError = async (classification: Classification, error: unknown) => {
+        if (!this.isAuthError(classification)) {
+          this.authFailure(classification, operationName);
+          return fail(finalError(error, classification));
+        }
+        if (replayed) {
+          // A fresh token was rejected too: never a second refresh for this operation.
+          this.authFailure(classification, operationName);
+          return fail(finalError(error, classification));
+        }
+        replayed = true;
+        try {
+          const current = await this.currentToken();
+          const fresh = current !== undefined && current !== usedToken ? current : await waitFor(this.refreshSingleFlight(usedToken, 'rejected', operationName, true));
+          send(fresh);
+        } catch (refreshError) {
+          fail(refreshError);
+        }
+      };
+
+      const start = async () => {
+        try {
+          // Operations that start during a refresh wait for it, and share its failure.
+          if (this.inflight) await waitFor(this.inflight);
+          if (closed) return;
+          let token = await this.currentToken();
+          if (closed) return;
+          const expiresAt = token !== undefined ? jwtExpiryMs(token) : undefined;
+          if (token !== undefined && expiresAt !== undefined && expiresAt - Date.now() <= this.refreshBeforeExpiryMs) {
+            const expired = expiresAt <= Date.now();
+            try {
+              token = await waitFor(this.refreshSingleFlight(token, 'expiring', operationName, expired));
+            } catch (refreshError) {
+              // Still valid for a while: send it; already expired: the refresh failure is the answer.
+              if (expired) return fail(refreshError);
+            }
+          }
+          send(token);
+        } catch (error) {
+          fail(error instanceof ResilienceError ? error : annotateError(error, { secrets: this.secrets(usedToken) }).error);
+        }
+      };
+
+      void start();
+      return () => {
+        closed = true;
+        stopInner();
+      };
+    });
+  }
+
+  private authClassification(result: ResultLike, operation: LinkOperation): Classification | undefined {
+    if (!Array.isArray(result.errors) || result.errors.length === 0) return undefined;
+    const response = getResponse(operation);
+    const list = classifyErrors(result, { status: response?.status !== undefined && response.status >= 400 ? response.status : undefined });
+    return list.find((c) => c.category === 'unauthenticated');
+  }
+}

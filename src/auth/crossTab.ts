@@ -1,0 +1,107 @@
+/** The subset of the Web Locks API we use (`navigator.locks`). */
+export interface LockManagerLike {
+  request<T>(name: string, options: { mode?: 'exclusive'; signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+}
+
+/** The subset of `BroadcastChannel` we use. */
+export interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+export interface CrossTabOptions {
+  /** The lock and channel name; tabs with the same name share one refresh. @defaultValue 'apollo-link-resilience:auth' */
+  name?: string;
+  /** A lock not granted within this time is abandoned and this tab refreshes on its own. @defaultValue 10000 */
+  lockTimeoutMs?: number;
+  /** Injected Web Locks (tests, polyfills). @defaultValue `navigator.locks` */
+  locks?: LockManagerLike;
+  /** Injected channel factory (tests, polyfills). @defaultValue `new BroadcastChannel(name)` */
+  createChannel?: (name: string) => BroadcastChannelLike;
+}
+
+interface TokenMessage {
+  type: 'apollo-link-resilience:token';
+  token: string;
+  replaces?: string;
+}
+
+function isTokenMessage(data: unknown): data is TokenMessage {
+  return typeof data === 'object' && data !== null && (data as TokenMessage).type === 'apollo-link-resilience:token' && typeof (data as TokenMessage).token === 'string';
+}
+
+/**
+ * One refresh per browser origin: the tab that takes the Web Lock refreshes, and shares the new
+ * token over a BroadcastChannel; a tab that gets the lock after another tab refreshed uses the
+ * token it received instead of refreshing again. Without these APIs it is a no-op wrapper.
+ */
+export class CrossTabCoordinator {
+  private readonly name: string;
+  private readonly lockTimeoutMs: number;
+  private readonly locks: LockManagerLike | undefined;
+  private readonly channel: BroadcastChannelLike | undefined;
+  private readonly listener = (event: { data: unknown }) => {
+    if (isTokenMessage(event.data)) this.onToken(event.data.token, event.data.replaces);
+  };
+
+  constructor(options: CrossTabOptions, private readonly onToken: (token: string, replaces: string | undefined) => void) {
+    this.name = options.name ?? 'apollo-link-resilience:auth';
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
+    this.locks = options.locks ?? nav?.locks;
+    const factory = options.createChannel ?? (typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) as unknown as BroadcastChannelLike : undefined);
+    try {
+      this.channel = factory?.(this.name);
+    } catch {
+      this.channel = undefined;
+    }
+    this.channel?.addEventListener('message', this.listener);
+  }
+
+  get coordinated(): boolean {
+    return this.locks !== undefined;
+  }
+
+  /**
+   * Runs `refresh` under the origin-wide lock. `alreadyRefreshed` is asked after the lock is
+   * granted: when another tab refreshed meanwhile, its token is returned without a refresh.
+   */
+  async run(refresh: () => Promise<string>, alreadyRefreshed: () => string | undefined, replaces: string | undefined): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
+    const refreshAndShare = async () => {
+      const token = await refresh();
+      try {
+        this.channel?.postMessage({ type: 'apollo-link-resilience:token', token, replaces } satisfies TokenMessage);
+      } catch {
+        // a closed channel only costs the other tabs a refresh of their own
+      }
+      return { token, source: 'this-tab' as const };
+    };
+    if (!this.locks) return refreshAndShare();
+    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+    const timer = setTimeout(() => controller?.abort(), this.lockTimeoutMs);
+    try {
+      return await this.locks.request(this.name, { mode: 'exclusive', signal: controller?.signal }, async () => {
+        clearTimeout(timer);
+        const fresh = alreadyRefreshed();
+        if (fresh !== undefined) return { token: fresh, source: 'other-tab' as const };
+        return refreshAndShare();
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      if (controller?.signal.aborted) {
+        // The lock was held too long (a frozen tab): never deadlock, refresh here.
+        const fresh = alreadyRefreshed();
+        if (fresh !== undefined) return { token: fresh, source: 'other-tab' };
+        return refreshAndShare();
+      }
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.channel?.removeEventListener('message', this.listener);
+    this.channel?.close();
+  }
+}

@@ -1,0 +1,6 @@
+export { AuthRefreshLink } from './AuthRefreshLink.js';
+export { clientCredentials } from './clientCredentials.js';
+export type { ClientCredentialsOptions, TokenSource } from './clientCredentials.js';
+export { CrossTabCoordinator } from './crossTab.js';
+export type { BroadcastChannelLike, CrossTabOptions, LockManagerLike } from './crossTab.js';
+export { jwtExpiryMs } from './jwt.js';
