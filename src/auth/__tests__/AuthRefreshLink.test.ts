@@ -191,7 +191,7 @@ describe('AuthRefreshLink', () => {
       await flush();
       await Promise.all(outs.map((o) => o.done));
       expect(refresh).toHaveBeenCalledTimes(1);
-      expect(refresh.mock.calls[0]![0]).toMatchObject({ reason: 'expiring' });
+      expect((refresh.mock.calls[0] as unknown[])[0]).toMatchObject({ reason: 'expiring' });
       expect(s.requests).toHaveLength(10);
     });
     test.each([['an opaque token', 'opaque-token-value'], ['a malformed JWT', 'eyJ.%%%.x'], ['a JWT without exp', `${b64({})}.${b64({ sub: 'x' })}.sig`]])('%s is never refreshed early', async (_n, token) => {
