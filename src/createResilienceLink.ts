@@ -1,6 +1,7 @@
 import { AuthRefreshLink } from './auth/AuthRefreshLink.js';
 import { ErrorClassifyLink } from './classify/ErrorClassifyLink.js';
 import { ApolloLink } from './compat/index.js';
+import { EtagConflictLink } from './etag/EtagConflictLink.js';
 import type { EventListener } from './events.js';
 import { RetryBackoffLink } from './retry/RetryBackoffLink.js';
 
@@ -11,6 +12,8 @@ export interface ResilienceLinkOptions {
   retry?: RetryBackoffLink.Options | false;
   /** Options of the `AuthRefreshLink`; present when given. @defaultValue none */
   auth?: AuthRefreshLink.Options;
+  /** Options of the `EtagConflictLink`; present when given. @defaultValue none */
+  etag?: EtagConflictLink.Options;
   /** Every link's events, in one stream. @defaultValue none */
   onEvent?: EventListener;
 }
@@ -34,6 +37,7 @@ function withEvents<T extends { onEvent?: EventListener }>(options: T, onEvent: 
  */
 export function createResilienceLink(options: ResilienceLinkOptions = {}): ApolloLink {
   const links: ApolloLink[] = [];
+  if (options.etag) links.push(new EtagConflictLink(withEvents(options.etag, options.onEvent)));
   if (options.retry !== false) links.push(new RetryBackoffLink(withEvents(options.retry ?? {}, options.onEvent)));
   if (options.auth) links.push(new AuthRefreshLink(withEvents(options.auth, options.onEvent)));
   links.push(new ErrorClassifyLink(options.classify));

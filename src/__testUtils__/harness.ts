@@ -34,11 +34,12 @@ export function scripted(handler: (sink: Sink, attempt: number, operation: { get
   return { link, requests, teardowns };
 }
 
+/** Runs `link` like a client would: AC4 gets `client`, AC3 gets the cache in the context. */
 export function execute(link: ApolloLink, request: { query?: DocumentNode; variables?: Record<string, unknown>; context?: Record<string, unknown>; operationName?: string } = {}, client: object = {}): Observed {
   let resolve!: () => void;
   const done = new Promise<void>((r) => (resolve = r));
   const observed: Observed = { next: [], complete: false, done, unsubscribe: () => undefined };
-  const observable = ApolloLink.execute(link, { query: request.query ?? QUERY, variables: request.variables ?? {}, context: request.context ?? {} } as never, { client } as never) as unknown as { subscribe(o: Sink): { unsubscribe(): void } };
+  const observable = ApolloLink.execute(link, { query: request.query ?? QUERY, variables: request.variables ?? {}, context: { ...((client as { cache?: unknown }).cache ? { cache: (client as { cache?: unknown }).cache } : {}), ...request.context } } as never, { client } as never) as unknown as { subscribe(o: Sink): { unsubscribe(): void } };
   const sub = observable.subscribe({
     next: (v) => observed.next.push(v),
     error: (e) => { observed.error = e; resolve(); },
