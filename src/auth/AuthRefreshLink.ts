@@ -1,5 +1,5 @@
-import { annotateError, ResilienceError } from '../classify/annotate.js';
-import { classifyErrors, primaryClassification } from '../classify/classifyError.js';
+import { primaryClassification, ResilienceError } from '../classify/annotations.js';
+import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
@@ -223,7 +223,7 @@ export class AuthRefreshLink extends ApolloLink {
         try {
           forwarded = forward(operation);
         } catch (error) {
-          return fail(annotateError(error).error);
+          return fail(classified(error));
         }
         const attempt = subscribe(forwarded, {
           next: (result) => {
@@ -265,7 +265,7 @@ export class AuthRefreshLink extends ApolloLink {
       };
 
       const finalError = (error: unknown, classification: Classification) =>
-        error !== undefined ? annotateError(error, { secrets: this.secrets(usedToken) }).error : new ResilienceError(classification);
+        error !== undefined ? classified(error, { secrets: this.secrets(usedToken) }) : new ResilienceError(classification);
 
       const onAuthError = async (classification: Classification, error: unknown) => {
         if (!this.isAuthError(classification)) {
@@ -306,7 +306,7 @@ export class AuthRefreshLink extends ApolloLink {
           }
           send(token);
         } catch (error) {
-          fail(error instanceof ResilienceError ? error : annotateError(error, { secrets: this.secrets(usedToken) }).error);
+          fail(error instanceof ResilienceError ? error : classified(error, { secrets: this.secrets(usedToken) }));
         }
       };
 

@@ -1,4 +1,4 @@
-import { ResilienceError } from '../classify/annotate.js';
+import { ResilienceError } from '../classify/annotations.js';
 import { classifyError } from '../classify/classifyError.js';
 
 export interface ClientCredentialsOptions {

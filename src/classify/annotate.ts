@@ -1,5 +1,6 @@
 import type { GraphQLErrorLike, ResultLike } from '../compat/index.js';
-import { classifyErrors, primaryClassification, readAnnotations } from './classifyError.js';
+import { attachClassifications, primaryClassification, readAnnotations } from './annotations.js';
+import { classifyErrors } from './classifyError.js';
 import type { Classification, ClassifyOptions } from './types.js';
 
 /** A GraphQL error with its classification under `extensions.classification`. */
@@ -36,38 +37,10 @@ export function annotateResult(result: ResultLike, options: ClassifyOptions = {}
   return { result: { ...result, errors: annotated.map((a) => a.error) }, classifications: annotated.map((a) => a.classification) };
 }
 
-/**
- * Attaches `classification` (the primary one) and `classifications` (all) to an error object.
- * Returns the same error object, or a wrapper whose `cause` is the original when it cannot be extended.
- */
+/** Classifies an error with the full table and attaches the result (see `attachClassifications`). */
 export function annotateError(error: unknown, options: ClassifyOptions = {}): { error: unknown; classification: Classification; classifications: Classification[] } {
   const classifications = classifyErrors(error, options);
-  const classification = primaryClassification(classifications)!;
-  if (typeof error === 'object' && error !== null && Object.isExtensible(error)) {
-    if ((error as { classification?: unknown }).classification !== classification) {
-      try {
-        Object.assign(error, { classification, classifications });
-        return { error, classification, classifications };
-      } catch {
-        // fall through to the wrapper
-      }
-    } else {
-      return { error, classification, classifications };
-    }
-  }
-  const wrapper = Object.assign(new Error(classification.message), { name: 'ClassifiedError', cause: error, classification, classifications });
-  return { error: wrapper, classification, classifications };
+  return { error: attachClassifications(error, classifications), classification: primaryClassification(classifications)!, classifications };
 }
 
-/** A new error that carries its own classification (circuit open, refresh failed, conflict…). */
-export class ResilienceError extends Error {
-  readonly classification: Classification;
-  readonly classifications: Classification[];
-  constructor(classification: Classification, options?: { cause?: unknown }) {
-    super(classification.message);
-    this.name = 'ResilienceError';
-    this.classification = classification;
-    this.classifications = [classification];
-    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
-  }
-}
+export { ResilienceError } from './annotations.js';

@@ -1,9 +1,8 @@
 import { readServerErrorBody } from '../compat/index.js';
+import { MAX_ERRORS } from './annotations.js';
 import { parseRetryAfter } from './retryAfter.js';
 import type { ErrorFacts } from './types.js';
 
-/** More errors than this in one response are not classified one by one. */
-export const MAX_ERRORS = 50;
 /** A body longer than this is not parsed (the first part is still scanned for its shape). */
 const MAX_BODY_CHARS = 1_000_000;
 

@@ -1,5 +1,5 @@
-import { annotateError, ResilienceError } from '../classify/annotate.js';
-import { classifyErrors, primaryClassification } from '../classify/classifyError.js';
+import { primaryClassification, ResilienceError } from '../classify/annotations.js';
+import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, executeForward, getCache, getOperationType, getResponse, subscribe } from '../compat/index.js';
 import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
@@ -122,7 +122,7 @@ export class EtagConflictLink extends ApolloLink {
         if (transform && cache) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
         base = readEntity(cache, rereadRequest);
       } catch (error) {
-        sink.error(annotateError(error).error);
+        sink.error(classified(error));
         return;
       }
 
@@ -235,7 +235,7 @@ export class EtagConflictLink extends ApolloLink {
             if (decision === 'retry') decision = variables;
           }
         } catch (error) {
-          return fail(annotateError(error).error);
+          return fail(classified(error));
         }
         if (closed) return;
         if (decision === 'abort' || !isObject(decision)) {
@@ -252,7 +252,7 @@ export class EtagConflictLink extends ApolloLink {
         await send(false);
       };
 
-      send(true).catch((error: unknown) => fail(annotateError(error).error));
+      send(true).catch((error: unknown) => fail(classified(error)));
       return () => {
         closed = true;
         const running = inner;

@@ -1,5 +1,5 @@
-import { annotateError, ResilienceError } from '../classify/annotate.js';
-import { classifyErrors, primaryClassification } from '../classify/classifyError.js';
+import { primaryClassification, ResilienceError } from '../classify/annotations.js';
+import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setHeaders, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
@@ -207,7 +207,7 @@ export class RetryBackoffLink extends ApolloLink {
           sink.next(errors.length > 0 ? { ...merged, errors } : merged);
           sink.complete();
         } else if (error !== undefined) {
-          sink.error(annotateError(error).error);
+          sink.error(classified(error));
         } else {
           if (merged) sink.next(merged);
           sink.complete();
