@@ -5,7 +5,7 @@ import { ApolloLink, createObservable, executeForward, getCache, getOperationTyp
 import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener } from '../events.js';
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from './etagPath.js';
-import { threeWayMerge, type FieldConflict } from './threeWayMerge.js';
+import { deepEqual, threeWayMerge, type FieldConflict } from './threeWayMerge.js';
 import type { DocumentNode } from 'graphql';
 
 type Variables = Record<string, unknown>;
@@ -33,7 +33,7 @@ export declare namespace EtagConflictLink {
     latest: Entity;
     /** The user's intended change (the `input` object, or the variables other than id/etag). */
     mine: Variables;
-    /** Fields both writers changed to different values (empty when there was no cached base). */
+    /** Fields both writers changed to different values (with no cached base: every field where mine differs from theirs, `base` undefined). */
     fields: FieldConflict[];
     attempt: number;
     /** `'no-base'` when the entity was not cached, so a merge was impossible. */
@@ -121,6 +121,9 @@ export class EtagConflictLink extends ApolloLink {
         const transform = (cache as { transformDocument?: (d: DocumentNode) => DocumentNode } | undefined)?.transformDocument;
         if (transform && cache) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
         base = readEntity(cache, rereadRequest);
+        // The cache may already hold a newer version than the one the user edited: then it is not the base.
+        const sentEtag = etagPath ? getAtPath(operation.variables, etagPath) : undefined;
+        if (base && sentEtag !== undefined && entityEtag(base, etagPath!) !== undefined && entityEtag(base, etagPath!) !== sentEtag) base = undefined;
       } catch (error) {
         sink.error(classified(error));
         return;
@@ -223,7 +226,9 @@ export class EtagConflictLink extends ApolloLink {
             const { mine, inputKey } = intendedChange(variables);
             const skip = new Set([...ID_KEYS, ...(etagPath ? [etagPath.split('.').pop()!] : [])]);
             if (!base) {
-              decision = this.options.onConflict ? await this.options.onConflict({ operation, base: undefined, latest, mine, fields: [], attempt, reason: 'no-base' }) : 'retry';
+              // No base to merge on: only the etag is swapped, unless onConflict decides otherwise.
+              conflicts = Object.entries(mine).filter(([f, v]) => !skip.has(f) && f in latest && !deepEqual(v, latest[f])).map(([field, v]) => ({ field, base: undefined, mine: v, theirs: latest[field] }));
+              decision = this.options.onConflict ? await this.options.onConflict({ operation, base: undefined, latest, mine, fields: conflicts, attempt, reason: 'no-base' }) : 'retry';
             } else {
               const merge = threeWayMerge(base, latest, mine, skip);
               conflicts = merge.conflicts;

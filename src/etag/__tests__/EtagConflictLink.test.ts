@@ -107,8 +107,20 @@ describe('EtagConflictLink', () => {
     const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } } }, { cache: fakeCache(undefined) });
     await flush(6);
     await out.done;
-    expect(onConflict).toHaveBeenCalledWith(expect.objectContaining({ reason: 'no-base', base: undefined, fields: [] }));
+    expect(onConflict).toHaveBeenCalledWith(expect.objectContaining({ reason: 'no-base', base: undefined, fields: [{ field: 'notes', base: undefined, mine: 'mine', theirs: 'a' }, { field: 'quantity', base: undefined, mine: 10, theirs: 99 }] }));
     expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'mine', quantity: 10 }]);
+  });
+
+  test('a cached entity newer than the edited version is not used as the base', async () => {
+    const db = store({ notes: 'a', quantity: 10 });
+    db.otherWriter({ quantity: 12 });
+    const onConflict = jest.fn(() => 'abort' as const);
+    // The cache already shows the other writer's version (e2) while the user edited e1.
+    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } } }, { cache: fakeCache({ id: '1', _etag: 'e2', notes: 'a', quantity: 12 }) });
+    await flush(6);
+    await out.done;
+    expect(onConflict).toHaveBeenCalledWith(expect.objectContaining({ reason: 'no-base', fields: [{ field: 'notes', base: undefined, mine: 'mine', theirs: 'a' }, { field: 'quantity', base: undefined, mine: 10, theirs: 12 }] }));
+    expect(db.po.quantity).toBe(12);
   });
 
   test('a custom reapply (increment on the latest value) never loses an update', async () => {

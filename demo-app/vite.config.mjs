@@ -1,0 +1,12 @@
+// The demo uses the package exactly as a user would: the built `dist/` of this repository.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  resolve: { alias: { 'apollo-link-resilience': `${root}dist/index.js` } },
+  oxc: { jsx: { runtime: 'automatic' } },
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
+  logLevel: 'warn',
+});
