@@ -1,7 +1,7 @@
 // `npm test`: type-check, then every jest suite on Apollo Client 4 and 3 (unit, integration
 // against the real ION-like server, the built package's consumers). Ends with `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureInstalled } from './ensure-install.mjs';
 
@@ -13,6 +13,7 @@ const extra = process.argv.slice(2);
 
 const tsc = spawnSync('node', [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
 const typecheckFailed = tsc.status !== 0 ? 1 : 0;
+writeFileSync(`${root}.typecheck-result.json`, JSON.stringify({ ok: !typecheckFailed }));
 console.log(typecheckFailed ? 'typecheck: FAILED' : 'typecheck: ok');
 
 rmSync(resultsFile, { force: true });

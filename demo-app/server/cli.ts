@@ -8,7 +8,7 @@ function arg(name: string): string | undefined {
 
 const server = await startIonServer({
   port: Number(arg('port') ?? process.env.PORT ?? 4000),
-  staticDir: arg('static'),
+  staticDir: arg('static') ? (await import('node:path')).resolve(arg('static')!) : undefined,
   tokenTtlMs: arg('token-ttl-ms') ? Number(arg('token-ttl-ms')) : undefined,
   maxLifetimeMs: arg('max-lifetime-ms') ? Number(arg('max-lifetime-ms')) : 8 * 60 * 60 * 1000,
 });

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useConflict } from './stores';
 
 function show(value: unknown): string {
-  return value === undefined ? '(unknown)' : value === null ? '—' : String(value);
+  return value === undefined ? '(unknown)' : value === null ? '—' : value === '' ? '(empty)' : String(value);
 }
 
 export function ConflictDialog() {

@@ -1,4 +1,4 @@
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { getClassifications, type Classification } from 'apollo-link-resilience';
 import { useEffect, useState } from 'react';
 import { PURCHASE_ORDER, UPDATE_PURCHASE_ORDER, type PurchaseOrder } from './documents';
@@ -7,6 +7,7 @@ export function EditForm({ id }: { id: string }) {
   const { data } = useQuery<{ purchaseOrder: PurchaseOrder }>(PURCHASE_ORDER, { variables: { id } });
   const [mutate, { loading }] = useMutation<{ updatePurchaseOrder: PurchaseOrder }>(UPDATE_PURCHASE_ORDER);
   const po = data?.purchaseOrder;
+  const client = useApolloClient();
   // The version the person started from: its _etag goes with the mutation.
   const [editing, setEditing] = useState<PurchaseOrder | undefined>(undefined);
   const [form, setForm] = useState({ quantity: 0, notes: '', status: 'OPEN' as PurchaseOrder['status'] });
@@ -32,10 +33,11 @@ export function EditForm({ id }: { id: string }) {
       setOutcome({ ok: true, text: `Saved. Server version: quantity ${saved.quantity}, notes “${saved.notes}”.` });
     } catch (error) {
       const [c] = getClassifications(error);
-      if (c?.category === 'conflict' && po) {
+      const theirs = client.readQuery<{ purchaseOrder: PurchaseOrder }>({ query: PURCHASE_ORDER, variables: { id } })?.purchaseOrder;
+      if (c?.category === 'conflict' && theirs) {
         // Their version is in the cache (the link re-read it): continue from it.
-        setEditing(po);
-        setForm({ quantity: po.quantity, notes: po.notes, status: po.status });
+        setEditing(theirs);
+        setForm({ quantity: theirs.quantity, notes: theirs.notes, status: theirs.status });
       }
       setOutcome({ ok: false, text: c ? c.message : String(error), classification: c });
     }

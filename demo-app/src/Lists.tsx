@@ -40,6 +40,7 @@ export function PurchaseOrderList({ selected, onSelect }: { selected?: string; o
         {failed.size > 0 ? <span className="partial-note" data-testid="partial-note">Partial data: {failed.size} field(s) unavailable, the rest is shown.</span> : null}
       </div>
       <ErrorBanner error={error} />
+      <div className="table-scroll">
       <table data-testid="po-table">
         <thead>
           <tr><th>PO</th><th>Supplier</th><th>Status</th><th>Qty</th><th>Notes</th><th>Rating</th><th>Lead time</th><th>Updated by</th></tr>
@@ -59,6 +60,7 @@ export function PurchaseOrderList({ selected, onSelect }: { selected?: string; o
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }
