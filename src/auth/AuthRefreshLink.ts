@@ -97,10 +97,21 @@ export class AuthRefreshLink extends ApolloLink {
   }
 
   private async currentToken(): Promise<string | undefined> {
-    const raw = await this.options.getToken();
+    return this.effectiveToken(await this.options.getToken());
+  }
+
+  /** The token to send: a refreshed one replaces what `getToken` still returns when that is stale. */
+  private effectiveToken(raw: AuthRefreshLink.TokenValue): string | undefined {
     const token = typeof raw === 'string' && raw.length > 0 ? raw : undefined;
     if (this.refreshedToken && (token === undefined || this.staleTokens.has(token))) return this.refreshedToken;
     return token;
+  }
+
+  /** Whether the token must be refreshed before it is sent (a JWT close to its `exp`). */
+  private expiring(token: string | undefined): { expired: boolean } | undefined {
+    const expiresAt = token !== undefined ? jwtExpiryMs(token) : undefined;
+    if (expiresAt === undefined || expiresAt - Date.now() > this.refreshBeforeExpiryMs) return undefined;
+    return { expired: expiresAt <= Date.now() };
   }
 
   private secrets(...tokens: Array<string | undefined>): string[] {
@@ -287,16 +298,16 @@ export class AuthRefreshLink extends ApolloLink {
         }
       };
 
-      const start = async () => {
+      const start = async (pending?: PromiseLike<AuthRefreshLink.TokenValue>) => {
         try {
           // Operations that start during a refresh wait for it, and share its failure.
           if (this.inflight) await waitFor(this.inflight);
           if (closed) return;
-          let token = await this.currentToken();
+          let token = pending ? this.effectiveToken(await pending) : await this.currentToken();
           if (closed) return;
-          const expiresAt = token !== undefined ? jwtExpiryMs(token) : undefined;
-          if (token !== undefined && expiresAt !== undefined && expiresAt - Date.now() <= this.refreshBeforeExpiryMs) {
-            const expired = expiresAt <= Date.now();
+          const expiry = this.expiring(token);
+          if (expiry) {
+            const { expired } = expiry;
             try {
               token = await waitFor(this.refreshSingleFlight(token, 'expiring', operationName, expired));
             } catch (refreshError) {
@@ -310,7 +321,17 @@ export class AuthRefreshLink extends ApolloLink {
         }
       };
 
-      void start();
+      // The common case stays synchronous: a token at hand, no refresh running, not expiring.
+      let raw: ReturnType<AuthRefreshLink.Options['getToken']> | undefined;
+      try {
+        raw = this.inflight ? undefined : this.options.getToken();
+      } catch (error) {
+        fail(classified(error));
+        return;
+      }
+      const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
+      if (!this.inflight && ready !== undefined && !this.expiring(ready)) send(ready);
+      else void start(typeof (raw as PromiseLike<unknown> | null)?.then === 'function' ? (raw as PromiseLike<AuthRefreshLink.TokenValue>) : undefined);
       return () => {
         closed = true;
         stopInner();

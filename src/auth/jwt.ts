@@ -17,7 +17,16 @@ function base64UrlDecode(segment: string): string | undefined {
  * The `exp` claim of a JWT in milliseconds, or `undefined` for an opaque or malformed token
  * (which is then never refreshed early). The signature is not verified: the server does that.
  */
+let memo: { token: string; exp: number | undefined } | undefined;
+
 export function jwtExpiryMs(token: string): number | undefined {
+  if (memo && memo.token === token) return memo.exp;
+  const exp = decodeExpiry(token);
+  memo = { token, exp };
+  return exp;
+}
+
+function decodeExpiry(token: string): number | undefined {
   if (typeof token !== 'string' || token.length > 16_384) return undefined;
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;

@@ -31,6 +31,7 @@ export class ErrorClassifyLink extends ApolloLink {
     return createObservable((sink) => {
       const subscription = subscribe(forward(operation), {
         next: (result) => {
+          if (!result || !result.errors) return sink.next(result);
           const response = getResponse(operation);
           const status = response?.status !== undefined && response.status >= 400 ? response.status : undefined;
           sink.next(annotateResult(result, { rules: this.rules, status, headers: response?.headers }).result);

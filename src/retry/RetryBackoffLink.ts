@@ -278,7 +278,8 @@ export class RetryBackoffLink extends ApolloLink {
         const remaining = deadlineAt - Date.now();
         const timeoutMs = Math.min(cfg.attemptTimeoutMs, remaining);
         const cutByDeadline = remaining < cfg.attemptTimeoutMs;
-        if (Number.isFinite(timeoutMs)) {
+        // Armed after subscribing, so an attempt that answered synchronously costs no timer.
+        const armAttemptTimer = () => {
           attemptTimer = setTimeout(() => {
             attemptTimer = undefined;
             if (finished || closed) return;
@@ -300,7 +301,7 @@ export class RetryBackoffLink extends ApolloLink {
             if (cutByDeadline) giveUp(error, classification, 'deadline-passed');
             else scheduleOrGiveUp(error, classification);
           }, Math.max(0, timeoutMs));
-        }
+        };
         const endAttempt = () => {
           finished = true;
           inner = undefined;
@@ -355,6 +356,7 @@ export class RetryBackoffLink extends ApolloLink {
           },
         });
         if (!finished) inner = subscription;
+        if (!finished && !passedThrough && !closed && Number.isFinite(timeoutMs)) armAttemptTimer();
       };
 
       startAttempt();

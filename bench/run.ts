@@ -1,0 +1,243 @@
+// `npm run bench` (a table) and `npm run bench -- --json` (one JSON object, last line).
+// Every figure is measured in this one process run next to its anchor and reported as a ratio
+// or a count; nothing here is a timed assertion.
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, Observable, gql } from '@apollo/client';
+import { ErrorLink } from '@apollo/client/link/error';
+import { RetryLink } from '@apollo/client/link/retry';
+import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { startIonServer, type IonServer } from '../demo-app/server/ionServer';
+import { clientCredentials, createResilienceLink } from '../src/index';
+
+// Run from the repository root (scripts/bench.mjs does); this file is bundled into bench/dist/.
+const root = `${process.cwd()}/`;
+const json = process.argv.includes('--json');
+const log = (...args: unknown[]) => { if (!json) console.log(...args); };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+const QUERY = gql`query PurchaseOrder($id: ID!) { purchaseOrder(id: $id) { id number _etag } }`;
+const UPDATE = gql`mutation UpdatePurchaseOrder($input: UpdatePurchaseOrderInput!) { updatePurchaseOrder(input: $input) { id notes quantity _etag } }`;
+const fakeClient = new ApolloClient({ link: ApolloLink.empty(), cache: new InMemoryCache() });
+
+// ---------------------------------------------------------------- overhead (happy path)
+async function overhead() {
+  const result = { data: { purchaseOrder: { id: '1', number: 'PO-1001', _etag: 'e1' } } };
+  const terminating = () => new ApolloLink(() => new Observable((o) => { o.next(result); o.complete(); }));
+  const chains: Record<string, ApolloLink> = {
+    resilience: createResilienceLink({
+      retry: {},
+      auth: { getToken: () => 'opaque-benchmark-token', refresh: async () => 'opaque-benchmark-token-2' },
+      etag: { mutations: { UpdatePurchaseOrder: { reread: () => ({ query: QUERY, variables: { id: '1' } }) } } },
+    }).concat(terminating()),
+    apollo: ApolloLink.from([new ErrorLink(() => undefined), new RetryLink(), terminating()]),
+    bare: terminating(),
+  };
+  const runOnce = (link: ApolloLink, i: number) => new Promise<void>((resolve, reject) => {
+    ApolloLink.execute(link, { query: QUERY, variables: { id: String(i % 20) } }, { client: fakeClient }).subscribe({ complete: resolve, error: reject });
+  });
+  const perOp: Record<string, number[]> = { resilience: [], apollo: [], bare: [] };
+  const N = 20_000;
+  for (let roundNo = 0; roundNo < 9; roundNo++) {
+    const order = roundNo % 2 === 0 ? ['resilience', 'apollo', 'bare'] : ['bare', 'apollo', 'resilience'];
+    for (const name of order) {
+      const t0 = performance.now();
+      for (let i = 0; i < N; i++) await runOnce(chains[name]!, i);
+      const us = ((performance.now() - t0) * 1000) / N;
+      if (roundNo > 0) perOp[name]!.push(us); // round 0 warms up
+    }
+  }
+  const resilienceChainUsPerOp = round(median(perOp.resilience!));
+  const apolloRetryErrorUsPerOp = round(median(perOp.apollo!));
+  const bareUsPerOp = round(median(perOp.bare!));
+  return { resilienceChainUsPerOp, apolloRetryErrorUsPerOp, bareUsPerOp, ratioVsApollo: round(resilienceChainUsPerOp / apolloRetryErrorUsPerOp) };
+}
+
+type AnyClient = { query(o: object): Promise<{ error?: unknown }>; mutate(o: object): Promise<{ error?: unknown }> };
+const asClient = (link: ApolloLink) => new ApolloClient({ link, cache: new InMemoryCache() }) as unknown as AnyClient;
+const settle = async (p: Promise<{ error?: unknown }>) => {
+  try {
+    const { error } = await p;
+    if (error && process.env.BENCH_DEBUG) console.error(error);
+    return error === undefined;
+  } catch (error) {
+    if (process.env.BENCH_DEBUG) console.error(error);
+    return false;
+  }
+};
+
+// ---------------------------------------------------------------- refresh storm
+async function refreshStorm(server: IonServer) {
+  const operations = 1000;
+  const tokenLatencyMs = server.options.tokenLatencyMs;
+  const source = clientCredentials({ tokenUrl: server.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' });
+  const client = asClient(createResilienceLink({ auth: source }).concat(new HttpLink({ uri: server.graphqlUrl })));
+  await settle(client.query({ query: QUERY, variables: { id: '1' } }));
+  const storm = () => Promise.all(Array.from({ length: operations }, (_, i) => settle(client.query({ query: QUERY, variables: { id: String((i % 20) + 1), n: i }, fetchPolicy: 'network-only' }))));
+  // The same 1000 operations with a valid token: one "round trip" at this concurrency.
+  const baselines: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await storm();
+    baselines.push(performance.now() - t0);
+  }
+  const baselineRoundTripMs = median(baselines);
+  server.stats.tokenRequests = 0;
+  server.inject({ kind: 'expire-tokens' });
+  const t0 = performance.now();
+  const outcomes = await storm();
+  const elapsed = performance.now() - t0;
+  const msOverRefreshLatency = elapsed - tokenLatencyMs;
+  return {
+    operations,
+    refreshCalls: server.stats.tokenRequests,
+    failed: outcomes.filter((ok) => !ok).length,
+    msOverRefreshLatency: round(msOverRefreshLatency, 0),
+    refreshLatencyMs: tokenLatencyMs,
+    baselineRoundTripMs: round(baselineRoundTripMs, 0),
+    roundTripsOverRefreshLatency: round(msOverRefreshLatency / baselineRoundTripMs),
+  };
+}
+
+// ---------------------------------------------------------------- total outage
+async function outage(server: IonServer) {
+  const operations = 200;
+  const token = server.issueToken({ ttlMs: 3_600_000 });
+  const headers = { authorization: `Bearer ${token}` };
+  const run = async (link: ApolloLink) => {
+    server.reset();
+    server.inject({ kind: 'status', status: 503, count: -1 });
+    const client = asClient(link.concat(new HttpLink({ uri: server.graphqlUrl, headers })));
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: operations }, (_, i) => settle(client.query({ query: QUERY, variables: { id: String((i % 20) + 1), n: i } }))));
+    return { perOperation: server.stats.graphqlRequests / operations, ms: performance.now() - t0 };
+  };
+  const ours = await run(createResilienceLink({}));
+  const apollo = await run(new RetryLink());
+  server.reset();
+  return { operations, requestsPerOperation: round(ours.perOperation), apolloRetryLinkRequestsPerOperation: round(apollo.perOperation), oursMs: round(ours.ms, 0), apolloRetryLinkMs: round(apollo.ms, 0) };
+}
+
+// ---------------------------------------------------------------- one non-overlapping 409
+async function conflict(server: IonServer) {
+  server.reset();
+  const token = server.issueToken({ ttlMs: 3_600_000 });
+  const client = asClient(createResilienceLink({
+    etag: { mutations: { UpdatePurchaseOrder: { reread: (op) => ({ query: QUERY, variables: { id: (op.variables.input as { id: string }).id } }) } } },
+  }).concat(new HttpLink({ uri: server.graphqlUrl, headers: { authorization: `Bearer ${token}` } })));
+  await settle(client.query({ query: QUERY, variables: { id: '4' } }));
+  const etag = server.purchaseOrders.get('4')!._etag;
+  server.inject({ kind: 'edit', id: '4', changes: { quantity: 99 }, by: 'alice@acme.test' });
+  const before = server.stats.graphqlRequests;
+  const ok = await settle(client.mutate({ mutation: UPDATE, variables: { input: { id: '4', _etag: etag, notes: 'bench' } } }));
+  const po = server.purchaseOrders.get('4')!;
+  return { extraRoundTrips: server.stats.graphqlRequests - before - 1, resolved: ok && po.notes === 'bench' && po.quantity === 99 };
+}
+
+// ---------------------------------------------------------------- bundle sizes
+async function gzipBytes(contents: string, resolveDir: string) {
+  const out = await build({
+    stdin: { contents, resolveDir, loader: 'js' },
+    bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent', treeShaking: true,
+    external: ['@apollo/client', '@apollo/client/*', 'graphql', 'graphql/*', 'rxjs', 'rxjs/*', 'tslib', 'zen-observable-ts'],
+  });
+  return gzipSync(out.outputFiles[0]!.contents, { level: 9 }).length;
+}
+async function bundle() {
+  const dist = `${root}dist`;
+  const nm = `${root}node_modules`;
+  return {
+    fullGzipBytes: await gzipBytes(`export * from '${dist}/index.js';`, root),
+    classifyGzipBytes: await gzipBytes(`export { ErrorClassifyLink, classifyError, getClassifications } from '${dist}/classify.js';`, root),
+    retryGzipBytes: await gzipBytes(`export { RetryBackoffLink } from '${dist}/retry.js';`, root),
+    authGzipBytes: await gzipBytes(`export { AuthRefreshLink } from '${dist}/auth.js';`, root),
+    etagGzipBytes: await gzipBytes(`export { EtagConflictLink } from '${dist}/etag.js';`, root),
+    apolloRetryLinkGzipBytes: await gzipBytes(`export { RetryLink } from '${nm}/@apollo/client/link/retry/index.js';`, root),
+    tokenRefreshLinkGzipBytes: await gzipBytes(`export { TokenRefreshLink } from '${nm}/apollo-link-token-refresh/lib/tokenRefreshLink.js';`, root),
+  };
+}
+
+// ---------------------------------------------------------------- memory and timers
+async function memory() {
+  const operations = 100_000;
+  const active = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    const handle = realSet(() => { active.delete(handle); fn(); }, ms);
+    active.add(handle);
+    return handle;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((handle: ReturnType<typeof setTimeout>) => { active.delete(handle); realClear(handle); }) as typeof clearTimeout;
+  try {
+    let token = 'token-0';
+    let generation = 0;
+    const unavailable = Object.assign(new Error('Response not successful: Received status code 503'), { name: 'ServerError', statusCode: 503, bodyText: '<html>503</html>', response: { status: 503, headers: new Headers() } });
+    const expired = Object.assign(new Error('Response not successful: Received status code 401'), { name: 'ServerError', statusCode: 401, bodyText: '{"errors":[{"message":"Token is expired"}]}', response: { status: 401, headers: new Headers() } });
+    const terminating = new ApolloLink((op) => new Observable((o) => {
+      const auth = (op.getContext().headers as Record<string, string> | undefined)?.Authorization;
+      const r = Math.random();
+      if (auth !== `Bearer ${token}`) o.error(expired);
+      else if (r < 0.5) o.error(unavailable);
+      else { o.next({ data: { purchaseOrder: { id: '1', number: 'x', _etag: 'e' } } }); o.complete(); }
+    }));
+    const link = createResilienceLink({
+      retry: { budget: false, circuitBreaker: false },
+      auth: { getToken: () => token, refresh: async () => { await sleep(2); token = `token-${++generation}`; return token; } },
+    }).concat(terminating);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const heap = () => { gc?.(); gc?.(); return process.memoryUsage().heapUsed; };
+    const start = heap();
+    const batch = 1000;
+    for (let done = 0; done < operations; done += batch) {
+      if (done % 10_000 === 0) token = `expired-${done}`; // every 10k operations the token "expires"
+      const subs = Array.from({ length: batch }, (_, i) => ApolloLink.execute(link, { query: QUERY, variables: { id: String(i) } }, { client: fakeClient }).subscribe({ error: () => undefined }));
+      await sleep(Math.random() < 0.5 ? 0 : 3); // some in a backoff, some waiting for the refresh
+      for (const s of subs) s.unsubscribe();
+    }
+    await sleep(20);
+    const heapDeltaBytes = heap() - start;
+    return { operations, heapDeltaBytes, pendingTimers: active.size, gcExposed: gc !== undefined };
+  } finally {
+    globalThis.setTimeout = realSet;
+    globalThis.clearTimeout = realClear;
+  }
+}
+
+const started = new Date();
+log(`apollo-link-resilience benchmarks, ${started.toISOString()}, node ${process.version}`);
+const server = await startIonServer({ tokenLatencyMs: 200, maxLifetimeMs: 15 * 60_000 });
+try {
+  log('overhead…');
+  const o = await overhead();
+  log('refresh storm…');
+  const r = await refreshStorm(server);
+  log('outage…');
+  const u = await outage(server);
+  log('conflict…');
+  const c = await conflict(server);
+  log('bundle…');
+  const b = await bundle();
+  log('memory…');
+  const m = await memory();
+  const results = { date: started.toISOString(), overhead: o, refreshStorm: r, outage: u, conflict: c, bundle: b, memory: m };
+  const table = [
+    '| figure | ours | anchor | ratio / goal |',
+    '| --- | --- | --- | --- |',
+    `| happy-path overhead (µs/op, in-memory) | ${o.resilienceChainUsPerOp} (4 links) | AC4 RetryLink+ErrorLink ${o.apolloRetryErrorUsPerOp}; bare ${o.bareUsPerOp} | ${o.ratioVsApollo} (goal ≤ 1.0) |`,
+    `| refresh storm: ${r.operations} ops, expired token | ${r.refreshCalls} refresh, ${r.failed} failed, ${r.msOverRefreshLatency} ms over the ${r.refreshLatencyMs} ms refresh | one round trip of ${r.operations} ops: ${r.baselineRoundTripMs} ms | ${r.roundTripsOverRefreshLatency} round trips (goal ≤ 2) |`,
+    `| total outage: requests per operation (${u.operations} ops, 100 % 503) | ${u.requestsPerOperation} (${u.oursMs} ms) | AC4 RetryLink defaults ${u.apolloRetryLinkRequestsPerOperation} (${u.apolloRetryLinkMs} ms) | goal ≤ 1.25 |`,
+    `| extra round trips for one non-overlapping 409 | ${c.extraRoundTrips}${c.resolved ? '' : ' (NOT resolved)'} | — | goal 2 |`,
+    `| bundle, min+gzip -9 (bytes) | full ${b.fullGzipBytes}; classify ${b.classifyGzipBytes}; retry ${b.retryGzipBytes}; auth ${b.authGzipBytes}; etag ${b.etagGzipBytes} | RetryLink ${b.apolloRetryLinkGzipBytes}; apollo-link-token-refresh ${b.tokenRefreshLinkGzipBytes} | goals: full ≤ 6000, retry ≤ 1800, auth ≤ 1800 |`,
+    `| memory: ${m.operations} ops, random unsubscribe mid-backoff / mid-refresh | heap Δ ${round(m.heapDeltaBytes / 1e6)} MB, ${m.pendingTimers} pending timers | — | goal < 5 MB, 0 timers |`,
+  ].join('\n');
+  if (!process.argv.includes('--no-write')) {
+    writeFileSync(`${root}bench/RESULTS.md`, `# Benchmark results\n\nMeasured ${started.toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${(await import('node:os')).cpus().length} cores, loopback). Each figure is measured in the same run as its anchor.\n\n${table}\n\n\`\`\`json\n${JSON.stringify(results, null, 2)}\n\`\`\`\n`);
+  }
+  log(`\n${table}\n`);
+  if (json) console.log(JSON.stringify(results));
+} finally {
+  await server.close();
+}
