@@ -140,6 +140,8 @@ function etagOf(id: string, version: number): string {
 interface RequestContext {
   [key: PropertyKey]: unknown;
   claims: TokenClaims;
+  /** Set by a resolver that changed data: this request's response may be stored under its key. */
+  applied?: boolean;
   partialFields: Set<string>;
   partialMessage?: string;
 }
@@ -151,6 +153,8 @@ function fail(message: string, status: number, code?: string): GraphQLError {
 export class IonServer {
   readonly stats: IonServerStats = IonServer.emptyStats();
   purchaseOrders = new Map<string, PurchaseOrder>();
+  /** Every mutation the server applied, in order (counter value, who, which Idempotency-Key). */
+  history: Array<{ id: string; counter: number; by: string; key: string | undefined }> = [];
   parts = new Map<string, Part>();
   url = '';
   graphqlUrl = '';
@@ -164,6 +168,8 @@ export class IonServer {
   private deactivated = new Set<string>();
   private readOnlyOrgs = new Set<string>();
   private idempotency = new Map<string, { hash: string; status: number; body: string; contentType: string }>();
+  /** Keys whose first request is still being processed: a repeat waits for it, never runs beside it. */
+  private inflightKeys = new Map<string, Promise<void>>();
   private readonly sockets = new Set<Socket>();
   private readonly server = createServer((req, res) => void this.route(req, res));
   private readonly schema: GraphQLSchema;
@@ -212,6 +218,7 @@ export class IonServer {
     this.deactivated.clear();
     this.readOnlyOrgs.clear();
     this.idempotency.clear();
+    this.history = [];
     Object.assign(this.stats, IonServer.emptyStats());
   }
 
@@ -329,7 +336,11 @@ export class IonServer {
       if (typeof changes.quantity === 'number' && changes.quantity <= 0) throw fail('PurchaseOrder quantity must be greater than 0.', 422);
       if (typeof changes.notes === 'string' && changes.notes.length > 500) throw fail('PurchaseOrder notes is too long (max 500).', 422);
       this.stats.appliedMutations += 1;
-      return this.applyEdit(id, changes as Partial<PurchaseOrder>, ctx.claims.sub);
+      ctx.applied = true;
+      const updated = this.applyEdit(id, changes as Partial<PurchaseOrder>, ctx.claims.sub);
+      this.history.push({ id, counter: updated.counter, by: ctx.claims.sub, key: ctx.idempotencyKey as string | undefined });
+      if (this.history.length > 200_000) this.history.shift();
+      return updated;
     };
     mutation.updatePartInventory!.resolve = (_s, args: { input: { id: string; _etag: string; quantity: number } }, ctx: RequestContext) => {
       guardWrite(ctx, 'Part Inventory');
@@ -338,6 +349,7 @@ export class IonServer {
       if (part._etag !== args.input._etag) throw fail('Concurrent modification detected — etag mismatch.', 409);
       if (args.input.quantity <= 0) throw fail('PartInventory quantity must be greater than 0.', 422);
       this.stats.appliedMutations += 1;
+      ctx.applied = true;
       part.quantity = args.input.quantity;
       part.version += 1;
       part._etag = etagOf(`part-${part.id}`, part.version);
@@ -529,22 +541,34 @@ export class IonServer {
     // Idempotency-Key: a repeated key with the same payload gets the stored response.
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
     const hash = createHash('sha256').update(raw).digest('hex');
+    let releaseKey: (() => void) | undefined;
     if (key) {
+      while (this.inflightKeys.has(key)) await this.inflightKeys.get(key);
       const stored = this.idempotency.get(key);
       if (stored && stored.hash !== hash) return this.send(res, 422, JSON.stringify({ errors: [{ message: 'Idempotency-Key was already used with a different payload.', extensions: { code: 'IDEMPOTENCY_KEY_REUSED' } }] }));
       if (stored) {
         this.stats.idempotentReplays += 1;
         return this.send(res, stored.status, stored.body, { 'content-type': stored.contentType, 'idempotent-replayed': 'true' });
       }
+      this.inflightKeys.set(key, new Promise<void>((resolve) => { releaseKey = resolve; }));
     }
+    try {
+      await this.execute(req, res, raw, hash, key, operationName, verification.claims, drop?.kind === 'drop' && drop.phase === 'after');
+    } finally {
+      if (key) this.inflightKeys.delete(key);
+      releaseKey?.();
+    }
+  }
+
+  private async execute(req: IncomingMessage, res: ServerResponse, raw: string, hash: string, key: string | undefined, operationName: string | undefined, claims: TokenClaims, dropAfter: boolean): Promise<void> {
 
     const partial = this.takeFault(operationName, ['partial']);
     const context: RequestContext = {
-      claims: verification.claims,
+      claims,
+      idempotencyKey: key,
       partialFields: new Set(partial && partial.kind === 'partial' ? [partial.field ?? 'supplierRating'] : []),
       partialMessage: partial && partial.kind === 'partial' ? partial.message : undefined,
     };
-    const appliedBefore = this.stats.appliedMutations;
     const [body, init] = await this.handler({
       method: 'POST',
       url: req.url ?? '/graphql',
@@ -569,11 +593,10 @@ export class IonServer {
       if (errorStatus !== undefined && this.options.errorStatus === 'http') statusCode = errorStatus;
       out = JSON.stringify(result);
     }
-    if (key && this.stats.appliedMutations > appliedBefore) {
+    if (key && context.applied) {
       this.stats.appliedByKey[key] = (this.stats.appliedByKey[key] ?? 0) + 1;
       this.idempotency.set(key, { hash, status: statusCode, body: out, contentType: 'application/json; charset=utf-8' });
     }
-    const dropAfter = drop && drop.kind === 'drop' && drop.phase === 'after';
     if (dropAfter) {
       req.socket.destroy();
       return;

@@ -1,4 +1,5 @@
 import { primaryClassification, ResilienceError } from '../classify/annotations.js';
+import { rememberSecret } from '../classify/secrets.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
@@ -180,6 +181,7 @@ export class AuthRefreshLink extends ApolloLink {
     this.inflight = run().then(
       (token) => {
         if (failedToken && failedToken !== token) this.staleTokens.add(failedToken);
+        rememberSecret(token);
         this.adopt(token, failedToken);
         this.refreshEvent('refresh-success', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting });
         return token;
@@ -222,6 +224,7 @@ export class AuthRefreshLink extends ApolloLink {
       const send = (token: string | undefined) => {
         if (closed) return;
         usedToken = token;
+        rememberSecret(token);
         if (token !== undefined) {
           try {
             this.applyToken(token, operation);

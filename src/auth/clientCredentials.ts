@@ -1,5 +1,6 @@
 import { ResilienceError } from '../classify/annotations.js';
 import { classifyError } from '../classify/classifyError.js';
+import { rememberSecret } from '../classify/secrets.js';
 
 export interface ClientCredentialsOptions {
   /** The OAuth 2.0 token endpoint, e.g. `https://ion.example/oauth/token`. */
@@ -31,6 +32,7 @@ export interface TokenSource {
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenSource {
   const { tokenUrl, clientId, clientSecret, scope, audience, earlyRefreshMs = 30_000, bodyFormat = 'form' } = options;
+  rememberSecret(clientSecret);
   let cached: { token: string; expiresAt: number } | undefined;
   let inflight: Promise<string> | undefined;
 
@@ -65,6 +67,7 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
         throw new ResilienceError({ category: 'bad-request', reason: 'invalid-token-response', message: 'The token endpoint answered without an access_token', retryable: false, refreshable: false, remediation: 'Check the tokenUrl: it must be an OAuth 2.0 token endpoint.' });
       }
       const expiresInS = typeof body.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : undefined;
+      rememberSecret(body.access_token);
       cached = { token: body.access_token, expiresAt: expiresInS !== undefined ? Date.now() + expiresInS * 1000 : Infinity };
       return body.access_token;
     })().finally(() => {

@@ -1,4 +1,5 @@
-export { classifyError, classifyErrors, classifyFacts, primaryClassification } from './classifyError.js';
+export { classifyError, classifyErrors, classifyFacts, primaryClassification, readAnnotations } from './classifyError.js';
+export { quickClassify } from './quickClassify.js';
 export { ErrorClassifyLink } from './ErrorClassifyLink.js';
 export { getClassifications } from './getClassifications.js';
 export { annotateError, annotateResult, ResilienceError } from './annotate.js';

@@ -1,3 +1,5 @@
+import { knownSecrets } from './secrets.js';
+
 // A credential after an auth scheme: 8+ characters with a digit or a token punctuation mark
 // (so "Bearer token expired" stays readable while "Bearer abc.def-123" does not).
 const BEARER = /\b(Bearer|Basic)\s+(?=[A-Za-z0-9\-._~+/]*[0-9.\-_~+/])[A-Za-z0-9\-._~+/]{8,}=*/gi;
@@ -10,7 +12,7 @@ export const MAX_MESSAGE_LENGTH = 2000;
 /** Removes bearer tokens, JWT-shaped strings, secret parameters and the given secrets from text. */
 export function redact(text: string, secrets: ReadonlyArray<string> = []): string {
   let out = text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}… [truncated ${text.length - MAX_MESSAGE_LENGTH} characters]` : text;
-  for (const secret of secrets) {
+  for (const secret of [...secrets, ...knownSecrets()]) {
     if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
   return out

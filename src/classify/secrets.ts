@@ -1,0 +1,15 @@
+// Tokens and secrets the links have handled, so that every classification made in this process
+// (in a link, or later by getClassifications in the UI) redacts them even when a server echoes an
+// opaque token that no pattern would recognise. Bounded: the most recent few only.
+const MAX = 16;
+const recent: string[] = [];
+
+export function rememberSecret(secret: string | null | undefined): void {
+  if (typeof secret !== 'string' || secret.length < 8 || recent.includes(secret)) return;
+  recent.push(secret);
+  if (recent.length > MAX) recent.shift();
+}
+
+export function knownSecrets(): ReadonlyArray<string> {
+  return recent;
+}
