@@ -5,9 +5,9 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, Observable, gql } fr
 import { ErrorLink } from '@apollo/client/link/error';
 import { RetryLink } from '@apollo/client/link/retry';
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { startIonServer, type IonServer } from '../demo-app/server/ionServer';
+import { writeSection } from './results';
 import { clientCredentials, createResilienceLink } from '../src/index';
 
 // Run from the repository root (scripts/bench.mjs does); this file is bundled into bench/dist/.
@@ -234,7 +234,7 @@ try {
     `| memory: ${m.operations} ops, random unsubscribe mid-backoff / mid-refresh | heap Δ ${round(m.heapDeltaBytes / 1e6)} MB, ${m.pendingTimers} pending timers | — | goal < 5 MB, 0 timers |`,
   ].join('\n');
   if (!process.argv.includes('--no-write')) {
-    writeFileSync(`${root}bench/RESULTS.md`, `# Benchmark results\n\nMeasured ${started.toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${(await import('node:os')).cpus().length} cores, loopback). Each figure is measured in the same run as its anchor.\n\n${table}\n\n\`\`\`json\n${JSON.stringify(results, null, 2)}\n\`\`\`\n`);
+    writeSection('bench', `## Benchmarks\n\nMeasured ${started.toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${(await import('node:os')).cpus().length} cores, loopback). Each figure is measured in the same run as its anchor.\n\n${table}\n\n<details><summary>JSON</summary>\n\n\`\`\`json\n${JSON.stringify(results, null, 2)}\n\`\`\`\n\n</details>`);
   }
   log(`\n${table}\n`);
   if (json) console.log(JSON.stringify(results));

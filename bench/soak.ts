@@ -2,9 +2,9 @@
 // server with random faults, then 10,000 generated answers through the full chain and
 // classifyError. Bounded in count and time, loopback only.
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
-import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { startIonServer, type FaultSpec } from '../demo-app/server/ionServer';
+import { writeSection } from './results';
 import { clientCredentials, createResilienceLink, readAnnotations, type EtagConflictLink } from '../src/index';
 import { anythingWithTokens, classifyAnything, runThroughChain, serverAnswer } from '../tests/fuzz/serverAnswers';
 
@@ -208,7 +208,9 @@ const results = {
 };
 await server.close();
 log(`\n| figure | value |\n| --- | --- |\n${Object.entries(results).map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
-if (!process.argv.includes('--no-write')) writeFileSync(`${process.cwd()}/bench/SOAK.json`, `${JSON.stringify(results, null, 2)}\n`);
+if (!process.argv.includes('--no-write')) {
+  writeSection('soak', `## Fault soak and fuzz\n\nMeasured ${results.date.slice(0, 10)} with \`npm run soak\`: ${CLIENTS} clients (each its own ApolloClient with the full chain, idempotency keys on) against the ION-like server with random 5xx HTML pages, 429 + Retry-After, dropped connections (before and after applying), slow responses past the attempt timeout, partial field errors, token expiry every 3 s and a competing writer incrementing the same purchase orders; then ${FUZZ} generated server answers through the full chain and a real HttpLink, and ${FUZZ} generated values through classifyError.\n\n| figure | value |\n| --- | --- |\n${Object.entries(results).map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`);
+}
 if (json) console.log(JSON.stringify(results));
 const bad = results.lostUpdates + results.duplicateApplies + results.hungOperations + results.leakedTimers + results.unclassifiedErrors + results.fuzzCrashes + results.fuzzTokenLeaks;
 process.exit(bad > 0 ? 1 : 0);

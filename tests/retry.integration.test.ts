@@ -111,6 +111,21 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
     expect(server.stats.appliedMutations).toBe(1);
   });
 
+  test('the server honours Idempotency-Key: the same key with another payload is a 422, classified', async () => {
+    const po = server.purchaseOrders.get('4')!;
+    let n = 0;
+    const c = client({ idempotencyKey: { generate: () => `fixed-key-${n}` } });
+    const first = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '4', _etag: po._etag, notes: 'one' } } });
+    expect(first.error).toBeUndefined();
+    const second = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '4', _etag: server.purchaseOrders.get('4')!._etag, notes: 'two' } } });
+    expect(getClassifications(second.error)[0]).toMatchObject({ category: 'validation', status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(server.purchaseOrders.get('4')!.notes).toBe('one');
+    n += 1;
+    const third = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '4', _etag: server.purchaseOrders.get('4')!._etag, notes: 'three' } } });
+    expect(third.error).toBeUndefined();
+    expect(server.stats.appliedMutations).toBe(2);
+  });
+
   test('the deadline bounds total time under a 100% 503 outage', async () => {
     server.inject({ kind: 'status', status: 503, count: -1 });
     const started = Date.now();

@@ -21,9 +21,9 @@ export declare namespace AuthRefreshLink {
   }
 
   interface Options {
-    /** The current token, or none. Called before every request. */
+    /** The current token, or none. Called before every request. @defaultValue required */
     getToken: () => TokenValue | Promise<TokenValue>;
-    /** Gets a new token; called single-flight (one call at a time per link, per origin with `crossTab`). */
+    /** Gets a new token; called single-flight (one call at a time per link, per origin with `crossTab`). @defaultValue required */
     refresh: (context: { failedToken: string | undefined; reason: RefreshReason }) => Promise<string>;
     /** How the token is attached. @defaultValue `{ header: 'Authorization', scheme: 'Bearer' }` */
     applyToken?: ((token: string, operation: LinkOperation) => void) | HeaderOptions;

@@ -3,9 +3,11 @@ import { classifyError } from '../classify/classifyError.js';
 import { rememberSecret } from '../classify/secrets.js';
 
 export interface ClientCredentialsOptions {
-  /** The OAuth 2.0 token endpoint, e.g. `https://ion.example/oauth/token`. */
+  /** The OAuth 2.0 token endpoint, e.g. `https://ion.example/oauth/token`. @defaultValue required */
   tokenUrl: string;
+  /** @defaultValue required */
   clientId: string;
+  /** Never logged, never in a message or classification. @defaultValue required */
   clientSecret: string;
   /** @defaultValue none */
   scope?: string;

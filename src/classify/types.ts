@@ -97,9 +97,9 @@ export interface ClassificationRule {
 export interface ClassifyOptions {
   /** Rules tried before the built-in ones, in order. @defaultValue `[]` */
   rules?: ReadonlyArray<ClassificationRule>;
-  /** The HTTP status of the response the error came in, when the input itself does not say. */
+  /** The HTTP status of the response the error came in, when the input itself does not say. @defaultValue none */
   status?: number;
-  /** Response headers (for `Retry-After`), when the input itself does not carry a response. */
+  /** Response headers (for `Retry-After`), when the input itself does not carry a response. @defaultValue none */
   headers?: { get(name: string): string | null };
   /** Extra strings to redact from messages (the current token, a client secret). @defaultValue `[]` */
   secrets?: ReadonlyArray<string>;

@@ -41,7 +41,7 @@ export declare namespace EtagConflictLink {
   }
 
   interface MutationConfig {
-    /** The query that re-reads the entity, from the mutation's operation. */
+    /** The query that re-reads the entity, from the mutation's operation. @defaultValue required */
     reread: (operation: LinkOperation) => { query: DocumentNode; variables?: Variables };
     /** Re-applies the user's change on the latest state. @defaultValue a three-way merge of base, latest and the user's change */
     reapply?: (context: ReapplyContext) => Decision | Promise<Decision>;
@@ -50,7 +50,7 @@ export declare namespace EtagConflictLink {
   }
 
   interface Options {
-    /** The mutations to resolve, by operation name; all others pass through untouched. */
+    /** The mutations to resolve, by operation name; all others pass through untouched. @defaultValue required */
     mutations: Record<string, MutationConfig>;
     /** Re-read/re-apply cycles before the conflict is surfaced. @defaultValue 3 */
     maxAttempts?: number;
