@@ -39,3 +39,8 @@ test(`the public types check against Apollo Client ${major}'s types`, () => {
   const config = join(root, 'tests', 'types', `tsconfig.ac${major}.json`);
   expect(() => execFileSync('node', [join(nm, 'typescript/bin/tsc'), '-p', config], { cwd: root, encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
 }, 120_000);
+
+(major === 4 ? test : test.skip)('publint --strict and attw --pack accept the packed package', () => {
+  expect(() => execFileSync('node', [join(nm, 'publint/src/cli.js'), '--strict'], { cwd: root, stdio: 'pipe', encoding: 'utf8' })).not.toThrow();
+  expect(() => execFileSync('node', [join(nm, '@arethetypeswrong/cli/dist/index.js'), '--pack', '.', '--profile', 'node16', '--format', 'ascii'], { cwd: root, stdio: 'pipe', encoding: 'utf8' })).not.toThrow();
+}, 180_000);

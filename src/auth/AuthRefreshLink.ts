@@ -2,7 +2,7 @@ import { primaryClassification, ResilienceError } from '../classify/annotations.
 import { rememberSecret } from '../classify/secrets.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
-import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
+import { ApolloLink, createObservable, getContext, getResponse, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
@@ -53,7 +53,7 @@ const defaultIsAuthError = (c: Classification): boolean => c.category === 'unaut
  */
 export class AuthRefreshLink extends ApolloLink {
   private readonly options: AuthRefreshLink.Options;
-  private readonly applyToken: (token: string, operation: LinkOperation) => void;
+  private readonly applyToken: (token: string, operation: LinkOperation, context?: Readonly<Record<string, unknown>>) => void;
   private readonly isAuthError: (c: Classification) => boolean;
   private readonly refreshBeforeExpiryMs: number;
   private readonly refreshTimeoutMs: number;
@@ -75,7 +75,10 @@ export class AuthRefreshLink extends ApolloLink {
     if (typeof apply === 'function') this.applyToken = apply;
     else {
       const { header = 'Authorization', scheme = 'Bearer' } = apply ?? {};
-      this.applyToken = (token, operation) => setHeaders(operation, { [header]: scheme ? `${scheme} ${token}` : token });
+      this.applyToken = (token, operation, context) => {
+        const previous = ((context ?? getContext(operation)).headers as Record<string, string> | undefined) ?? {};
+        (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: { ...previous, [header]: scheme ? `${scheme} ${token}` : token } });
+      };
     }
     this.isAuthError = options.isAuthError ?? defaultIsAuthError;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
@@ -199,7 +202,8 @@ export class AuthRefreshLink extends ApolloLink {
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
-    if (getContext(operation).auth === false) return forward(operation);
+    const context = getContext(operation);
+    if (context.auth === false) return forward(operation);
     const operationName = operation.operationName ?? undefined;
 
     return createObservable((sink) => {
@@ -227,7 +231,8 @@ export class AuthRefreshLink extends ApolloLink {
         rememberSecret(token);
         if (token !== undefined) {
           try {
-            this.applyToken(token, operation);
+            // The context read above still holds the caller's headers (a replay only changes the token).
+            this.applyToken(token, operation, context);
           } catch (error) {
             return fail(error);
           }

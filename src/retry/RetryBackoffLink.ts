@@ -162,8 +162,7 @@ export class RetryBackoffLink extends ApolloLink {
       let backoffTimer: ReturnType<typeof setTimeout> | undefined;
       let attemptTimer: ReturnType<typeof setTimeout> | undefined;
       let merged: ResultLike | undefined;
-      const startedAt = Date.now();
-      const deadlineAt = cfg.deadlineMs !== undefined ? startedAt + cfg.deadlineMs : Infinity;
+      const deadlineAt = cfg.deadlineMs !== undefined ? Date.now() + cfg.deadlineMs : Infinity;
 
       const admission = this.breaker?.admit() ?? 'allow';
       if (admission === 'reject') {
@@ -275,7 +274,7 @@ export class RetryBackoffLink extends ApolloLink {
         let finished = false;
         const canHold = kind === 'query' && attempt < cfg.maxAttempts;
 
-        const remaining = deadlineAt - Date.now();
+        const remaining = deadlineAt === Infinity ? Infinity : deadlineAt - Date.now();
         const timeoutMs = Math.min(cfg.attemptTimeoutMs, remaining);
         const cutByDeadline = remaining < cfg.attemptTimeoutMs;
         // Armed after subscribing, so an attempt that answered synchronously costs no timer.
