@@ -55,3 +55,12 @@ export async function flush(times = 3): Promise<void> {
   if (jest.isMockFunction(setTimeout) || (setTimeout as unknown as { clock?: unknown }).clock) await jest.advanceTimersByTimeAsync(0);
   else await new Promise((r) => setTimeout(r, 0));
 }
+
+/** Fake timers for every test of the file, and the teardown check: no timer may survive a test. */
+export function useFakeTimersAndCheckTeardown(): void {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => {
+    expect(jest.getTimerCount()).toBe(0);
+    jest.useRealTimers();
+  });
+}

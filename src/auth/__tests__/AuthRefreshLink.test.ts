@@ -2,7 +2,7 @@ import { ApolloLink } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
 import type { Classification } from '../../classify/types';
 import type { ResilienceEvent } from '../../events';
-import { execute, flush, scripted } from '../../__testUtils__/harness';
+import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { AuthRefreshLink } from '../AuthRefreshLink';
 import type { BroadcastChannelLike, LockManagerLike } from '../crossTab';
 import { jwtExpiryMs } from '../jwt';
@@ -40,11 +40,7 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+useFakeTimersAndCheckTeardown();
 
 describe('AuthRefreshLink', () => {
   test('attaches the token; context.auth === false skips it', async () => {

@@ -2,7 +2,7 @@ import { ApolloLink } from '@apollo/client/core/index.js';
 import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../events';
-import { execute, flush, scripted } from '../../__testUtils__/harness';
+import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { EtagConflictLink } from '../EtagConflictLink';
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes quantity } }');
@@ -48,11 +48,7 @@ const config = (extra: Partial<EtagConflictLink.MutationConfig> = {}) => ({
   UpdatePo: { reread: (op: { variables: Record<string, unknown> }) => ({ query: READ, variables: { id: (op.variables.input as { id: string }).id } }), ...extra },
 });
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+useFakeTimersAndCheckTeardown();
 
 describe('EtagConflictLink', () => {
   test('non-overlapping edit: re-read, merge, retry with the new etag; both changes survive', async () => {

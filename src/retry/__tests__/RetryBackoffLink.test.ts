@@ -1,7 +1,7 @@
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
 import type { Classification } from '../../classify/types';
-import { MUTATION, QUERY, execute, flush, scripted } from '../../__testUtils__/harness';
+import { MUTATION, QUERY, execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { RetryBackoffLink } from '../RetryBackoffLink';
 
 const serverError = (status: number, headers: Record<string, string> = {}) =>
@@ -17,11 +17,7 @@ function server(answers: unknown[]) {
 }
 const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+useFakeTimersAndCheckTeardown();
 
 describe('RetryBackoffLink', () => {
   test('503, 503, then success: retried after 1 s and 2 s', async () => {
