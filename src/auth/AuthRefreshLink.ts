@@ -162,7 +162,7 @@ export class AuthRefreshLink extends ApolloLink {
     this.inflightReported = fatal;
     const started = Date.now();
     this.refreshEvent('refresh-start', operationName, { reason, waiting: this.waiting });
-    const run = async (): Promise<string> => {
+    const run = async (): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> => {
       const once = async () => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<never>((_, reject) => {
@@ -176,17 +176,16 @@ export class AuthRefreshLink extends ApolloLink {
           clearTimeout(timer);
         }
       };
-      if (!this.crossTab) return once();
-      const { token, source } = await this.crossTab.run(once, () => (this.refreshedToken && this.refreshedToken !== failedToken && !this.staleTokens.has(this.refreshedToken) ? this.refreshedToken : undefined), failedToken);
-      if (source === 'other-tab') return token;
-      return token;
+      if (!this.crossTab) return { token: await once(), source: 'this-tab' };
+      // Another tab may have refreshed while this one waited for the lock: then its token is used.
+      return this.crossTab.run(once, () => (this.refreshedToken && this.refreshedToken !== failedToken && !this.staleTokens.has(this.refreshedToken) ? this.refreshedToken : undefined), failedToken);
     };
     this.inflight = run().then(
-      (token) => {
+      ({ token, source }) => {
         if (failedToken && failedToken !== token) this.staleTokens.add(failedToken);
         rememberSecret(token);
         this.adopt(token, failedToken);
-        this.refreshEvent('refresh-success', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting });
+        this.refreshEvent('refresh-success', operationName, { reason, source, durationMs: Date.now() - started, waiting: this.waiting });
         return token;
       },
       (error: unknown) => {

@@ -283,13 +283,15 @@ describe('AuthRefreshLink', () => {
       let serverToken = 'tok-v2-abcdef';
       const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 50)); return serverToken; });
       const s = authServer(() => serverToken);
-      const tabs = [0, 1, 2].map(() => new AuthRefreshLink({ getToken: () => 'tok-v1-abcdef', refresh, crossTab: { locks: origin.locks, createChannel: origin.createChannel } }));
+      const events: ResilienceEvent[] = [];
+      const tabs = [0, 1, 2].map(() => new AuthRefreshLink({ getToken: () => 'tok-v1-abcdef', refresh, crossTab: { locks: origin.locks, createChannel: origin.createChannel }, onEvent: (e) => events.push(e) }));
       const outs = tabs.map((tab, i) => execute(ApolloLink.from([tab, s.link]), { variables: { id: String(i) } }));
       await flush();
       await jest.advanceTimersByTimeAsync(200);
       await Promise.all(outs.map((o) => o.done));
       expect(refresh).toHaveBeenCalledTimes(1);
       expect(outs.every((o) => o.next.length === 1)).toBe(true);
+      expect(events.filter((e) => e.type === 'refresh-success').map((e) => e.source).sort()).toEqual(['other-tab', 'other-tab', 'this-tab']);
       tabs.forEach((t) => t.dispose());
       serverToken = '';
     });
