@@ -77,6 +77,16 @@ const shot = (page, name) => page.screenshot({ path: `${out}/${name}.png` });
 
 console.log(`e2e against ${base} in ${executablePath}`);
 
+{
+  // The demo uses the package as a user would: its source must type-check against the built .d.ts.
+  const { spawnSync } = await import('node:child_process');
+  const started = Date.now();
+  const tsc = spawnSync('node', ['node_modules/typescript/bin/tsc', '-p', 'demo-app/tsconfig.json'], { cwd: root, encoding: 'utf8' });
+  const ok = tsc.status === 0;
+  results.push({ name: 'the demo app type-checks against the built package', ok, ms: Date.now() - started, error: ok ? undefined : tsc.stdout });
+  console.log(`  ${ok ? '✓' : '✕'} the demo app type-checks against the built package${ok ? '' : `\n${tsc.stdout}`}`);
+}
+
 await test('token expiry recovers with one refresh across 3 tabs', async (context) => {
   const tabs = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDesk(context));
