@@ -2,7 +2,7 @@ import { primaryClassification, ResilienceError } from '../classify/annotations.
 import { rememberSecret } from '../classify/secrets.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
-import { ApolloLink, createObservable, getContext, getResponse, subscribe } from '../compat/index.js';
+import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
@@ -75,10 +75,7 @@ export class AuthRefreshLink extends ApolloLink {
     if (typeof apply === 'function') this.applyToken = apply;
     else {
       const { header = 'Authorization', scheme = 'Bearer' } = apply ?? {};
-      this.applyToken = (token, operation, context) => {
-        const previous = ((context ?? getContext(operation)).headers as Record<string, string> | undefined) ?? {};
-        (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: { ...previous, [header]: scheme ? `${scheme} ${token}` : token } });
-      };
+      this.applyToken = (token, operation, context) => setHeaders(operation, { [header]: scheme ? `${scheme} ${token}` : token }, context);
     }
     this.isAuthError = options.isAuthError ?? defaultIsAuthError;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;

@@ -72,7 +72,7 @@ export function getOperationType(operation: LinkOperation): OperationType {
   return operationTypeOf(operation.query, operation.operationName ?? undefined);
 }
 
-export function operationTypeOf(query: DocumentNode, operationName?: string): OperationType {
+function operationTypeOf(query: DocumentNode, operationName?: string): OperationType {
   const defs = query.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
   const def = defs.find((d) => !operationName || d.name?.value === operationName) ?? defs[0];
   return (def?.operation as OperationType | undefined) ?? 'query';
@@ -83,15 +83,9 @@ export function getContext(operation: LinkOperation): Readonly<Record<string, un
   return operation.getContext() as Readonly<Record<string, unknown>>;
 }
 
-/** Merges `patch` into the operation's context (a new object on both majors). */
-export function setContext(operation: LinkOperation, patch: (previous: Readonly<Record<string, unknown>>) => Record<string, unknown>): void {
-  const set = operation.setContext as unknown as (fn: (prev: Readonly<Record<string, unknown>>) => Record<string, unknown>) => void;
-  set(patch);
-}
-
-/** Adds (or replaces) request headers on the operation, keeping the ones already set. */
-export function setHeaders(operation: LinkOperation, headers: Record<string, string>): void {
-  const previous = (getContext(operation).headers as Record<string, string> | undefined) ?? {};
+/** Adds (or replaces) request headers on the operation, keeping the ones already set (in `context`, when the caller already read it). */
+export function setHeaders(operation: LinkOperation, headers: Record<string, string>, context: Readonly<Record<string, unknown>> = getContext(operation)): void {
+  const previous = (context.headers as Record<string, string> | undefined) ?? {};
   // The object form: one copy of the context instead of the function form's three.
   (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: { ...previous, ...headers } });
 }
@@ -112,20 +106,6 @@ export function getResponse(operation: LinkOperation): { status?: number; header
     status: typeof response.status === 'number' ? response.status : undefined,
     headers: isHeadersLike(response.headers) ? response.headers : undefined,
   };
-}
-
-/** A response header, from an error's `response` or the operation's context. */
-export function readHeader(source: unknown, name: string): string | undefined {
-  const response = (source as { response?: { headers?: unknown } } | null)?.response;
-  const headers = response?.headers;
-  if (isHeadersLike(headers)) {
-    try {
-      return headers.get(name) ?? undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /**

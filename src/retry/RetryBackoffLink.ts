@@ -1,4 +1,4 @@
-import { primaryClassification, ResilienceError } from '../classify/annotations.js';
+import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError } from '../classify/annotations.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setHeaders, subscribe } from '../compat/index.js';
@@ -71,7 +71,6 @@ type Resolved = Required<Omit<RetryBackoffLink.AttemptOptions, 'deadlineMs' | 'r
   idempotencyKey: Required<RetryBackoffLink.IdempotencyKeyOptions> | undefined;
 };
 
-const SERVER_SIDE: ReadonlySet<string> = new Set(['server', 'network', 'rate-limited']);
 
 function defaultKey(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -185,7 +184,7 @@ export class RetryBackoffLink extends ApolloLink {
       const settleBreaker = (classification: Classification | undefined) => {
         if (breakerSettled || !this.breaker) return;
         breakerSettled = true;
-        if (classification && classification.retryable && SERVER_SIDE.has(classification.category)) this.breaker.recordFailure(probe);
+        if (classification && classification.retryable && RETRYABLE_CATEGORIES.has(classification.category)) this.breaker.recordFailure(probe);
         else this.breaker.recordSuccess(probe);
       };
       this.budget?.recordFirstAttempt();
