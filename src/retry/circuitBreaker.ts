@@ -66,7 +66,7 @@ export class CircuitBreaker {
 
   recordSuccess(probe = false): void {
     if (probe) this.probeInFlight = false;
-    this.failureTimes = [];
+    if (this.failureTimes.length > 0) this.failureTimes = [];
     if (this.state !== 'closed' && (probe || this.state === 'half-open')) this.transition('closed');
   }
 
