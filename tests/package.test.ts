@@ -44,3 +44,18 @@ test(`the public types check against Apollo Client ${major}'s types`, () => {
   expect(() => execFileSync('node', [join(nm, 'publint/src/cli.js'), '--strict'], { cwd: root, stdio: 'pipe', encoding: 'utf8' })).not.toThrow();
   expect(() => execFileSync('node', [join(nm, '@arethetypeswrong/cli/dist/index.js'), '--pack', '.', '--profile', 'node16', '--format', 'ascii'], { cwd: root, stdio: 'pipe', encoding: 'utf8' })).not.toThrow();
 }, 180_000);
+
+(major === 4 ? test : test.skip)('the README snippets that import the package type-check', () => {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.includes("from 'apollo-link-resilience'"));
+  expect(blocks.length).toBeGreaterThan(0);
+  blocks.forEach((code, i) => writeFileSync(join(root, 'tests', 'types', 'readme', `snippet-${i}.ts`), code));
+  try {
+    execFileSync('node', [join(nm, 'typescript/bin/tsc'), '-p', join(root, 'tests', 'types', 'tsconfig.readme.json')], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`README snippet does not type-check:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
+  } finally {
+    blocks.forEach((_, i) => rmSync(join(root, 'tests', 'types', 'readme', `snippet-${i}.ts`), { force: true }));
+  }
+}, 120_000);
