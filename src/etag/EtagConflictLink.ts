@@ -1,5 +1,5 @@
-import { primaryClassification, ResilienceError } from '../classify/annotations.js';
-import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
+import { readAnnotations, ResilienceError } from '../classify/annotations.js';
+import { callbackFailed, conflictInError, conflictInResult } from './conflictDetection.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, executeForward, getCache, getOperationType, getResponse, subscribe } from '../compat/index.js';
 import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
@@ -81,9 +81,6 @@ function rootEntity(data: unknown): Entity | undefined {
   return isObject(value) ? value : undefined;
 }
 
-function isConflict(c: Classification | undefined): boolean {
-  return c?.category === 'conflict';
-}
 
 /**
  * On a 409 / etag mismatch for a configured mutation: re-reads the entity down the rest of the
@@ -125,7 +122,7 @@ export class EtagConflictLink extends ApolloLink {
         const sentEtag = etagPath ? getAtPath(operation.variables, etagPath) : undefined;
         if (base && sentEtag !== undefined && entityEtag(base, etagPath!) !== undefined && entityEtag(base, etagPath!) !== sentEtag) base = undefined;
       } catch (error) {
-        sink.error(classified(error));
+        sink.error(callbackFailed(error));
         return;
       }
 
@@ -147,14 +144,11 @@ export class EtagConflictLink extends ApolloLink {
         });
 
       const conflictOf = (outcome: { results: ResultLike[]; error?: unknown; failed: boolean }): Classification | undefined => {
-        if (outcome.failed) {
-          const c = primaryClassification(classifyErrors(outcome.error));
-          return isConflict(c) ? c : undefined;
-        }
+        if (outcome.failed) return conflictInError(outcome.error);
+        const response = getResponse(operation);
+        const status = response?.status !== undefined && response.status >= 400 ? response.status : undefined;
         for (const r of outcome.results) {
-          if (!Array.isArray(r.errors) || r.errors.length === 0) continue;
-          const response = getResponse(operation);
-          const found = classifyErrors(r, { status: response?.status !== undefined && response.status >= 400 ? response.status : undefined }).find(isConflict);
+          const found = conflictInResult(r, status);
           if (found) return found;
         }
         return undefined;
@@ -206,8 +200,8 @@ export class EtagConflictLink extends ApolloLink {
         const data = reread.results.find((r) => r.data)?.data;
         const latest = rootEntity(data);
         if (reread.failed || !latest) {
-          const c = primaryClassification(classifyErrors(reread.failed ? reread.error : reread.results[0] ?? {}));
-          return fail(reread.failed ? reread.error : new ResilienceError(c && c.category !== 'unknown' ? c : { category: 'not-found', reason: 'entity-gone', message: 'The record could not be re-read after a conflict (deleted or no longer visible).', retryable: false, refreshable: false, remediation: 'Reload the list; the record may have been deleted by someone else.' }));
+          const c = readAnnotations(reread.results[0]?.errors?.[0])?.[0];
+          return fail(reread.failed ? reread.error : new ResilienceError(c ?? { category: 'not-found', reason: 'entity-gone', message: 'The record could not be re-read after a conflict (deleted or no longer visible).', retryable: false, refreshable: false, remediation: 'Reload the list; the record may have been deleted by someone else.' }));
         }
         try {
           cache?.writeQuery({ query: rereadRequest.query, variables: rereadRequest.variables, data });
@@ -240,7 +234,7 @@ export class EtagConflictLink extends ApolloLink {
             if (decision === 'retry') decision = variables;
           }
         } catch (error) {
-          return fail(classified(error));
+          return fail(callbackFailed(error));
         }
         if (closed) return;
         if (decision === 'abort' || !isObject(decision)) {
@@ -257,7 +251,7 @@ export class EtagConflictLink extends ApolloLink {
         await send(false);
       };
 
-      send(true).catch((error: unknown) => fail(classified(error)));
+      send(true).catch((error: unknown) => fail(callbackFailed(error)));
       return () => {
         closed = true;
         const running = inner;
