@@ -59,3 +59,8 @@ test(`the public types check against Apollo Client ${major}'s types`, () => {
     blocks.forEach((_, i) => rmSync(join(root, 'tests', 'types', 'readme', `snippet-${i}.ts`), { force: true }));
   }
 }, 120_000);
+
+(major === 4 ? test : test.skip)('an AuthRefreshLink with crossTab in Node does not keep the process alive', () => {
+  const script = `import { AuthRefreshLink } from '${join(root, 'dist', 'auth.js')}'; new AuthRefreshLink({ getToken: () => 't', refresh: async () => 'u', crossTab: true });`;
+  expect(() => execFileSync('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 10_000, stdio: 'pipe' })).not.toThrow();
+});

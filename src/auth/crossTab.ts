@@ -58,6 +58,8 @@ export class CrossTabCoordinator {
       this.channel = undefined;
     }
     this.channel?.addEventListener('message', this.listener);
+    // Node's BroadcastChannel keeps the process alive; a token channel must not.
+    (this.channel as { unref?: () => void } | undefined)?.unref?.();
   }
 
   get coordinated(): boolean {
