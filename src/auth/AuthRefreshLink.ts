@@ -1,6 +1,7 @@
-import { primaryClassification, ResilienceError } from '../classify/annotations.js';
+import { attachClassifications, readAnnotations, ResilienceError, unexpectedError } from '../classify/annotations.js';
+import { redact } from '../classify/redact.js';
 import { rememberSecret } from '../classify/secrets.js';
-import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
+import { authFailureInError, authFailureInResult } from './authFailure.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
@@ -138,18 +139,32 @@ export class AuthRefreshLink extends ApolloLink {
   }
 
   private failedRefreshClassification(error: unknown, failedToken: string | undefined): Classification {
-    const cause = primaryClassification(classifyErrors(error, { secrets: this.secrets(failedToken) }));
-    const timedOut = error instanceof ResilienceError && error.classification.reason === 'refresh-timeout';
+    // A token source's own classified failure (clientCredentials: invalid_client…) is kept.
+    const cause = readAnnotations(error)?.[0];
     if (cause && cause.category === 'unauthenticated') return { ...cause, refreshable: false, retryable: false };
+    const timedOut = cause?.reason === 'refresh-timeout';
+    const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
     return {
       category: 'unauthenticated',
       reason: timedOut ? 'refresh-timeout' : 'refresh-failed',
-      message: `Token refresh failed: ${cause?.message ?? 'unknown error'}`,
+      message: redact(`Token refresh failed: ${message || 'unknown error'}`, this.secrets(failedToken)),
       retryable: false,
       refreshable: false,
       remediation: 'The session could not be renewed; sign in again (and check the token endpoint if it keeps failing).',
       details: cause ? { causeCategory: cause.category, causeReason: cause.reason } : undefined,
     };
+  }
+
+  /** `getToken` threw or rejected: the operation cannot be authenticated. */
+  private tokenUnavailable(error: unknown): ResilienceError {
+    return new ResilienceError({
+      category: 'unauthenticated',
+      reason: 'token-unavailable',
+      message: redact(`The access token could not be read: ${error instanceof Error ? error.message : String(error)}`, this.secrets()),
+      retryable: false,
+      refreshable: false,
+      remediation: 'Sign in again; if it persists, check the app\'s token storage (getToken threw).',
+    }, { cause: error });
   }
 
   /** One refresh at a time; everyone who asks while it runs gets its result. */
@@ -230,7 +245,7 @@ export class AuthRefreshLink extends ApolloLink {
             // The context read above still holds the caller's headers (a replay only changes the token).
             this.applyToken(token, operation, context);
           } catch (error) {
-            return fail(error);
+            return fail(unexpectedError(error, 'AuthRefreshLink applyToken', (t) => redact(t, this.secrets(token))));
           }
         }
         let handled = false;
@@ -238,7 +253,7 @@ export class AuthRefreshLink extends ApolloLink {
         try {
           forwarded = forward(operation);
         } catch (error) {
-          return fail(classified(error));
+          return fail(readAnnotations(error) ? error : unexpectedError(error, 'The link after AuthRefreshLink'));
         }
         const attempt = subscribe(forwarded, {
           next: (result) => {
@@ -256,8 +271,8 @@ export class AuthRefreshLink extends ApolloLink {
           error: (error) => {
             if (closed || handled) return;
             inner = undefined;
-            const classification = primaryClassification(classifyErrors(error, { secrets: this.secrets(usedToken) }));
-            if (classification && classification.category === 'unauthenticated') {
+            const classification = authFailureInError(error, this.secrets(usedToken));
+            if (classification) {
               handled = true;
               return void onAuthError(classification, error);
             }
@@ -280,7 +295,7 @@ export class AuthRefreshLink extends ApolloLink {
       };
 
       const finalError = (error: unknown, classification: Classification) =>
-        error !== undefined ? classified(error, { secrets: this.secrets(usedToken) }) : new ResilienceError(classification);
+        error !== undefined ? attachClassifications(error, readAnnotations(error) ?? [classification]) : new ResilienceError(classification);
 
       const onAuthError = async (classification: Classification, error: unknown) => {
         if (!this.isAuthError(classification)) {
@@ -321,7 +336,7 @@ export class AuthRefreshLink extends ApolloLink {
           }
           send(token);
         } catch (error) {
-          fail(error instanceof ResilienceError ? error : classified(error, { secrets: this.secrets(usedToken) }));
+          fail(error instanceof ResilienceError ? error : this.tokenUnavailable(error));
         }
       };
 
@@ -330,7 +345,7 @@ export class AuthRefreshLink extends ApolloLink {
       try {
         raw = this.inflight ? undefined : this.options.getToken();
       } catch (error) {
-        fail(classified(error));
+        fail(this.tokenUnavailable(error));
         return;
       }
       const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
@@ -346,7 +361,6 @@ export class AuthRefreshLink extends ApolloLink {
   private authClassification(result: ResultLike, operation: LinkOperation): Classification | undefined {
     if (!Array.isArray(result.errors) || result.errors.length === 0) return undefined;
     const response = getResponse(operation);
-    const list = classifyErrors(result, { status: response?.status !== undefined && response.status >= 400 ? response.status : undefined });
-    return list.find((c) => c.category === 'unauthenticated');
+    return authFailureInResult(result, response?.status !== undefined && response.status >= 400 ? response.status : undefined, this.secrets());
   }
 }

@@ -101,3 +101,16 @@ export function attachClassifications(error: unknown, classifications: Classific
   }
   return new ResilienceError(classification, { cause: error });
 }
+
+/** Something threw where it should not (a user callback, a link below): classified, cause kept. */
+export function unexpectedError(error: unknown, where: string, redactText: (text: string) => string = (t) => t): ResilienceError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ResilienceError({
+    category: 'unknown',
+    reason: 'link-error',
+    message: redactText(`${where} failed: ${message}`),
+    retryable: false,
+    refreshable: false,
+    remediation: `Fix ${where} (see this error's cause); the operation was not sent.`,
+  }, { cause: error });
+}

@@ -2,6 +2,7 @@
 // `extensions.code`, network failures, `Retry-After`. The message tables (ION 401/403, REST
 // envelopes, OAuth) live in the full classifier, next to the HttpLink in ErrorClassifyLink.
 import { DEFAULT_REMEDIATION, RETRYABLE_CATEGORIES, attachClassifications, errorParts, readAnnotations } from './annotations.js';
+import { matchAuthMessage } from './authMessages.js';
 import { redact } from './redact.js';
 import { parseRetryAfter } from './retryAfter.js';
 import type { Category, Classification } from './types.js';
@@ -14,21 +15,6 @@ const STATUS_CATEGORY: Record<number, Category> = { 400: 'bad-request', 401: 'un
 const NETWORK_REASON: Record<string, string> = { ECONNREFUSED: 'connection-refused', ENOTFOUND: 'dns', EAI_AGAIN: 'dns', ETIMEDOUT: 'timeout', UND_ERR_CONNECT_TIMEOUT: 'timeout', UND_ERR_HEADERS_TIMEOUT: 'timeout', ECONNRESET: 'connection-reset', EPIPE: 'connection-reset', UND_ERR_SOCKET: 'connection-reset' };
 
 const STATUS_REASON: Record<number, string> = { 429: 'rate-limited', 500: 'internal-error', 502: 'bad-gateway', 503: 'service-unavailable', 504: 'gateway-timeout', 409: 'etag-mismatch' };
-/** ION's 401 table and the REST auth messages, compactly: which ones a new token can fix. */
-const AUTH_MESSAGES: Array<[RegExp, string, boolean]> = [
-  [/token (is|has) expired|jwt expired/i, 'token-expired', true],
-  [/provide proper credentials/i, 'missing-credentials', true],
-  [/parse authentication token|value is too (short|long)|does not match regex/i, 'malformed-token', true],
-  [/validate authentication token/i, 'invalid-token', true],
-  [/RSA key/i, 'unknown-signing-key', false],
-  [/organization does not match/i, 'org-mismatch', false],
-  [/is deactivated/i, 'user-deactivated', false],
-  [/organization is blocked/i, 'org-blocked', false],
-  [/login domain/i, 'invalid-login-domain', false],
-  [/2FA is required/i, 'two-factor-required', false],
-  [/SSO is required/i, 'sso-required', false],
-];
-
 type Headers = { get(name: string): string | null };
 type Any = Record<string, unknown>;
 
@@ -50,7 +36,7 @@ function fromGraphQLError(e: unknown, status: number | undefined, retryAfterMs: 
   const message = typeof err.message === 'string' ? err.message : '';
   let semantic = (code && CODE_STATUS[code]) || (status !== undefined && status >= 400 ? status : undefined);
   if (!semantic && /etag mismatch|concurrent modification/i.test(message)) semantic = 409;
-  const auth = AUTH_MESSAGES.find(([re]) => re.test(message.slice(0, 500)));
+  const auth = matchAuthMessage(message);
   if (auth && (!semantic || semantic === 401 || semantic === 403)) semantic = 401;
   const category = categoryOf(semantic);
   const path = Array.isArray(err.path) ? (err.path as Array<string | number>) : undefined;
@@ -58,8 +44,8 @@ function fromGraphQLError(e: unknown, status: number | undefined, retryAfterMs: 
     status: semantic,
     code,
     path,
-    reason: category === 'unauthenticated' && auth ? auth[1] : semantic !== undefined ? STATUS_REASON[semantic] : undefined,
-    refreshable: category === 'unauthenticated' ? (auth ? auth[2] : true) : false,
+    reason: category === 'unauthenticated' && auth ? auth.reason : semantic !== undefined ? STATUS_REASON[semantic] : undefined,
+    refreshable: category === 'unauthenticated' ? (auth ? auth.refreshable : true) : false,
     details: retryAfterMs !== undefined ? { retryAfterMs } : undefined,
   }, secrets);
 }

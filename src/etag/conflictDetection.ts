@@ -1,6 +1,6 @@
 // What the etag link needs to know of an error: is it a conflict? Nothing more, so the link does not
 // carry a classifier (an ErrorClassifyLink annotation wins when there is one).
-import { readAnnotations, ResilienceError } from '../classify/annotations.js';
+import { readAnnotations, type ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
 
@@ -64,13 +64,5 @@ export function conflictInError(error: unknown): Classification | undefined {
 
 /** A user callback (reread, reapply, onConflict) threw: a classified error with the cause kept. */
 export function callbackFailed(error: unknown): ResilienceError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new ResilienceError({
-    category: 'unknown',
-    reason: 'callback-failed',
-    message: redact(`EtagConflictLink: a reread, reapply or onConflict function failed: ${message}`),
-    retryable: false,
-    refreshable: false,
-    remediation: 'Fix the reread, reapply or onConflict function named in the cause.',
-  }, { cause: error });
+  return unexpectedError(error, 'EtagConflictLink reread, reapply or onConflict', (t) => redact(t));
 }

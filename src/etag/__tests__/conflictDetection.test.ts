@@ -27,7 +27,8 @@ describe('conflict detection (the etag link’s only question)', () => {
   test('a failing callback becomes a classified error with the cause kept', () => {
     const cause = new Error('reread blew up');
     const e = callbackFailed(cause);
-    expect(e.classification).toMatchObject({ category: 'unknown', reason: 'callback-failed' });
+    expect(e.classification).toMatchObject({ category: 'unknown', reason: 'link-error' });
+    expect(e.message).toMatch(/EtagConflictLink reread, reapply or onConflict failed: reread blew up/);
     expect((e as { cause?: unknown }).cause).toBe(cause);
   });
 });
