@@ -190,7 +190,9 @@ export class AuthRefreshLink extends ApolloLink {
       };
       if (!this.crossTab) return { token: await once(), source: 'this-tab' };
       // Another tab may have refreshed while this one waited for the lock: then its token is used.
-      return this.crossTab.run(once, () => (this.refreshedToken && this.refreshedToken !== failedToken && !this.staleTokens.has(this.refreshedToken) ? this.refreshedToken : undefined), failedToken);
+      const fresh = (token: string | undefined) => (token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined);
+      // After the lock: the token another tab shared (BroadcastChannel), or the one it stored (getToken).
+      return this.crossTab.run(once, async () => fresh(this.refreshedToken) ?? fresh(await this.currentToken().catch(() => undefined)), failedToken);
     };
     this.inflight = run().then(
       ({ token, source }) => {

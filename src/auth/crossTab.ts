@@ -68,9 +68,10 @@ export class CrossTabCoordinator {
 
   /**
    * Runs `refresh` under the origin-wide lock. `alreadyRefreshed` is asked after the lock is
+   * granted (it re-reads the token: the BroadcastChannel message may arrive after the lock)
    * granted: when another tab refreshed meanwhile, its token is returned without a refresh.
    */
-  async run(refresh: () => Promise<string>, alreadyRefreshed: () => string | undefined, replaces: string | undefined): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
+  async run(refresh: () => Promise<string>, alreadyRefreshed: () => Promise<string | undefined>, replaces: string | undefined): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
     const refreshAndShare = async () => {
       const token = await refresh();
       try {
@@ -86,7 +87,7 @@ export class CrossTabCoordinator {
     try {
       return await this.locks.request(this.name, { mode: 'exclusive', signal: controller?.signal }, async () => {
         clearTimeout(timer);
-        const fresh = alreadyRefreshed();
+        const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' as const };
         return refreshAndShare();
       });
@@ -94,7 +95,7 @@ export class CrossTabCoordinator {
       clearTimeout(timer);
       if (controller?.signal.aborted) {
         // The lock was held too long (a frozen tab): never deadlock, refresh here.
-        const fresh = alreadyRefreshed();
+        const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' };
         return refreshAndShare();
       }

@@ -296,6 +296,25 @@ describe('AuthRefreshLink', () => {
       serverToken = '';
     });
 
+    test('a tab granted the lock before the broadcast arrives re-reads the stored token instead of refreshing', async () => {
+      const origin = fakeOrigin();
+      let stored = 'tok-v1-abcdef'; // shared storage (localStorage in a browser)
+      const slowChannel = () => {
+        const channel = origin.createChannel();
+        return { ...channel, postMessage: (data: unknown) => void setTimeout(() => channel.postMessage(data), 500) };
+      };
+      const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 50)); stored = 'tok-v2-abcdef'; return stored; });
+      const s = authServer(() => 'tok-v2-abcdef');
+      const tabs = [0, 1].map(() => new AuthRefreshLink({ getToken: () => stored, refresh, crossTab: { locks: origin.locks, createChannel: slowChannel } }));
+      const outs = tabs.map((tab, i) => execute(ApolloLink.from([tab, s.link]), { variables: { id: String(i) } }));
+      await flush();
+      await jest.advanceTimersByTimeAsync(1000);
+      await Promise.all(outs.map((o) => o.done));
+      expect(refresh).toHaveBeenCalledTimes(1);
+      expect(outs.every((o) => o.next.length === 1)).toBe(true);
+      tabs.forEach((t) => t.dispose());
+    });
+
     test('a lock held past lockTimeoutMs is abandoned: this tab refreshes on its own', async () => {
       const never: LockManagerLike = { request: (_n, options) => new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })))) };
       const refresh = jest.fn(async () => 'tok-v2-abcdef');
