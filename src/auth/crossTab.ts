@@ -16,6 +16,12 @@ export interface CrossTabOptions {
   name?: string;
   /** A lock not granted within this time is abandoned and this tab refreshes on its own. @defaultValue 10000 */
   lockTimeoutMs?: number;
+  /**
+   * After sharing a new token the lock is held this much longer, so the message reaches the tabs
+   * queued for the lock before they are granted it (they also re-read the stored token).
+   * @defaultValue 50
+   */
+  handoffMs?: number;
   /** Injected Web Locks (tests, polyfills). @defaultValue `navigator.locks` */
   locks?: LockManagerLike;
   /** Injected channel factory (tests, polyfills). @defaultValue `new BroadcastChannel(name)` */
@@ -40,6 +46,7 @@ function isTokenMessage(data: unknown): data is TokenMessage {
 export class CrossTabCoordinator {
   private readonly name: string;
   private readonly lockTimeoutMs: number;
+  private readonly handoffMs: number;
   private readonly locks: LockManagerLike | undefined;
   private readonly channel: BroadcastChannelLike | undefined;
   private readonly listener = (event: { data: unknown }) => {
@@ -49,6 +56,7 @@ export class CrossTabCoordinator {
   constructor(options: CrossTabOptions, private readonly onToken: (token: string, replaces: string | undefined) => void) {
     this.name = options.name ?? 'apollo-link-resilience:auth';
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.handoffMs = options.handoffMs ?? 50;
     const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
     this.locks = options.locks ?? nav?.locks;
     const factory = options.createChannel ?? (typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) as unknown as BroadcastChannelLike : undefined);
@@ -89,7 +97,9 @@ export class CrossTabCoordinator {
         clearTimeout(timer);
         const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' as const };
-        return refreshAndShare();
+        const shared = await refreshAndShare();
+        if (this.handoffMs > 0) await new Promise((resolve) => setTimeout(resolve, this.handoffMs));
+        return shared;
       });
     } catch (error) {
       clearTimeout(timer);
