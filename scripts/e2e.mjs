@@ -19,7 +19,7 @@ if (!existsSync(executablePath)) {
 }
 if (!process.argv.includes('--no-build')) buildDemo();
 
-const server = spawn('node', ['demo-app/server/dist/cli.mjs', '--port', '0', '--static', 'demo-app/dist', '--max-lifetime-ms', '600000'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn('node', ['demo-app/server/dist/cli.mjs', '--port', '0', '--static', 'demo-app/dist', '--max-lifetime-ms', '600000', '--token-latency-ms', '300'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 const base = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
   server.stdout.on('data', (chunk) => {
@@ -95,6 +95,8 @@ await test('token expiry recovers with one refresh across 3 tabs', async (contex
   const ok200 = stats.byStatus['200'] ?? 0;
   const unauthorized = stats.byStatus['401'] ?? 0;
   await fault({ kind: 'expire-tokens' });
+  // The token endpoint answers in 300 ms (a real IdP is not instant): every tab's request is
+  // rejected before the one refresh completes.
   await Promise.all(tabs.map((t) => t.getByTestId('refresh-list').click()));
   // Every tab's list request was rejected (401) and then replayed successfully.
   await waitUntil(async () => { const s = await api('/__stats'); return (s.byStatus['401'] ?? 0) - unauthorized >= 3 && (s.byStatus['200'] ?? 0) - ok200 >= 4; }, 15_000, 'three 401s and three replays');
