@@ -2,6 +2,7 @@
 // token fix it? An ErrorClassifyLink annotation wins; alone, the link reads 401s, the
 // UNAUTHENTICATED / UNAUTHORIZED codes and the 401 message table — no full classifier here.
 import { readAnnotations } from '../classify/annotations.js';
+import { parseServerErrorBody } from '../compat/index.js';
 import { matchAuthMessage } from '../classify/authMessages.js';
 import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
@@ -49,16 +50,9 @@ export function authFailureInError(error: unknown, secrets: ReadonlyArray<string
   const annotations = readAnnotations(error);
   if (annotations) return annotations.find((c) => c.category === 'unauthenticated');
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { statusCode?: unknown; bodyText?: unknown; result?: unknown; message?: unknown };
+  const e = error as { statusCode?: unknown; message?: unknown };
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  let body: unknown = e.result;
-  if (body === undefined && typeof e.bodyText === 'string' && e.bodyText.length < 100_000) {
-    try {
-      body = JSON.parse(e.bodyText);
-    } catch {
-      body = undefined;
-    }
-  }
+  const body = parseServerErrorBody(error, 100_000);
   if (body && typeof body === 'object') {
     const b = body as { errors?: unknown[]; data?: unknown };
     // A GraphQL body, or a REST envelope `{ data: [{ message, propertyName }] }`.

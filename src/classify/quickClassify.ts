@@ -2,6 +2,7 @@
 // `extensions.code`, network failures, `Retry-After`. The message tables (ION 401/403, REST
 // envelopes, OAuth) live in the full classifier, next to the HttpLink in ErrorClassifyLink.
 import { DEFAULT_REMEDIATION, RETRYABLE_CATEGORIES, attachClassifications, errorParts, readAnnotations } from './annotations.js';
+import { parseServerErrorBody } from '../compat/index.js';
 import { matchAuthMessage } from './authMessages.js';
 import { redact } from './redact.js';
 import { parseRetryAfter } from './retryAfter.js';
@@ -50,18 +51,6 @@ function fromGraphQLError(e: unknown, status: number | undefined, retryAfterMs: 
   }, secrets);
 }
 
-function parseBody(error: Any): unknown {
-  if (error.result !== undefined) return error.result;
-  if (typeof error.bodyText === 'string' && error.bodyText.length < 1_000_000) {
-    try {
-      return JSON.parse(error.bodyText);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
 /** Classifies without the rule tables; annotations from ErrorClassifyLink win. Never throws. */
 export function quickClassify(input: unknown, options: { status?: number; headers?: Headers; secrets?: ReadonlyArray<string> } = {}): Classification[] {
   try {
@@ -75,7 +64,7 @@ export function quickClassify(input: unknown, options: { status?: number; header
     const retryAfterMs = parseRetryAfter(headers?.get('retry-after') ?? undefined);
     const status = typeof e.statusCode === 'number' ? e.statusCode : options.status;
     if (typeof e.statusCode === 'number' || (!(input instanceof Error) && typeof e.message === 'string')) {
-      const body = typeof e.statusCode === 'number' ? (parseBody(e) as Any | undefined) : undefined;
+      const body = typeof e.statusCode === 'number' ? (parseServerErrorBody(e) as Any | undefined) : undefined;
       // A GraphQL body's first error, or a REST envelope's first entry.
       const first = body && Array.isArray(body.errors) ? body.errors[0] : body && Array.isArray(body.data) ? body.data[0] : undefined;
       if (first) return [fromGraphQLError(first, status, retryAfterMs, options.secrets)];

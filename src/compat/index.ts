@@ -123,6 +123,22 @@ export function readServerErrorBody(error: unknown): { status?: number; bodyText
   };
 }
 
+/**
+ * A transport error's body, parsed: AC3 keeps it as `result` (already parsed, or the raw text when it
+ * was not JSON), AC4 as `bodyText`. Bodies longer than `maxChars` are not parsed.
+ */
+export function parseServerErrorBody(error: unknown, maxChars = 1_000_000): unknown {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { result?: unknown; bodyText?: unknown };
+  if (e.result !== undefined) return e.result;
+  if (typeof e.bodyText !== 'string' || e.bodyText.length >= maxChars) return undefined;
+  try {
+    return JSON.parse(e.bodyText);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The Apollo cache the operation's client uses: AC4 `operation.client.cache`, AC3 `context.cache`. */
 export interface CacheLike {
   readQuery(options: { query: DocumentNode; variables?: Record<string, unknown> }): unknown;

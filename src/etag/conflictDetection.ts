@@ -2,6 +2,7 @@
 // carry a classifier (an ErrorClassifyLink annotation wins when there is one).
 import { readAnnotations, type ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
+import { parseServerErrorBody } from '../compat/index.js';
 import type { Classification } from '../classify/types.js';
 
 const ETAG_MESSAGE = /etag mismatch|concurrent modification|precondition failed/i;
@@ -46,16 +47,9 @@ export function conflictInError(error: unknown): Classification | undefined {
   const annotations = readAnnotations(error);
   if (annotations) return annotations.find((c) => c.category === 'conflict');
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { statusCode?: unknown; bodyText?: unknown; result?: unknown; message?: unknown };
+  const e = error as { statusCode?: unknown; message?: unknown };
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  let body: unknown = e.result;
-  if (body === undefined && typeof e.bodyText === 'string' && e.bodyText.length < 100_000) {
-    try {
-      body = JSON.parse(e.bodyText);
-    } catch {
-      body = undefined;
-    }
-  }
+  const body = parseServerErrorBody(error, 100_000);
   const inBody = body && typeof body === 'object' ? conflictInResult(body as { errors?: unknown[] }, status) : undefined;
   if (inBody) return inBody;
   if (status === 409 || status === 412) return conflict(typeof e.message === 'string' ? e.message : '', status);
