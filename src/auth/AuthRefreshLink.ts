@@ -363,6 +363,6 @@ export class AuthRefreshLink extends ApolloLink {
   private authClassification(result: ResultLike, operation: LinkOperation): Classification | undefined {
     if (!Array.isArray(result.errors) || result.errors.length === 0) return undefined;
     const response = getResponse(operation);
-    return authFailureInResult(result, response?.status !== undefined && response.status >= 400 ? response.status : undefined, this.secrets());
+    return authFailureInResult(result, response?.errorStatus, this.secrets());
   }
 }

@@ -33,8 +33,7 @@ export class ErrorClassifyLink extends ApolloLink {
         next: (result) => {
           if (!result || !result.errors) return sink.next(result);
           const response = getResponse(operation);
-          const status = response?.status !== undefined && response.status >= 400 ? response.status : undefined;
-          sink.next(annotateResult(result, { rules: this.rules, status, headers: response?.headers }).result);
+          sink.next(annotateResult(result, { rules: this.rules, status: response?.errorStatus, headers: response?.headers }).result);
         },
         error: (error) => sink.error(annotateError(error, { rules: this.rules }).error),
         complete: () => sink.complete(),

@@ -98,12 +98,17 @@ function isHeadersLike(value: unknown): value is HeadersLike {
   return typeof value === 'object' && value !== null && typeof (value as HeadersLike).get === 'function';
 }
 
-/** The last HTTP response `HttpLink` stored in the context, if any. */
-export function getResponse(operation: LinkOperation): { status?: number; headers?: HeadersLike } | undefined {
+/**
+ * The last HTTP response `HttpLink` stored in the context, if any; `errorStatus` is its status when
+ * that is an error status (AC4 hands a non-2xx `application/graphql-response+json` body on as a result).
+ */
+export function getResponse(operation: LinkOperation): { status?: number; errorStatus?: number; headers?: HeadersLike } | undefined {
   const response = getContext(operation).response as { status?: unknown; headers?: unknown } | undefined;
   if (!response || typeof response !== 'object') return undefined;
+  const status = typeof response.status === 'number' ? response.status : undefined;
   return {
-    status: typeof response.status === 'number' ? response.status : undefined,
+    status,
+    errorStatus: status !== undefined && status >= 400 ? status : undefined,
     headers: isHeadersLike(response.headers) ? response.headers : undefined,
   };
 }

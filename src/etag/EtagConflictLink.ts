@@ -146,9 +146,8 @@ export class EtagConflictLink extends ApolloLink {
       const conflictOf = (outcome: { results: ResultLike[]; error?: unknown; failed: boolean }): Classification | undefined => {
         if (outcome.failed) return conflictInError(outcome.error);
         const response = getResponse(operation);
-        const status = response?.status !== undefined && response.status >= 400 ? response.status : undefined;
         for (const r of outcome.results) {
-          const found = conflictInResult(r, status);
+          const found = conflictInResult(r, response?.errorStatus);
           if (found) return found;
         }
         return undefined;

@@ -193,7 +193,7 @@ export class RetryBackoffLink extends ApolloLink {
       const classifyResult = (result: ResultLike): Classification[] => {
         if (!Array.isArray(result.errors) || result.errors.length === 0) return [];
         const response = getResponse(operation);
-        return classifyErrors(result, { status: response?.status !== undefined && response.status >= 400 ? response.status : undefined, headers: response?.headers });
+        return classifyErrors(result, { status: response?.errorStatus, headers: response?.headers });
       };
 
       const finish = (error: unknown, classification: Classification | undefined) => {
