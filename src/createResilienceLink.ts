@@ -1,9 +1,11 @@
 import { AuthRefreshLink } from './auth/AuthRefreshLink.js';
+import { ResilienceError } from './classify/annotations.js';
 import { ErrorClassifyLink } from './classify/ErrorClassifyLink.js';
-import { ApolloLink } from './compat/index.js';
+import { ApolloLink, createLink, createLiteObservable, createObservable, getContext, getOperationType, subscribe } from './compat/index.js';
+import type { LinkForward, LinkObservable, LinkOperation, ObservableFactory, ResultLike, SinkLike, SubscriptionLike } from './compat/index.js';
 import { EtagConflictLink } from './etag/EtagConflictLink.js';
 import type { EventListener } from './events.js';
-import { RetryBackoffLink } from './retry/RetryBackoffLink.js';
+import { attemptTimeout, RetryBackoffLink } from './retry/RetryBackoffLink.js';
 
 export interface ResilienceLinkOptions {
   /** Options of the `ErrorClassifyLink`, which is always present. @defaultValue `{}` */
@@ -24,6 +26,41 @@ function withEvents<T extends { onEvent?: EventListener }>(options: T, onEvent: 
   return { ...options, onEvent: own ? (event) => { own(event); onEvent(event); } : onEvent };
 }
 
+type Event = { kind: 'next'; value: ResultLike } | { kind: 'error'; value: unknown } | { kind: 'complete' };
+
+/**
+ * The rest of a first attempt that went wrong, handed to the links: what already arrived is
+ * replayed, what is still to come is passed on live, and unsubscribing stops the attempt.
+ */
+class Relay {
+  private readonly buffered: Event[] = [];
+  private target: SinkLike | undefined;
+  private ended = false;
+  constructor(private readonly stop: () => void) {}
+
+  push(event: Event): void {
+    if (this.ended) return;
+    if (event.kind !== 'next') this.ended = true;
+    if (this.target) Relay.deliver(this.target, event);
+    else this.buffered.push(event);
+  }
+
+  readonly observable: LinkObservable = createLiteObservable((sink) => {
+    this.target = sink;
+    for (const event of this.buffered.splice(0)) Relay.deliver(sink, event);
+    return () => {
+      this.target = undefined;
+      if (!this.ended) this.stop();
+    };
+  });
+
+  private static deliver(sink: SinkLike, event: Event): void {
+    if (event.kind === 'next') sink.next(event.value);
+    else if (event.kind === 'error') sink.error(event.value);
+    else sink.complete();
+  }
+}
+
 /**
  * The links in the recommended order, as one `ApolloLink`; concatenate your `HttpLink`.
  *
@@ -34,12 +71,149 @@ function withEvents<T extends { onEvent?: EventListener }>(options: T, onEvent: 
  * 3. `AuthRefreshLink`: attaches the token; a 401 is not retryable, so it reaches auth first.
  * 4. `ErrorClassifyLink`: next to the `HttpLink`, so every error is classified once (with your
  *    rules) and every link above reads that annotation.
+ *
+ * The happy path costs one Observable, not four: when no link has anything to do before the
+ * request (a token at hand, a closed circuit, no per-operation override, no etag mutation), the
+ * token is attached here and the response passes straight through; the first result with
+ * errors, transport error or timeout hands the operation to the four links, which see that first
+ * attempt's outcome exactly as if they had sent it. Measured in `npm run bench` (overhead).
  */
 export function createResilienceLink(options: ResilienceLinkOptions = {}): ApolloLink {
-  const links: ApolloLink[] = [];
-  if (options.etag) links.push(new EtagConflictLink(withEvents(options.etag, options.onEvent)));
-  if (options.retry !== false) links.push(new RetryBackoffLink(withEvents(options.retry ?? {}, options.onEvent)));
-  if (options.auth) links.push(new AuthRefreshLink(withEvents(options.auth, options.onEvent)));
-  links.push(new ErrorClassifyLink(options.classify));
-  return ApolloLink.from(links);
+  const etag = options.etag ? new EtagConflictLink(withEvents(options.etag, options.onEvent)) : undefined;
+  const retry = options.retry !== false ? new RetryBackoffLink(withEvents(options.retry ?? {}, options.onEvent)) : undefined;
+  const auth = options.auth ? new AuthRefreshLink(withEvents(options.auth, options.onEvent)) : undefined;
+  const classify = new ErrorClassifyLink(options.classify);
+  const links: Array<ApolloLink & { observable: ObservableFactory }> = [etag, retry, auth, classify].filter((l) => l !== undefined);
+  // Inside the chain the links hand each other lite observables; only this link gives Apollo the
+  // rxjs / zen Observable it expects.
+  for (const link of links) link.observable = createLiteObservable;
+  const count = links.length;
+  const through = (index: number, forward: LinkForward): LinkForward =>
+    index === count ? forward : (operation) => links[index]!.request(operation, through(index + 1, forward))!;
+
+  const viaLinks = (operation: LinkOperation, forward: LinkForward, sink: SinkLike): SubscriptionLike => {
+    try {
+      return subscribe(through(0, forward)(operation), sink);
+    } finally {
+      auth?.forgetPrefetched();
+    }
+  };
+
+  const chain: FusedChain = { retry, classify, viaLinks };
+  return createLink((operation, forward) =>
+    createObservable((sink) => {
+      const context = getContext(operation);
+      const kind = getOperationType(operation);
+      const timeoutMs = retry ? retry.fastPathTimeoutMs(context, kind) : kind === 'subscription' ? undefined : Infinity;
+      if (timeoutMs === undefined || etag?.handles(operation) || (auth && !auth.fastPathAttach(operation, context))) {
+        const subscription = viaLinks(operation, forward, sink);
+        return () => subscription.unsubscribe();
+      }
+      const attempt = new FastAttempt(chain, operation, forward, sink);
+      attempt.start(timeoutMs);
+      return () => attempt.unsubscribe();
+    }),
+  );
+}
+
+interface FusedChain {
+  readonly retry: RetryBackoffLink | undefined;
+  readonly classify: ErrorClassifyLink;
+  viaLinks(operation: LinkOperation, forward: LinkForward, sink: SinkLike): SubscriptionLike;
+}
+
+/**
+ * A first attempt sent without the links' plumbing. Clean results pass straight on; the first
+ * result with errors, transport error or timeout hands the operation over to the links, which
+ * receive this attempt's outcome (and whatever of it is still to come) as their first attempt.
+ * One object per operation, so that the happy path allocates no closures.
+ */
+class FastAttempt {
+  private relay: Relay | undefined;
+  private handedOver: SubscriptionLike | undefined;
+  private upstream: SubscriptionLike | undefined;
+  private stopped = false;
+  private settled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly chain: FusedChain,
+    private readonly operation: LinkOperation,
+    private readonly forward: LinkForward,
+    private readonly sink: SinkLike,
+  ) {}
+
+  start(timeoutMs: number): void {
+    this.upstream = subscribe(this.forward(this.operation), this);
+    if (this.stopped) this.upstream.unsubscribe();
+    if (!this.relay && !this.sink.closed && !this.settled && Number.isFinite(timeoutMs)) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.stopUpstream(); // HttpLink aborts the fetch
+        this.handOver({ kind: 'error', value: new ResilienceError(attemptTimeout(1, timeoutMs)) });
+      }, timeoutMs);
+    }
+  }
+
+  next(result: ResultLike): void {
+    if (this.relay) return this.relay.push({ kind: 'next', value: result });
+    if (!result || !result.errors) {
+      this.succeeded();
+      return this.sink.next(result);
+    }
+    // After data went out, later results only need their errors classified (as the links would pass them on).
+    if (this.settled) return this.sink.next(this.chain.classify.annotateResult(result, this.operation));
+    this.handOver({ kind: 'next', value: result });
+  }
+
+  error(error: unknown): void {
+    if (this.relay) return this.relay.push({ kind: 'error', value: error });
+    if (this.settled) return this.sink.error(this.chain.classify.annotateError(error));
+    this.handOver({ kind: 'error', value: error });
+  }
+
+  complete(): void {
+    if (this.relay) return this.relay.push({ kind: 'complete' });
+    this.succeeded();
+    this.sink.complete();
+  }
+
+  unsubscribe(): void {
+    this.clearTimer();
+    this.stopUpstream();
+    this.handedOver?.unsubscribe();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private stopUpstream(): void {
+    this.stopped = true;
+    this.upstream?.unsubscribe();
+  }
+
+  private succeeded(): void {
+    this.clearTimer();
+    if (this.settled) return;
+    this.settled = true;
+    this.chain.retry?.fastPathSucceeded();
+  }
+
+  private handOver(event: Event): void {
+    this.clearTimer();
+    const relay = new Relay(() => this.stopUpstream());
+    this.relay = relay;
+    relay.push(event);
+    let first = true;
+    const replaying: LinkForward = (op) => {
+      if (first && op === this.operation) {
+        first = false;
+        return relay.observable;
+      }
+      return this.forward(op);
+    };
+    this.handedOver = this.chain.viaLinks(this.operation, replaying, this.sink);
+  }
 }

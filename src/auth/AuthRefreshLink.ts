@@ -4,7 +4,7 @@ import { rememberSecret } from '../classify/secrets.js';
 import { authFailureInError, authFailureInResult } from './authFailure.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
@@ -53,6 +53,8 @@ const defaultIsAuthError = (c: Classification): boolean => c.category === 'unaut
  * token goes to `onAuthFailure`.
  */
 export class AuthRefreshLink extends ApolloLink {
+  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
+  observable: ObservableFactory = createObservable;
   private readonly options: AuthRefreshLink.Options;
   private readonly applyToken: (token: string, operation: LinkOperation, context?: Readonly<Record<string, unknown>>) => void;
   private readonly isAuthError: (c: Classification) => boolean;
@@ -76,7 +78,13 @@ export class AuthRefreshLink extends ApolloLink {
     if (typeof apply === 'function') this.applyToken = apply;
     else {
       const { header = 'Authorization', scheme = 'Bearer' } = apply ?? {};
-      this.applyToken = (token, operation, context) => setHeaders(operation, { [header]: scheme ? `${scheme} ${token}` : token }, context);
+      // The header object for the last token is kept: with no other headers set, attaching it is one setContext.
+      let last: { token: string; headers: Readonly<Record<string, string>> } | undefined;
+      this.applyToken = (token, operation, context = getContext(operation)) => {
+        if (last?.token !== token) last = { token, headers: Object.freeze({ [header]: scheme ? `${scheme} ${token}` : token }) };
+        if (context.headers === undefined || context.headers === null) (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: last.headers });
+        else setHeaders(operation, last.headers, context);
+      };
     }
     this.isAuthError = options.isAuthError ?? defaultIsAuthError;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
@@ -214,12 +222,51 @@ export class AuthRefreshLink extends ApolloLink {
     return this.inflight;
   }
 
+  /** What `fastPathAttach` read from `getToken` for an operation it handed back to this link. */
+  private prefetched: { operation: LinkOperation; raw: ReturnType<AuthRefreshLink.Options['getToken']> } | { operation: LinkOperation; error: unknown } | undefined;
+
+  /**
+   * @internal For `createResilienceLink`'s fast path: attaches the token when this link's own
+   * synchronous case applies (a token at hand, no refresh running, not expiring) and returns
+   * `true`; otherwise returns `false`, and the link's next `request` for this operation uses
+   * what was read here instead of calling `getToken` again.
+   */
+  fastPathAttach(operation: LinkOperation, context: Readonly<Record<string, unknown>>): boolean {
+    if (context.auth === false) return true;
+    if (this.inflight) return false;
+    let raw: ReturnType<AuthRefreshLink.Options['getToken']>;
+    try {
+      raw = this.options.getToken();
+    } catch (error) {
+      this.prefetched = { operation, error };
+      return false;
+    }
+    const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
+    if (ready === undefined || this.expiring(ready)) {
+      this.prefetched = { operation, raw };
+      return false;
+    }
+    rememberSecret(ready);
+    try {
+      this.applyToken(ready, operation, context);
+    } catch {
+      this.prefetched = { operation, raw }; // the link reports applyToken's failure
+      return false;
+    }
+    return true;
+  }
+
+  /** @internal Drops what `fastPathAttach` kept when the operation did not reach this link. */
+  forgetPrefetched(): void {
+    this.prefetched = undefined;
+  }
+
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
     const context = getContext(operation);
     if (context.auth === false) return forward(operation);
     const operationName = operation.operationName ?? undefined;
 
-    return createObservable((sink) => {
+    return this.observable((sink) => {
       let closed = false;
       let replayed = false;
       let inner: SubscriptionLike | undefined;
@@ -344,8 +391,15 @@ export class AuthRefreshLink extends ApolloLink {
 
       // The common case stays synchronous: a token at hand, no refresh running, not expiring.
       let raw: ReturnType<AuthRefreshLink.Options['getToken']> | undefined;
+      const prefetched = this.prefetched;
+      this.prefetched = undefined;
       try {
-        raw = this.inflight ? undefined : this.options.getToken();
+        if (prefetched?.operation === operation) {
+          if ('error' in prefetched) throw prefetched.error;
+          raw = prefetched.raw;
+        } else {
+          raw = this.inflight ? undefined : this.options.getToken();
+        }
       } catch (error) {
         fail(this.tokenUnavailable(error));
         return;

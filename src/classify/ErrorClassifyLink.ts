@@ -1,5 +1,5 @@
 import { ApolloLink, createObservable, getResponse, subscribe } from '../compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation } from '../compat/index.js';
+import type { ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike } from '../compat/index.js';
 import { annotateError, annotateResult } from './annotate.js';
 import type { ClassificationRule } from './types.js';
 
@@ -20,6 +20,8 @@ export declare namespace ErrorClassifyLink {
  * every other link reads its annotation instead of classifying again.
  */
 export class ErrorClassifyLink extends ApolloLink {
+  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
+  observable: ObservableFactory = createObservable;
   private readonly rules: ReadonlyArray<ClassificationRule>;
 
   constructor(options: ErrorClassifyLink.Options = {}) {
@@ -27,15 +29,23 @@ export class ErrorClassifyLink extends ApolloLink {
     this.rules = options.rules ?? [];
   }
 
+  /** @internal The result with every GraphQL error annotated (as this link passes it on). */
+  annotateResult(result: ResultLike, operation: LinkOperation): ResultLike {
+    if (!result || !result.errors) return result;
+    const response = getResponse(operation);
+    return annotateResult(result, { rules: this.rules, status: response?.errorStatus, headers: response?.headers }).result;
+  }
+
+  /** @internal The transport error with its classification attached (as this link passes it on). */
+  annotateError(error: unknown): unknown {
+    return annotateError(error, { rules: this.rules }).error;
+  }
+
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
-    return createObservable((sink) => {
+    return this.observable((sink) => {
       const subscription = subscribe(forward(operation), {
-        next: (result) => {
-          if (!result || !result.errors) return sink.next(result);
-          const response = getResponse(operation);
-          sink.next(annotateResult(result, { rules: this.rules, status: response?.errorStatus, headers: response?.headers }).result);
-        },
-        error: (error) => sink.error(annotateError(error, { rules: this.rules }).error),
+        next: (result) => sink.next(this.annotateResult(result, operation)),
+        error: (error) => sink.error(this.annotateError(error)),
         complete: () => sink.complete(),
       });
       return () => subscription.unsubscribe();

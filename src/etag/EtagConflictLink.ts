@@ -2,7 +2,7 @@ import { readAnnotations, ResilienceError } from '../classify/annotations.js';
 import { callbackFailed, conflictInError, conflictInResult } from './conflictDetection.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, executeForward, getCache, getOperationType, getResponse, subscribe } from '../compat/index.js';
-import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { CacheLike, ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener } from '../events.js';
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from './etagPath.js';
 import { deepEqual, threeWayMerge, type FieldConflict } from './threeWayMerge.js';
@@ -88,6 +88,8 @@ function rootEntity(data: unknown): Entity | undefined {
  * merge by default) and retries with the new etag; real conflicts go to `onConflict`.
  */
 export class EtagConflictLink extends ApolloLink {
+  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
+  observable: ObservableFactory = createObservable;
   private readonly options: EtagConflictLink.Options;
   private readonly maxAttempts: number;
 
@@ -98,13 +100,24 @@ export class EtagConflictLink extends ApolloLink {
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
   }
 
-  override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
+  private configFor(operation: LinkOperation): EtagConflictLink.MutationConfig | undefined {
+    if (getOperationType(operation) !== 'mutation') return undefined;
     const name = operation.operationName ?? undefined;
-    const config = name !== undefined && Object.prototype.hasOwnProperty.call(this.options.mutations, name) ? this.options.mutations[name] : undefined;
-    if (!config || getOperationType(operation) !== 'mutation') return forward(operation);
+    return name !== undefined && Object.prototype.hasOwnProperty.call(this.options.mutations, name) ? this.options.mutations[name] : undefined;
+  }
+
+  /** @internal Whether this link acts on the operation (a configured mutation); otherwise it only passes it on. */
+  handles(operation: LinkOperation): boolean {
+    return this.configFor(operation) !== undefined;
+  }
+
+  override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
+    const config = this.configFor(operation);
+    if (!config) return forward(operation);
+    const name = operation.operationName ?? undefined;
     const onEvent = this.options.onEvent;
 
-    return createObservable((sink) => {
+    return this.observable((sink) => {
       let closed = false;
       let inner: SubscriptionLike | undefined;
       const cache = getCache(operation);

@@ -2,7 +2,7 @@ import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError } from '..
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setHeaders, subscribe } from '../compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { nextDelay } from './backoff.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuitBreaker.js';
@@ -88,12 +88,28 @@ function positive(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
+/** The classification of an attempt that outlived its timeout (or the operation's deadline). */
+export function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: number): Classification {
+  const cut = deadlineMs !== undefined;
+  return {
+    category: 'network',
+    reason: cut ? 'deadline-exceeded' : 'timeout',
+    message: cut ? `Deadline of ${deadlineMs} ms passed during attempt ${attempt}` : `Attempt ${attempt} timed out after ${timeoutMs} ms and was aborted`,
+    retryable: !cut,
+    refreshable: false,
+    remediation: cut ? 'The operation ran out of time; try again later or allow a longer deadline.' : 'The server did not answer in time; it is retried, and if it keeps timing out, narrow the request.',
+    details: { timeoutMs, attempt },
+  };
+}
+
 /**
  * Retries transient failures (429, 5xx, network, retryable partial results) with exponential
  * backoff and jitter, honouring `Retry-After`, within a retry budget and behind a circuit breaker.
  * Mutations are never blindly replayed: see `mutations` and `idempotencyKey`.
  */
 export class RetryBackoffLink extends ApolloLink {
+  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
+  observable: ObservableFactory = createObservable;
   private readonly defaults: Resolved;
   private readonly budget: RetryBudget | undefined;
   private readonly breaker: CircuitBreaker | undefined;
@@ -145,6 +161,25 @@ export class RetryBackoffLink extends ApolloLink {
     }
   }
 
+  /**
+   * @internal For `createResilienceLink`, which runs a first attempt without this link's plumbing
+   * when nothing about it needs the link: the attempt timeout to apply, or `undefined` when the
+   * operation must go through the link (a per-operation override, a deadline, an idempotency key,
+   * a circuit that is not closed, a subscription).
+   */
+  fastPathTimeoutMs(context: Readonly<Record<string, unknown>>, kind: string): number | undefined {
+    if (context.retry !== undefined || kind === 'subscription') return undefined;
+    const cfg = this.defaults;
+    if (cfg.deadlineMs !== undefined || (kind === 'mutation' && cfg.idempotencyKey) || (this.breaker && this.breaker.current !== 'closed')) return undefined;
+    return cfg.attemptTimeoutMs;
+  }
+
+  /** @internal A first attempt run by `createResilienceLink` succeeded: count it as this link would have. */
+  fastPathSucceeded(): void {
+    this.budget?.recordFirstAttempt();
+    this.breaker?.recordSuccess(false);
+  }
+
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
     const context = getContext(operation);
     const override = context.retry;
@@ -154,7 +189,7 @@ export class RetryBackoffLink extends ApolloLink {
     const idempotent = context.idempotent === true;
     const operationName = operation.operationName ?? undefined;
 
-    return createObservable((sink) => {
+    return this.observable((sink) => {
       let closed = false;
       let attempt = 0;
       let inner: SubscriptionLike | undefined;
@@ -285,15 +320,7 @@ export class RetryBackoffLink extends ApolloLink {
             const running = inner;
             inner = undefined;
             running?.unsubscribe(); // HttpLink aborts the fetch on unsubscribe
-            const classification: Classification = {
-              category: 'network',
-              reason: cutByDeadline ? 'deadline-exceeded' : 'timeout',
-              message: cutByDeadline ? `Deadline of ${cfg.deadlineMs} ms passed during attempt ${attempt}` : `Attempt ${attempt} timed out after ${timeoutMs} ms and was aborted`,
-              retryable: !cutByDeadline,
-              refreshable: false,
-              remediation: cutByDeadline ? 'The operation ran out of time; try again later or allow a longer deadline.' : 'The server did not answer in time; it is retried, and if it keeps timing out, narrow the request.',
-              details: { timeoutMs, attempt },
-            };
+            const classification = attemptTimeout(attempt, timeoutMs, cutByDeadline ? cfg.deadlineMs : undefined);
             const error = new ResilienceError(classification);
             if (held) merged = mergePartialResults(merged, held);
             if (cutByDeadline) giveUp(error, classification, 'deadline-passed');

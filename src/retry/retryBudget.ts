@@ -19,15 +19,20 @@ export class RetryBudget {
   private readonly ratio: number;
   private readonly minPerSecond: number;
   private readonly buckets: Array<{ start: number; firsts: number; retries: number }>;
+  /** The newest bucket, checked first (the common case is "now"). */
+  private current: { start: number; firsts: number; retries: number };
 
   constructor(options: RetryBudgetOptions = {}, private readonly now: () => number = Date.now) {
     this.ratio = Math.max(0, options.ratio ?? 0.2);
     this.minPerSecond = Math.max(0, options.minPerSecond ?? 5);
     const windowMs = Math.max(1000, options.windowMs ?? 10_000);
     this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({ start: -Infinity, firsts: 0, retries: 0 }));
+    this.current = this.buckets[0]!;
   }
 
   private bucket(at: number) {
+    const current = this.current;
+    if (at >= current.start && at < current.start + BUCKET_MS) return current;
     const start = Math.floor(at / BUCKET_MS) * BUCKET_MS;
     const b = this.buckets[Math.floor(at / BUCKET_MS) % this.buckets.length]!;
     if (b.start !== start) {
@@ -35,6 +40,7 @@ export class RetryBudget {
       b.firsts = 0;
       b.retries = 0;
     }
+    if (start > current.start) this.current = b;
     return b;
   }
 

@@ -1,0 +1,214 @@
+// The fused chain: the happy path runs without the links' plumbing, and everything else is handed
+// to the four links with the first attempt's outcome. These tests pin that hand-over down.
+import { ApolloLink } from '@apollo/client/core/index.js';
+import { getClassifications } from '../classify/getClassifications';
+import type { Classification } from '../classify/types';
+import { MUTATION, execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../__testUtils__/harness';
+import { createResilienceLink } from '../createResilienceLink';
+import type { ResilienceEvent } from '../events';
+
+type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
+const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
+const serverError = (status: number) =>
+  Object.assign(new Error(`Response not successful: Received status code ${status}`), { name: 'ServerError', statusCode: status, bodyText: '', response: { status, headers: new Headers() } });
+const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
+const server = (answers: unknown[]) => scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
+const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
+const authHeader = (request: { context: Record<string, unknown> }) => (request.context.headers as Record<string, string> | undefined)?.Authorization;
+
+useFakeTimersAndCheckTeardown();
+
+describe('createResilienceLink: happy path and hand-over', () => {
+  test('a clean result passes through as is, with the token attached, in one request', async () => {
+    const getToken = jest.fn(() => 'token-aaaaaaaa');
+    const s = server([ok]);
+    const out = execute(createResilienceLink({ auth: { getToken, refresh: async () => 'token-bbbbbbbb' } }).concat(s.link));
+    await flush();
+    await out.done;
+    expect(out.next).toEqual([ok]);
+    expect(out.next[0]).toBe(ok);
+    expect(s.requests.map(authHeader)).toEqual(['Bearer token-aaaaaaaa']);
+    expect(getToken).toHaveBeenCalledTimes(1);
+    expect(s.teardowns.count).toBe(1);
+  });
+
+  test('headers already in the context are kept beside the token', async () => {
+    const s = server([ok]);
+    const out = execute(createResilienceLink({ auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link), { context: { headers: { 'x-tenant': 'acme' } } });
+    await flush();
+    await out.done;
+    expect(s.requests[0]!.context.headers).toEqual({ 'x-tenant': 'acme', Authorization: 'Bearer token-aaaaaaaa' });
+  });
+
+  test('a 503 on the first attempt is handed to the retry link: retried after the backoff, one retry event', async () => {
+    const events: ResilienceEvent[] = [];
+    const s = server([serverError(503), ok]);
+    const out = execute(createResilienceLink({ retry: noJitter, onEvent: (e) => events.push(e) }).concat(s.link));
+    await flush();
+    expect(s.requests).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1000);
+    await out.done;
+    expect(s.requests).toHaveLength(2);
+    expect(out.next).toEqual([ok]);
+    expect(events.map((e) => [e.type, e.attempt])).toEqual([['retry', 2]]);
+  });
+
+  test('a 401 on the first attempt: one refresh, one replay with the new token', async () => {
+    let token = 'token-old-aaaaaaa';
+    const refresh = jest.fn(async () => (token = 'token-new-bbbbbbb'));
+    const s = server([{ data: null, errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] }, ok]);
+    const out = execute(createResilienceLink({ auth: { getToken: () => token, refresh } }).concat(s.link));
+    await flush(6);
+    await out.done;
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(s.requests.map(authHeader)).toEqual(['Bearer token-old-aaaaaaa', 'Bearer token-new-bbbbbbb']);
+    expect(out.next).toEqual([ok]);
+  });
+
+  test('partial data with a non-retryable error: data and the classified error travel together, no retry', async () => {
+    const partial = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Forbidden', path: ['po', 'supplier'], extensions: { code: 'FORBIDDEN' } }] };
+    const s = server([partial]);
+    const out = execute(createResilienceLink({ retry: noJitter }).concat(s.link));
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+    const [result] = out.next as Array<{ data: unknown; errors: Array<{ extensions: { classification: Classification } }> }>;
+    expect(result!.data).toEqual(partial.data);
+    expect(result!.errors[0]!.extensions.classification).toMatchObject({ category: 'forbidden', retryable: false });
+  });
+
+  test('a slow first attempt is aborted after attemptTimeoutMs and retried by the retry link', async () => {
+    let n = 0;
+    const s = scripted((sink) => {
+      n += 1;
+      if (n === 1) return; // never answers
+      answer(sink, ok);
+    });
+    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 300, initialDelayMs: 100 } }).concat(s.link));
+    await flush();
+    await jest.advanceTimersByTimeAsync(299);
+    expect(s.teardowns.count).toBe(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(s.teardowns.count).toBe(1); // the first attempt was stopped (HttpLink aborts its fetch)
+    await jest.advanceTimersByTimeAsync(100);
+    await out.done;
+    expect(s.requests).toHaveLength(2);
+    expect(out.next).toEqual([ok]);
+  });
+
+  test('a slow first attempt of a keyless mutation times out and is not replayed', async () => {
+    const s = scripted(() => undefined);
+    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 300 } }).concat(s.link), { query: MUTATION });
+    await flush();
+    await jest.advanceTimersByTimeAsync(300);
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'network', reason: 'timeout' });
+  });
+
+  test('unsubscribing during the first attempt stops it and leaves no timer', async () => {
+    const s = scripted(() => undefined);
+    const out = execute(createResilienceLink({ auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link));
+    await flush();
+    expect(jest.getTimerCount()).toBe(1); // the attempt timeout
+    out.unsubscribe();
+    expect(s.teardowns.count).toBe(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('unsubscribing during the backoff after a hand-over cancels the retry', async () => {
+    const s = server([serverError(503), ok]);
+    const out = execute(createResilienceLink({ retry: noJitter }).concat(s.link));
+    await flush();
+    expect(jest.getTimerCount()).toBe(1); // the backoff
+    out.unsubscribe();
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(s.requests).toHaveLength(1);
+  });
+
+  test('an error after data went out is classified and not retried', async () => {
+    const s = scripted((sink) => {
+      sink.next(ok);
+      sink.error(serverError(502));
+    });
+    const out = execute(createResilienceLink({ retry: noJitter }).concat(s.link));
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+    expect(out.next).toEqual([ok]);
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'server', reason: 'bad-gateway' });
+  });
+});
+
+describe('createResilienceLink: what the links count and read is the same on the happy path', () => {
+  test('an asynchronous getToken is called once per operation, not once by the fast path and again by the link', async () => {
+    const getToken = jest.fn(async () => 'token-aaaaaaaa');
+    const s = server([ok]);
+    const out = execute(createResilienceLink({ auth: { getToken, refresh: async () => 'x' } }).concat(s.link));
+    await flush(6);
+    await out.done;
+    expect(getToken).toHaveBeenCalledTimes(1);
+    expect(s.requests.map(authHeader)).toEqual(['Bearer token-aaaaaaaa']);
+  });
+
+  test('a getToken that throws fails the operation, classified, and nothing is sent', async () => {
+    const s = server([ok]);
+    const out = execute(createResilienceLink({ auth: { getToken: () => { throw new Error('storage unavailable'); }, refresh: async () => 'x' } }).concat(s.link));
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(0);
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'token-unavailable' });
+  });
+
+  test('successful first attempts count for the retry budget, as they do in the retry link', async () => {
+    const budget = { ratio: 0.5, minPerSecond: 0 };
+    // No success yet: the budget allows no retry.
+    const cold = server([serverError(503), ok]);
+    const first = execute(createResilienceLink({ retry: { jitter: false, circuitBreaker: false, budget } }).concat(cold.link));
+    await flush();
+    await first.done;
+    expect(cold.requests).toHaveLength(1);
+    // Four successes through the fast path: now two retries are allowed.
+    const warm = server([ok, ok, ok, ok, serverError(503), ok]);
+    const link = createResilienceLink({ retry: { jitter: false, circuitBreaker: false, budget } }).concat(warm.link);
+    for (let i = 0; i < 4; i++) await execute(link, { variables: { id: String(i) } }).done;
+    const out = execute(link, { variables: { id: 'x' } });
+    await flush();
+    await jest.advanceTimersByTimeAsync(1000);
+    await out.done;
+    expect(warm.requests).toHaveLength(6);
+    expect(out.next).toEqual([ok]);
+  });
+
+  test('an open circuit fails fast without a request', async () => {
+    const s = server([serverError(503)]);
+    const link = createResilienceLink({ retry: { maxAttempts: 1, budget: false, circuitBreaker: { failures: 2 } } }).concat(s.link);
+    for (let i = 0; i < 2; i++) await execute(link, { variables: { id: String(i) } }).done;
+    expect(s.requests).toHaveLength(2);
+    const out = execute(link, { variables: { id: 'x' } });
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(2);
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'server', reason: 'circuit-open' });
+  });
+
+  test('per-operation overrides go through the links: context.retry and context.auth', async () => {
+    const s = server([serverError(503), ok]);
+    const link = createResilienceLink({ retry: noJitter, auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link);
+    const out = execute(link, { context: { retry: false, auth: false } });
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+    expect(authHeader(s.requests[0]!)).toBeUndefined();
+    expect(getClassifications(out.error)[0]).toMatchObject({ reason: 'service-unavailable' });
+  });
+});
+
+test('ApolloLink composes with it like any link', async () => {
+  const s = server([ok]);
+  const out = execute(ApolloLink.from([createResilienceLink(), s.link]));
+  await flush();
+  await out.done;
+  expect(out.next).toEqual([ok]);
+});
