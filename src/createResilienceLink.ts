@@ -1,7 +1,7 @@
 import { AuthRefreshLink } from './auth/AuthRefreshLink.js';
 import { ResilienceError } from './classify/annotations.js';
 import { ErrorClassifyLink } from './classify/ErrorClassifyLink.js';
-import { ApolloLink, createLink, createLiteObservable, createObservable, getContext, getOperationType, subscribe } from './compat/index.js';
+import { ApolloLink, createLiteObservable, createObservable, getContext, getOperationType, subscribe } from './compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ObservableFactory, ResultLike, SinkLike, SubscriptionLike } from './compat/index.js';
 import { EtagConflictLink } from './etag/EtagConflictLink.js';
 import type { EventListener } from './events.js';
@@ -100,7 +100,8 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
   };
 
   const chain: FusedChain = { retry, classify, viaLinks };
-  return createLink((operation, forward) =>
+  // Both parameters declared: AC3 treats a link whose request takes one as terminating.
+  return new ApolloLink((operation, forward) =>
     createObservable((sink) => {
       const context = getContext(operation);
       const kind = getOperationType(operation);
@@ -111,7 +112,7 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
       }
       const attempt = new FastAttempt(chain, operation, forward, sink);
       attempt.start(timeoutMs);
-      return () => attempt.unsubscribe();
+      return () => attempt.cancel();
     }),
   );
 }
@@ -122,17 +123,25 @@ interface FusedChain {
   viaLinks(operation: LinkOperation, forward: LinkForward, sink: SinkLike): SubscriptionLike;
 }
 
+type Finalizer = (() => void) | SubscriptionLike;
+
 /**
  * A first attempt sent without the links' plumbing. Clean results pass straight on; the first
  * result with errors, transport error or timeout hands the operation over to the links, which
  * receive this attempt's outcome (and whatever of it is still to come) as their first attempt.
- * One object per operation, so that the happy path allocates no closures.
+ *
+ * One object per operation, and it is its own subscriber: it has what rxjs recognises as a
+ * Subscriber (`next`/`error`/`complete`, `closed`, `add`/`remove`/`unsubscribe`), so on AC4 the
+ * upstream Observable uses it directly instead of wrapping it; zen-observable (AC3) wraps it as
+ * it wraps any observer, and its subscription is kept in `upstream`.
  */
 class FastAttempt {
+  /** Whether the upstream attempt has ended or been stopped. */
+  closed = false;
+  private finalizers: Finalizer[] | undefined;
+  private upstream: SubscriptionLike | undefined;
   private relay: Relay | undefined;
   private handedOver: SubscriptionLike | undefined;
-  private upstream: SubscriptionLike | undefined;
-  private stopped = false;
   private settled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -144,18 +153,22 @@ class FastAttempt {
   ) {}
 
   start(timeoutMs: number): void {
-    this.upstream = subscribe(this.forward(this.operation), this);
-    if (this.stopped) this.upstream.unsubscribe();
-    if (!this.relay && !this.sink.closed && !this.settled && Number.isFinite(timeoutMs)) {
+    const subscription = subscribe(this.forward(this.operation), this);
+    if (subscription !== (this as unknown)) {
+      if (this.closed) subscription.unsubscribe();
+      else this.upstream = subscription;
+    }
+    if (!this.closed && !this.relay && !this.settled && Number.isFinite(timeoutMs)) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.stopUpstream(); // HttpLink aborts the fetch
+        this.unsubscribe(); // HttpLink aborts the fetch
         this.handOver({ kind: 'error', value: new ResilienceError(attemptTimeout(1, timeoutMs)) });
       }, timeoutMs);
     }
   }
 
   next(result: ResultLike): void {
+    if (this.closed) return;
     if (this.relay) return this.relay.push({ kind: 'next', value: result });
     if (!result || !result.errors) {
       this.succeeded();
@@ -167,31 +180,62 @@ class FastAttempt {
   }
 
   error(error: unknown): void {
-    if (this.relay) return this.relay.push({ kind: 'error', value: error });
-    if (this.settled) return this.sink.error(this.chain.classify.annotateError(error));
-    this.handOver({ kind: 'error', value: error });
+    if (this.closed) return;
+    if (this.relay) this.relay.push({ kind: 'error', value: error });
+    else if (this.settled) this.sink.error(this.chain.classify.annotateError(error));
+    else this.handOver({ kind: 'error', value: error });
+    this.unsubscribe();
   }
 
   complete(): void {
-    if (this.relay) return this.relay.push({ kind: 'complete' });
-    this.succeeded();
-    this.sink.complete();
+    if (this.closed) return;
+    if (this.relay) this.relay.push({ kind: 'complete' });
+    else {
+      this.succeeded();
+      this.sink.complete();
+    }
+    this.unsubscribe();
   }
 
+  /** rxjs hands the upstream producer's teardown here. */
+  add(finalizer: Finalizer | undefined): void {
+    if (!finalizer || finalizer === (this as unknown)) return;
+    if (this.closed) FastAttempt.run(finalizer);
+    else (this.finalizers ??= []).push(finalizer);
+  }
+
+  remove(finalizer: Finalizer): void {
+    const index = this.finalizers?.indexOf(finalizer) ?? -1;
+    if (index >= 0) this.finalizers!.splice(index, 1);
+  }
+
+  /** Stops the upstream attempt (not the operation: see `cancel`). */
   unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.clearTimer();
-    this.stopUpstream();
+    const finalizers = this.finalizers;
+    this.finalizers = undefined;
+    if (finalizers) for (const finalizer of finalizers) FastAttempt.run(finalizer);
+    this.upstream?.unsubscribe();
+    this.upstream = undefined;
+  }
+
+  /** The operation was unsubscribed: stop the attempt and whatever the links run. */
+  cancel(): void {
+    this.clearTimer();
+    this.unsubscribe();
     this.handedOver?.unsubscribe();
+  }
+
+  private static run(finalizer: Finalizer): void {
+    if (typeof finalizer === 'function') finalizer();
+    else finalizer.unsubscribe();
   }
 
   private clearTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-  }
-
-  private stopUpstream(): void {
-    this.stopped = true;
-    this.upstream?.unsubscribe();
   }
 
   private succeeded(): void {
@@ -203,7 +247,7 @@ class FastAttempt {
 
   private handOver(event: Event): void {
     this.clearTimer();
-    const relay = new Relay(() => this.stopUpstream());
+    const relay = new Relay(() => this.unsubscribe());
     this.relay = relay;
     relay.push(event);
     let first = true;

@@ -241,7 +241,8 @@ export class AuthRefreshLink extends ApolloLink {
       this.prefetched = { operation, error };
       return false;
     }
-    const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
+    // A string at hand (the common case); anything else (a promise, no token yet) is the link's to handle.
+    const ready = typeof raw === 'string' ? this.effectiveToken(raw) : undefined;
     if (ready === undefined || this.expiring(ready)) {
       this.prefetched = { operation, raw };
       return false;

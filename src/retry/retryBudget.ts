@@ -8,6 +8,8 @@ export interface RetryBudgetOptions {
 }
 
 const BUCKET_MS = 250;
+/** First attempts counted per clock reading (see `recordFirstAttempt`). */
+const FIRST_ATTEMPT_BATCH = 16;
 
 /**
  * A retry budget shared by every operation of a link (Finagle/gRPC style): a retry is allowed
@@ -21,6 +23,9 @@ export class RetryBudget {
   private readonly buckets: Array<{ start: number; firsts: number; retries: number }>;
   /** The newest bucket, checked first (the common case is "now"). */
   private current: { start: number; firsts: number; retries: number };
+  /** First attempts since the last clock reading, and when that was. */
+  private undated = 0;
+  private lastReadingAt: number;
 
   constructor(options: RetryBudgetOptions = {}, private readonly now: () => number = Date.now) {
     this.ratio = Math.max(0, options.ratio ?? 0.2);
@@ -28,6 +33,7 @@ export class RetryBudget {
     const windowMs = Math.max(1000, options.windowMs ?? 10_000);
     this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({ start: -Infinity, firsts: 0, retries: 0 }));
     this.current = this.buckets[0]!;
+    this.lastReadingAt = now();
   }
 
   private bucket(at: number) {
@@ -56,13 +62,29 @@ export class RetryBudget {
     return { firsts, retries };
   }
 
+  /**
+   * Counts a first attempt. The clock is read once per `FIRST_ATTEMPT_BATCH` first attempts (and
+   * before every decision), not per operation: the batch is dated at the previous clock reading,
+   * so a first attempt may count as up to one batch older than it is (it leaves the window
+   * sooner), never as newer. The error can only make the budget stricter, by at most
+   * `ratio × FIRST_ATTEMPT_BATCH` retries.
+   */
   recordFirstAttempt(): void {
-    this.bucket(this.now()).firsts += 1;
+    if (++this.undated >= FIRST_ATTEMPT_BATCH) this.date(this.now());
+  }
+
+  private date(at: number): void {
+    const datedAt = Math.min(this.lastReadingAt, at);
+    // A batch older than the window no longer counts (and must not reset a bucket in use).
+    if (this.undated > 0 && datedAt > at - this.buckets.length * BUCKET_MS) this.bucket(datedAt).firsts += this.undated;
+    this.undated = 0;
+    this.lastReadingAt = at;
   }
 
   /** Takes one retry from the budget if it allows one; `false` means do not retry. */
   tryAcquireRetry(): boolean {
     const at = this.now();
+    this.date(at);
     const window = this.sum(this.buckets.length * BUCKET_MS, at);
     const lastSecond = this.sum(1000, at);
     const allowed = window.retries + 1 <= this.ratio * window.firsts || lastSecond.retries < this.minPerSecond;
@@ -73,6 +95,7 @@ export class RetryBudget {
   /** Current counts, for events and tests. */
   snapshot(): { firstAttempts: number; retries: number; retriesLastSecond: number } {
     const at = this.now();
+    this.date(at);
     const window = this.sum(this.buckets.length * BUCKET_MS, at);
     return { firstAttempts: window.firsts, retries: window.retries, retriesLastSecond: this.sum(1000, at).retries };
   }

@@ -62,6 +62,32 @@ describe('RetryBudget', () => {
     expect(b.tryAcquireRetry()).toBe(false);
     expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 0, retriesLastSecond: 0 });
   });
+  test('first attempts are dated in batches, never as newer than they are', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 2000 }, () => now);
+    for (let i = 0; i < 5; i++) b.recordFirstAttempt(); // undated, at t = 0
+    now = 1500;
+    expect(b.snapshot().firstAttempts).toBe(5); // dated at the last reading (t = 0): still in the window
+    for (let i = 0; i < 3; i++) b.recordFirstAttempt(); // undated, after t = 1500
+    now = 2600; // the first five have left the window; the three (dated t = 1500) have not
+    expect(b.snapshot().firstAttempts).toBe(3);
+    for (let i = 0; i < 7; i++) b.recordFirstAttempt();
+    now = 60_000; // a batch dated before the window is dropped (stricter, never looser)
+    expect(b.snapshot().firstAttempts).toBe(0);
+    for (let i = 0; i < 4; i++) b.recordFirstAttempt();
+    now = 60_100;
+    expect(b.snapshot().firstAttempts).toBe(4);
+  });
+  test('a full batch is dated when it fills, so busy traffic is counted at once', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 0.5, minPerSecond: 0, windowMs: 2000 }, () => now);
+    now = 1000;
+    for (let i = 0; i < 32; i++) b.recordFirstAttempt();
+    now = 2900; // the second batch was dated when the first filled (t = 1000): in the window
+    expect(b.snapshot().firstAttempts).toBe(16);
+    now = 3100;
+    expect(b.snapshot().firstAttempts).toBe(0);
+  });
 });
 
 describe('CircuitBreaker', () => {
