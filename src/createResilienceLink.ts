@@ -104,7 +104,7 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
   return new ApolloLink((operation, forward) =>
     createObservable((sink) => {
       const context = getContext(operation);
-      const kind = getOperationType(operation);
+      const kind = (operation as { operationType?: string }).operationType ?? getOperationType(operation);
       const timeoutMs = retry ? retry.fastPathTimeoutMs(context, kind) : kind === 'subscription' ? undefined : Infinity;
       if (timeoutMs === undefined || etag?.handles(operation) || (auth && !auth.fastPathAttach(operation, context))) {
         const subscription = viaLinks(operation, forward, sink);
@@ -112,7 +112,8 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
       }
       const attempt = new FastAttempt(chain, operation, forward, sink);
       attempt.start(timeoutMs);
-      return () => attempt.cancel();
+      // Its unsubscribe is the teardown (rxjs and zen-observable both take a subscription-like).
+      return attempt as unknown as () => void;
     }),
   );
 }
@@ -161,7 +162,7 @@ class FastAttempt {
     if (!this.closed && !this.relay && !this.settled && Number.isFinite(timeoutMs)) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.unsubscribe(); // HttpLink aborts the fetch
+        this.stopUpstream(); // HttpLink aborts the fetch
         this.handOver({ kind: 'error', value: new ResilienceError(attemptTimeout(1, timeoutMs)) });
       }, timeoutMs);
     }
@@ -184,7 +185,7 @@ class FastAttempt {
     if (this.relay) this.relay.push({ kind: 'error', value: error });
     else if (this.settled) this.sink.error(this.chain.classify.annotateError(error));
     else this.handOver({ kind: 'error', value: error });
-    this.unsubscribe();
+    this.stopUpstream();
   }
 
   complete(): void {
@@ -194,7 +195,7 @@ class FastAttempt {
       this.succeeded();
       this.sink.complete();
     }
-    this.unsubscribe();
+    this.stopUpstream();
   }
 
   /** rxjs hands the upstream producer's teardown here. */
@@ -209,8 +210,14 @@ class FastAttempt {
     if (index >= 0) this.finalizers!.splice(index, 1);
   }
 
-  /** Stops the upstream attempt (not the operation: see `cancel`). */
+  /** The operation was unsubscribed (or ended): stop the attempt and whatever the links run. */
   unsubscribe(): void {
+    this.stopUpstream();
+    this.handedOver?.unsubscribe();
+  }
+
+  /** Stops the upstream attempt only. */
+  private stopUpstream(): void {
     if (this.closed) return;
     this.closed = true;
     this.clearTimer();
@@ -219,13 +226,6 @@ class FastAttempt {
     if (finalizers) for (const finalizer of finalizers) FastAttempt.run(finalizer);
     this.upstream?.unsubscribe();
     this.upstream = undefined;
-  }
-
-  /** The operation was unsubscribed: stop the attempt and whatever the links run. */
-  cancel(): void {
-    this.clearTimer();
-    this.unsubscribe();
-    this.handedOver?.unsubscribe();
   }
 
   private static run(finalizer: Finalizer): void {
@@ -247,7 +247,7 @@ class FastAttempt {
 
   private handOver(event: Event): void {
     this.clearTimer();
-    const relay = new Relay(() => this.unsubscribe());
+    const relay = new Relay(() => this.stopUpstream());
     this.relay = relay;
     relay.push(event);
     let first = true;

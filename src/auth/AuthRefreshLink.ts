@@ -79,10 +79,13 @@ export class AuthRefreshLink extends ApolloLink {
     else {
       const { header = 'Authorization', scheme = 'Bearer' } = apply ?? {};
       // The header object for the last token is kept: with no other headers set, attaching it is one setContext.
-      let last: { token: string; headers: Readonly<Record<string, string>> } | undefined;
+      let last: { token: string; headers: Readonly<Record<string, string>>; patch: { headers: Readonly<Record<string, string>> } } | undefined;
       this.applyToken = (token, operation, context = getContext(operation)) => {
-        if (last?.token !== token) last = { token, headers: Object.freeze({ [header]: scheme ? `${scheme} ${token}` : token }) };
-        if (context.headers === undefined || context.headers === null) (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: last.headers });
+        if (last?.token !== token) {
+          const headers = Object.freeze({ [header]: scheme ? `${scheme} ${token}` : token });
+          last = { token, headers, patch: Object.freeze({ headers }) };
+        }
+        if (context.headers === undefined || context.headers === null) (operation.setContext as unknown as (patch: Record<string, unknown>) => void)(last.patch);
         else setHeaders(operation, last.headers, context);
       };
     }
@@ -100,6 +103,7 @@ export class AuthRefreshLink extends ApolloLink {
   }
 
   private adopt(token: string, replaces: string | undefined): void {
+    this.lastSent = undefined;
     if (replaces) this.staleTokens.add(replaces);
     if (this.refreshedToken && this.refreshedToken !== token) this.staleTokens.add(this.refreshedToken);
     this.refreshedToken = token;
@@ -222,6 +226,9 @@ export class AuthRefreshLink extends ApolloLink {
     return this.inflight;
   }
 
+  /** What `fastPathAttach` last sent: `getToken`'s string, the token sent for it, and when that is due for refresh. Reset by every refresh. */
+  private lastSent: { raw: string; token: string; refreshAt: number } | undefined;
+
   /** What `fastPathAttach` read from `getToken` for an operation it handed back to this link. */
   private prefetched: { operation: LinkOperation; raw: ReturnType<AuthRefreshLink.Options['getToken']> } | { operation: LinkOperation; error: unknown } | undefined;
 
@@ -241,13 +248,21 @@ export class AuthRefreshLink extends ApolloLink {
       this.prefetched = { operation, error };
       return false;
     }
-    // A string at hand (the common case); anything else (a promise, no token yet) is the link's to handle.
-    const ready = typeof raw === 'string' ? this.effectiveToken(raw) : undefined;
-    if (ready === undefined || this.expiring(ready)) {
-      this.prefetched = { operation, raw };
-      return false;
+    // The same string as last time, not yet due for refresh: nothing to check again.
+    const last = this.lastSent;
+    let ready: string | undefined;
+    if (last !== undefined && raw === last.raw && (last.refreshAt === Infinity || Date.now() < last.refreshAt)) ready = last.token;
+    else {
+      // A string at hand (the common case); anything else (a promise, no token yet) is the link's to handle.
+      ready = typeof raw === 'string' ? this.effectiveToken(raw) : undefined;
+      if (ready === undefined || this.expiring(ready)) {
+        this.prefetched = { operation, raw };
+        return false;
+      }
+      rememberSecret(ready);
+      const expiresAt = jwtExpiryMs(ready);
+      this.lastSent = { raw: raw as string, token: ready, refreshAt: expiresAt === undefined ? Infinity : expiresAt - this.refreshBeforeExpiryMs };
     }
-    rememberSecret(ready);
     try {
       this.applyToken(ready, operation, context);
     } catch {
