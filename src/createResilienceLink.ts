@@ -96,21 +96,29 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
       return subscribe(through(0, forward)(operation), sink);
     } finally {
       auth?.forgetPrefetched();
+      retry?.continueFastPath(undefined);
     }
   };
-
-  const chain: FusedChain = { retry, classify, viaLinks };
+  /** Hands a started first attempt to the links: they neither admit, count nor authenticate it again. */
+  const continueViaLinks = (operation: LinkOperation, sentToken: string | undefined, forward: LinkForward, sink: SinkLike): SubscriptionLike => {
+    retry?.continueFastPath(operation);
+    auth?.continueFastPath(operation, sentToken);
+    return viaLinks(operation, forward, sink);
+  };
+  const chain: FusedChain = { retry, classify, continueViaLinks };
   // Both parameters declared: AC3 treats a link whose request takes one as terminating.
   return new ApolloLink((operation, forward) =>
     createObservable((sink) => {
       const context = getContext(operation);
       const kind = (operation as { operationType?: string }).operationType ?? getOperationType(operation);
       const timeoutMs = retry ? retry.fastPathTimeoutMs(context, kind) : kind === 'subscription' ? undefined : Infinity;
-      if (timeoutMs === undefined || etag?.handles(operation) || (auth && !auth.fastPathAttach(operation, context))) {
+      const token = timeoutMs === undefined || etag?.handles(operation) ? false : auth ? auth.fastPathAttach(operation, context) : undefined;
+      if (token === false || timeoutMs === undefined) {
         const subscription = viaLinks(operation, forward, sink);
         return () => subscription.unsubscribe();
       }
-      const attempt = new FastAttempt(chain, operation, forward, sink);
+      retry?.fastPathStarted();
+      const attempt = new FastAttempt(chain, operation, forward, sink, token);
       attempt.start(timeoutMs);
       // Its unsubscribe is the teardown (rxjs and zen-observable both take a subscription-like).
       return attempt as unknown as () => void;
@@ -121,7 +129,7 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
 interface FusedChain {
   readonly retry: RetryBackoffLink | undefined;
   readonly classify: ErrorClassifyLink;
-  viaLinks(operation: LinkOperation, forward: LinkForward, sink: SinkLike): SubscriptionLike;
+  continueViaLinks(operation: LinkOperation, sentToken: string | undefined, forward: LinkForward, sink: SinkLike): SubscriptionLike;
 }
 
 type Finalizer = (() => void) | SubscriptionLike;
@@ -151,6 +159,7 @@ class FastAttempt {
     private readonly operation: LinkOperation,
     private readonly forward: LinkForward,
     private readonly sink: SinkLike,
+    private readonly sentToken: string | undefined,
   ) {}
 
   start(timeoutMs: number): void {
@@ -258,6 +267,6 @@ class FastAttempt {
       }
       return this.forward(op);
     };
-    this.handedOver = this.chain.viaLinks(this.operation, replaying, this.sink);
+    this.handedOver = this.chain.continueViaLinks(this.operation, this.sentToken, replaying, this.sink);
   }
 }

@@ -181,6 +181,61 @@ describe('createResilienceLink: what the links count and read is the same on the
     expect(out.next).toEqual([ok]);
   });
 
+  test('first attempts count for the budget when they start (a burst of failures gets ratio × burst retries)', async () => {
+    const s = scripted((sink, n) => answer(sink, n <= 20 ? serverError(503) : ok));
+    const link = createResilienceLink({ retry: { jitter: false, circuitBreaker: false, maxAttempts: 2, budget: { ratio: 0.5, minPerSecond: 0 } } }).concat(s.link);
+    const outs = Array.from({ length: 20 }, (_, i) => execute(link, { variables: { id: String(i) } }));
+    await flush();
+    await jest.advanceTimersByTimeAsync(1000);
+    await Promise.all(outs.map((o) => o.done));
+    expect(s.requests).toHaveLength(30); // 20 first attempts, 10 retries
+    expect(outs.filter((o) => o.error === undefined)).toHaveLength(10);
+  });
+
+  test('a circuit that opened while a first attempt ran does not drop that attempt\'s partial data', async () => {
+    const sinks: Sink[] = [];
+    const s = scripted((sink) => void sinks.push(sink));
+    const link = createResilienceLink({ retry: { jitter: false, budget: false, maxAttempts: 1, circuitBreaker: { failures: 1 } } }).concat(s.link);
+    const a = execute(link, { variables: { id: 'a' } });
+    const b = execute(link, { variables: { id: 'b' } });
+    await flush();
+    expect(sinks).toHaveLength(2);
+    answer(sinks[0]!, serverError(503)); // a fails: the circuit opens
+    await flush();
+    await a.done;
+    const partial = { data: { po: { id: 'b', supplier: null } }, errors: [{ message: 'Service unavailable', path: ['po', 'supplier'], extensions: { code: 'SERVICE_UNAVAILABLE' } }] };
+    answer(sinks[1]!, partial);
+    await flush();
+    await b.done;
+    expect(b.error).toBeUndefined();
+    const [result] = b.next as Array<{ data: unknown; errors: unknown[] }>;
+    expect(result!.data).toEqual(partial.data);
+    expect(getClassifications(result)[0]).toMatchObject({ category: 'server' });
+  });
+
+  test('a 401 for a token that another operation already refreshed is replayed without a second refresh', async () => {
+    let token = 'token-old-aaaaaaa';
+    const refresh = jest.fn(async () => (token = 'token-new-bbbbbbb'));
+    const sinks: Array<[Sink, string | undefined]> = [];
+    const s = scripted((sink, _n, op) => void sinks.push([sink, (op.getContext().headers as Record<string, string>).Authorization]));
+    const link = createResilienceLink({ auth: { getToken: () => token, refresh } }).concat(s.link);
+    const expired = { data: null, errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] };
+    const a = execute(link, { variables: { id: 'a' } });
+    const b = execute(link, { variables: { id: 'b' } });
+    await flush();
+    answer(sinks[0]![0], expired);
+    await flush(6);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    answer(sinks[1]![0], expired); // b was sent with the old token too
+    await flush(6);
+    for (const [sink, header] of sinks.slice(2)) answer(sink, header === 'Bearer token-new-bbbbbbb' ? ok : expired);
+    await flush(6);
+    await Promise.all([a.done, b.done]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(sinks.map(([, header]) => header)).toEqual(['Bearer token-old-aaaaaaa', 'Bearer token-old-aaaaaaa', 'Bearer token-new-bbbbbbb', 'Bearer token-new-bbbbbbb']);
+    expect([a.next, b.next]).toEqual([[ok], [ok]]);
+  });
+
   test('an open circuit fails fast without a request', async () => {
     const s = server([serverError(503)]);
     const link = createResilienceLink({ retry: { maxAttempts: 1, budget: false, circuitBreaker: { failures: 2 } } }).concat(s.link);

@@ -230,16 +230,21 @@ export class AuthRefreshLink extends ApolloLink {
   private lastSent: { raw: string; token: string; refreshAt: number } | undefined;
 
   /** What `fastPathAttach` read from `getToken` for an operation it handed back to this link. */
-  private prefetched: { operation: LinkOperation; raw: ReturnType<AuthRefreshLink.Options['getToken']> } | { operation: LinkOperation; error: unknown } | undefined;
+  private prefetched:
+    | { operation: LinkOperation; raw: ReturnType<AuthRefreshLink.Options['getToken']> }
+    | { operation: LinkOperation; error: unknown }
+    | { operation: LinkOperation; sent: string | undefined }
+    | undefined;
 
   /**
    * @internal For `createResilienceLink`'s fast path: attaches the token when this link's own
-   * synchronous case applies (a token at hand, no refresh running, not expiring) and returns
-   * `true`; otherwise returns `false`, and the link's next `request` for this operation uses
-   * what was read here instead of calling `getToken` again.
+   * synchronous case applies (a token at hand, no refresh running, not expiring) and returns it
+   * (`undefined` when the operation opted out with `context.auth: false`); otherwise returns
+   * `false`, and the link's next `request` for this operation uses what was read here instead of
+   * calling `getToken` again.
    */
-  fastPathAttach(operation: LinkOperation, context: Readonly<Record<string, unknown>>): boolean {
-    if (context.auth === false) return true;
+  fastPathAttach(operation: LinkOperation, context: Readonly<Record<string, unknown>>): string | undefined | false {
+    if (context.auth === false) return undefined;
     if (this.inflight) return false;
     let raw: ReturnType<AuthRefreshLink.Options['getToken']>;
     try {
@@ -269,12 +274,21 @@ export class AuthRefreshLink extends ApolloLink {
       this.prefetched = { operation, raw }; // the link reports applyToken's failure
       return false;
     }
-    return true;
+    return ready;
   }
 
   /** @internal Drops what `fastPathAttach` kept when the operation did not reach this link. */
   forgetPrefetched(): void {
     this.prefetched = undefined;
+  }
+
+  /**
+   * @internal The next `request` for `operation` continues a first attempt that
+   * `createResilienceLink` already sent with `token` (attached by `fastPathAttach`, or none when
+   * the operation opted out): that is the token a 401 in its outcome refers to.
+   */
+  continueFastPath(operation: LinkOperation, token: string | undefined): void {
+    this.prefetched = { operation, sent: token };
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
@@ -407,22 +421,24 @@ export class AuthRefreshLink extends ApolloLink {
 
       // The common case stays synchronous: a token at hand, no refresh running, not expiring.
       let raw: ReturnType<AuthRefreshLink.Options['getToken']> | undefined;
-      const prefetched = this.prefetched;
+      const prefetched = this.prefetched?.operation === operation ? this.prefetched : undefined;
       this.prefetched = undefined;
       try {
-        if (prefetched?.operation === operation) {
-          if ('error' in prefetched) throw prefetched.error;
-          raw = prefetched.raw;
-        } else {
-          raw = this.inflight ? undefined : this.options.getToken();
-        }
+        if (prefetched && 'error' in prefetched) throw prefetched.error;
+        if (prefetched && 'raw' in prefetched) raw = prefetched.raw;
+        else if (!prefetched) raw = this.inflight ? undefined : this.options.getToken();
       } catch (error) {
         fail(this.tokenUnavailable(error));
         return;
       }
-      const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
-      if (!this.inflight && ready !== undefined && !this.expiring(ready)) send(ready);
-      else void start(typeof (raw as PromiseLike<unknown> | null)?.then === 'function' ? (raw as PromiseLike<AuthRefreshLink.TokenValue>) : undefined);
+      if (prefetched && 'sent' in prefetched) {
+        // Already sent by createResilienceLink's fast path: its outcome is judged against that token.
+        send(prefetched.sent);
+      } else {
+        const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
+        if (!this.inflight && ready !== undefined && !this.expiring(ready)) send(ready);
+        else void start(typeof (raw as PromiseLike<unknown> | null)?.then === 'function' ? (raw as PromiseLike<AuthRefreshLink.TokenValue>) : undefined);
+      }
       return () => {
         closed = true;
         stopInner();

@@ -174,10 +174,25 @@ export class RetryBackoffLink extends ApolloLink {
     return cfg.attemptTimeoutMs;
   }
 
-  /** @internal A first attempt run by `createResilienceLink` succeeded: count it as this link would have. */
-  fastPathSucceeded(): void {
+  /** @internal `createResilienceLink` starts a first attempt itself: it counts as this link's would. */
+  fastPathStarted(): void {
     this.budget?.recordFirstAttempt();
+  }
+
+  /** @internal That first attempt succeeded. */
+  fastPathSucceeded(): void {
     this.breaker?.recordSuccess(false);
+  }
+
+  /** The operation whose first attempt `createResilienceLink` already started (admitted and counted). */
+  private continued: LinkOperation | undefined;
+
+  /**
+   * @internal The next `request` for `operation` continues a first attempt that
+   * `createResilienceLink` started: it is not admitted or counted again.
+   */
+  continueFastPath(operation: LinkOperation | undefined): void {
+    this.continued = operation;
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
@@ -188,6 +203,8 @@ export class RetryBackoffLink extends ApolloLink {
     const cfg = typeof override === 'object' && override !== null ? RetryBackoffLink.resolve(override as RetryBackoffLink.AttemptOptions, this.defaults) : this.defaults;
     const idempotent = context.idempotent === true;
     const operationName = operation.operationName ?? undefined;
+    const continued = this.continued === operation;
+    this.continued = undefined;
 
     return this.observable((sink) => {
       let closed = false;
@@ -198,7 +215,7 @@ export class RetryBackoffLink extends ApolloLink {
       let merged: ResultLike | undefined;
       const deadlineAt = cfg.deadlineMs !== undefined ? Date.now() + cfg.deadlineMs : Infinity;
 
-      const admission = this.breaker?.admit() ?? 'allow';
+      const admission = continued ? 'allow' : (this.breaker?.admit() ?? 'allow');
       if (admission === 'reject') {
         const remaining = this.breaker!.remainingCooldownMs();
         const classification: Classification = {
@@ -222,7 +239,7 @@ export class RetryBackoffLink extends ApolloLink {
         if (classification && classification.retryable && RETRYABLE_CATEGORIES.has(classification.category)) this.breaker.recordFailure(probe);
         else this.breaker.recordSuccess(probe);
       };
-      this.budget?.recordFirstAttempt();
+      if (!continued) this.budget?.recordFirstAttempt();
       const key = kind === 'mutation' && cfg.idempotencyKey ? cfg.idempotencyKey.generate() : undefined;
 
       const classifyResult = (result: ResultLike): Classification[] => {
