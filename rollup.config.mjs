@@ -26,7 +26,7 @@ export default [
   {
     input: entries,
     external,
-    plugins: [dts({ tsconfig: 'tsconfig.json' })],
+    plugins: [dts({ tsconfig: 'tsconfig.json', compilerOptions: { stripInternal: true } })], // @internal members (the fused chain's hooks) stay out of the types
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
       { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'shared/[name]-[hash].d.cts', paths: cjsPaths },

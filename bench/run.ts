@@ -147,10 +147,63 @@ async function gzipBytes(contents: string, resolveDir: string) {
   });
   return gzipSync(out.outputFiles[0]!.contents, { level: 9 }).length;
 }
+/** Which part of the package each minified byte of an entry comes from (built from src, same code). */
+const FEATURES: Array<[string, RegExp]> = [
+  ['classification tables (seed rows, remediations)', /classify\/(profiles\/|rules\.ts)/],
+  ['classification engine', /classify\/(classifyError|facts|annotate|getClassifications|ErrorClassifyLink|types)\.ts/],
+  ['compact classifier + annotations + redaction', /classify\//],
+  ['retry: budget, breaker, partial merge, backoff', /retry\/(retryBudget|circuitBreaker|mergePartialResults|backoff|retryDecision)\.ts/],
+  ['retry link', /retry\//],
+  ['cross-tab refresh', /auth\/crossTab\.ts/],
+  ['client credentials', /auth\/clientCredentials\.ts/],
+  ['auth link', /auth\//],
+  ['etag: three-way merge, conflict detection', /etag\/(threeWayMerge|conflictDetection|etagPath)\.ts/],
+  ['etag link', /etag\//],
+  ['AC3/AC4 seam, events, fused chain', /./],
+];
+async function attribution(entry: string) {
+  const out = await build({
+    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+    bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent', metafile: true,
+    external: ['@apollo/client', '@apollo/client/*', 'graphql', 'graphql/*', 'rxjs', 'rxjs/*'],
+  });
+  const inputs = Object.values(out.metafile!.outputs)[0]!.inputs;
+  const bytes: Record<string, number> = {};
+  for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
+    const feature = FEATURES.find(([, re]) => re.test(file))![0];
+    bytes[feature] = (bytes[feature] ?? 0) + bytesInOutput;
+  }
+  const code = out.outputFiles[0]!.text;
+  // The same bundle with every string literal of 12+ characters emptied: what the code costs without its texts.
+  const ts = await import('typescript');
+  const sf = ts.createSourceFile('b.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const cuts: Array<[number, number]> = [];
+  const visit = (n: import('typescript').Node): void => {
+    if ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) && n.getWidth(sf) >= 12) cuts.push([n.getStart(sf) + 1, n.getEnd() - 1]);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  let withoutTexts = '';
+  let at = 0;
+  for (const [from, to] of cuts) { withoutTexts += code.slice(at, from); at = to; }
+  withoutTexts += code.slice(at);
+  return {
+    minifiedBytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    gzipBytesWithoutTexts: gzipSync(withoutTexts, { level: 9 }).length,
+    minifiedBytesByPart: Object.fromEntries(Object.entries(bytes).sort((a, b) => b[1] - a[1])),
+  };
+}
+
 async function bundle() {
   const dist = `${root}dist`;
   const nm = `${root}node_modules`;
   return {
+    attribution: {
+      full: await attribution(`export * from './src/index';`),
+      retry: await attribution(`export { RetryBackoffLink } from './src/retry/index';`),
+      auth: await attribution(`export { AuthRefreshLink } from './src/auth/index';`),
+    },
     fullGzipBytes: await gzipBytes(`export * from '${dist}/index.js';`, root),
     classifyGzipBytes: await gzipBytes(`export { ErrorClassifyLink, classifyError, getClassifications } from '${dist}/classify.js';`, root),
     retryGzipBytes: await gzipBytes(`export { RetryBackoffLink } from '${dist}/retry.js';`, root),
