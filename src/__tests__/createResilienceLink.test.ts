@@ -1,6 +1,7 @@
 // The fused chain: the happy path runs without the links' plumbing, and everything else is handed
 // to the four links with the first attempt's outcome. These tests pin that hand-over down.
 import { ApolloLink } from '@apollo/client/core/index.js';
+import { parse } from 'graphql';
 import { getClassifications } from '../classify/getClassifications';
 import type { Classification } from '../classify/types';
 import { MUTATION, execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../__testUtils__/harness';
@@ -125,6 +126,38 @@ describe('createResilienceLink: happy path and hand-over', () => {
     expect(jest.getTimerCount()).toBe(0);
     await jest.advanceTimersByTimeAsync(5000);
     expect(s.requests).toHaveLength(1);
+  });
+
+  test('a later result with errors, after a clean one went out (@defer), passes on classified', async () => {
+    const chunk = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Service unavailable', path: ['po', 'supplier'], extensions: { code: 'SERVICE_UNAVAILABLE' } }] };
+    const s = scripted((sink) => {
+      sink.next(ok);
+      sink.next(chunk);
+      sink.complete();
+    });
+    const out = execute(createResilienceLink({ retry: noJitter }).concat(s.link));
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(1);
+    expect(out.next).toHaveLength(2);
+    expect(out.next[0]).toBe(ok);
+    expect(getClassifications(out.next[1])[0]).toMatchObject({ category: 'server', retryable: true });
+  });
+
+  test('a subscription goes through the links: no attempt timeout, results pass, errors classified', async () => {
+    const s = scripted((sink) => {
+      sink.next(ok);
+      sink.next({ data: null, errors: [{ message: 'Forbidden', extensions: { code: 'FORBIDDEN' } }] });
+    });
+    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 100 } }).concat(s.link), { query: parse('subscription S { poChanged { id } }') });
+    await flush();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(s.requests).toHaveLength(1);
+    expect(out.next[0]).toEqual(ok);
+    expect(getClassifications(out.next[1])[0]).toMatchObject({ category: 'forbidden' });
+    expect(out.error).toBeUndefined();
+    out.unsubscribe();
+    expect(s.teardowns.count).toBe(1);
   });
 
   test('an error after data went out is classified and not retried', async () => {
