@@ -1,6 +1,6 @@
 // The fused chain: the happy path runs without the links' plumbing, and everything else is handed
 // to the four links with the first attempt's outcome. These tests pin that hand-over down.
-import { ApolloLink } from '@apollo/client/core/index.js';
+import { ApolloLink, Observable } from '@apollo/client/core/index.js';
 import { parse } from 'graphql';
 import { getClassifications } from '../classify/getClassifications';
 import type { Classification } from '../classify/types';
@@ -299,4 +299,20 @@ test('ApolloLink composes with it like any link', async () => {
   await flush();
   await out.done;
   expect(out.next).toEqual([ok]);
+});
+
+// AC4 only: the attempt is its own rxjs subscriber; operators between it and the HttpLink must see
+// their teardown when it stops (rxjs registers them with `add`).
+const isRxjs = typeof (Observable.prototype as { pipe?: unknown }).pipe === 'function';
+(isRxjs ? test : test.skip)('an rxjs-operator link below it is torn down with the attempt', async () => {
+  const s = scripted(() => undefined);
+  type Pipeable = { pipe(...ops: unknown[]): unknown };
+  const { map } = await import('rxjs');
+  const piping = new ApolloLink((op, forward) => (forward(op) as unknown as Pipeable).pipe(map((r: unknown) => r)) as never);
+  const out = execute(createResilienceLink().concat(piping).concat(s.link));
+  await flush();
+  expect(s.requests).toHaveLength(1);
+  out.unsubscribe();
+  expect(s.teardowns.count).toBe(1);
+  expect(jest.getTimerCount()).toBe(0);
 });
