@@ -1,8 +1,8 @@
 import { AuthRefreshLink } from './auth/AuthRefreshLink.js';
 import { ResilienceError } from './classify/annotations.js';
 import { ErrorClassifyLink } from './classify/ErrorClassifyLink.js';
-import { ApolloLink, createLiteObservable, createObservable, getContext, getOperationType, subscribe } from './compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation, ObservableFactory, ResultLike, SinkLike, SubscriptionLike } from './compat/index.js';
+import { ApolloLink, createObservable, getContext, getOperationType, subscribe } from './compat/index.js';
+import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SinkLike, SubscriptionLike } from './compat/index.js';
 import { EtagConflictLink } from './etag/EtagConflictLink.js';
 import type { EventListener } from './events.js';
 import { attemptTimeout, RetryBackoffLink } from './retry/RetryBackoffLink.js';
@@ -45,7 +45,7 @@ class Relay {
     else this.buffered.push(event);
   }
 
-  readonly observable: LinkObservable = createLiteObservable((sink) => {
+  readonly observable: LinkObservable = createObservable((sink) => {
     this.target = sink;
     for (const event of this.buffered.splice(0)) Relay.deliver(sink, event);
     return () => {
@@ -83,10 +83,7 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
   const retry = options.retry !== false ? new RetryBackoffLink(withEvents(options.retry ?? {}, options.onEvent)) : undefined;
   const auth = options.auth ? new AuthRefreshLink(withEvents(options.auth, options.onEvent)) : undefined;
   const classify = new ErrorClassifyLink(options.classify);
-  const links: Array<ApolloLink & { observable: ObservableFactory }> = [etag, retry, auth, classify].filter((l) => l !== undefined);
-  // Inside the chain the links hand each other lite observables; only this link gives Apollo the
-  // rxjs / zen Observable it expects.
-  for (const link of links) link.observable = createLiteObservable;
+  const links: ApolloLink[] = [etag, retry, auth, classify].filter((l) => l !== undefined);
   const count = links.length;
   const through = (index: number, forward: LinkForward): LinkForward =>
     index === count ? forward : (operation) => links[index]!.request(operation, through(index + 1, forward))!;

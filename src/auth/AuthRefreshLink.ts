@@ -4,7 +4,7 @@ import { rememberSecret } from '../classify/secrets.js';
 import { authFailureInError, authFailureInResult } from './authFailure.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
-import type { ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
@@ -53,8 +53,6 @@ const defaultIsAuthError = (c: Classification): boolean => c.category === 'unaut
  * token goes to `onAuthFailure`.
  */
 export class AuthRefreshLink extends ApolloLink {
-  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
-  observable: ObservableFactory = createObservable;
   private readonly options: AuthRefreshLink.Options;
   private readonly applyToken: (token: string, operation: LinkOperation, context?: Readonly<Record<string, unknown>>) => void;
   private readonly isAuthError: (c: Classification) => boolean;
@@ -296,7 +294,7 @@ export class AuthRefreshLink extends ApolloLink {
     if (context.auth === false) return forward(operation);
     const operationName = operation.operationName ?? undefined;
 
-    return this.observable((sink) => {
+    return createObservable((sink) => {
       let closed = false;
       let replayed = false;
       let inner: SubscriptionLike | undefined;

@@ -1,5 +1,5 @@
 import { ApolloLink, createObservable, getResponse, subscribe } from '../compat/index.js';
-import type { ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike } from '../compat/index.js';
+import type { LinkForward, LinkObservable, LinkOperation, ResultLike } from '../compat/index.js';
 import { annotateError, annotateResult } from './annotate.js';
 import type { ClassificationRule } from './types.js';
 
@@ -20,8 +20,6 @@ export declare namespace ErrorClassifyLink {
  * every other link reads its annotation instead of classifying again.
  */
 export class ErrorClassifyLink extends ApolloLink {
-  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
-  observable: ObservableFactory = createObservable;
   private readonly rules: ReadonlyArray<ClassificationRule>;
 
   constructor(options: ErrorClassifyLink.Options = {}) {
@@ -42,7 +40,7 @@ export class ErrorClassifyLink extends ApolloLink {
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
-    return this.observable((sink) => {
+    return createObservable((sink) => {
       const subscription = subscribe(forward(operation), {
         next: (result) => sink.next(this.annotateResult(result, operation)),
         error: (error) => sink.error(this.annotateError(error)),

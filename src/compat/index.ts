@@ -50,64 +50,6 @@ export function createObservable(producer: (sink: SinkLike) => (() => void) | vo
   return new ObservableCtor(producer);
 }
 
-/** Makes an Observable from a producer: `createObservable`, or `createLiteObservable` inside one fused chain. */
-export type ObservableFactory = (producer: (sink: SinkLike) => (() => void) | void) => LinkObservable;
-
-type Observer = { next(value: ResultLike): void; error(error: unknown): void; complete(): void };
-
-/** The subscriber of a lite observable: stops after error/complete/unsubscribe, then runs the teardown once. */
-class LiteSink implements SinkLike, SubscriptionLike {
-  closed = false;
-  teardown: (() => void) | void = undefined;
-  constructor(private readonly observer: Observer) {}
-  next(value: ResultLike): void {
-    if (!this.closed) this.observer.next(value);
-  }
-  error(error: unknown): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.observer.error(error);
-    this.unsubscribeNow();
-  }
-  complete(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.observer.complete();
-    this.unsubscribeNow();
-  }
-  unsubscribe(): void {
-    this.closed = true;
-    this.unsubscribeNow();
-  }
-  private unsubscribeNow(): void {
-    const teardown = this.teardown;
-    this.teardown = undefined;
-    if (teardown) teardown();
-  }
-}
-
-class LiteObservable {
-  constructor(private readonly producer: (sink: SinkLike) => (() => void) | void) {}
-  subscribe(observer: Observer): SubscriptionLike {
-    const sink = new LiteSink(observer);
-    const teardown = this.producer(sink);
-    if (sink.closed) {
-      if (teardown) teardown();
-    } else {
-      sink.teardown = teardown;
-    }
-    return sink;
-  }
-}
-
-/**
- * A minimal Observable for the links inside one `createResilienceLink` chain: only the chain's
- * outer wrapper hands a real (rxjs / zen) Observable to Apollo; the links inside pass these to
- * each other, which saves a Subscriber, a Subscription and their bookkeeping per link and operation.
- * Same contract as the links rely on: nothing after error/complete/unsubscribe, teardown once.
- */
-export const createLiteObservable: ObservableFactory = (producer) => new LiteObservable(producer) as unknown as LinkObservable;
-
 /** Subscribes to whatever `forward` returned with the `{next, error, complete}` form both majors accept. */
 export function subscribe(
   observable: LinkObservable,

@@ -2,7 +2,7 @@ import { readAnnotations, ResilienceError } from '../classify/annotations.js';
 import { callbackFailed, conflictInError, conflictInResult } from './conflictDetection.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, executeForward, getCache, getOperationType, getResponse, subscribe } from '../compat/index.js';
-import type { CacheLike, ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener } from '../events.js';
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from './etagPath.js';
 import { deepEqual, threeWayMerge, type FieldConflict } from './threeWayMerge.js';
@@ -88,8 +88,6 @@ function rootEntity(data: unknown): Entity | undefined {
  * merge by default) and retries with the new etag; real conflicts go to `onConflict`.
  */
 export class EtagConflictLink extends ApolloLink {
-  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
-  observable: ObservableFactory = createObservable;
   private readonly options: EtagConflictLink.Options;
   private readonly maxAttempts: number;
 
@@ -117,7 +115,7 @@ export class EtagConflictLink extends ApolloLink {
     const name = operation.operationName ?? undefined;
     const onEvent = this.options.onEvent;
 
-    return this.observable((sink) => {
+    return createObservable((sink) => {
       let closed = false;
       let inner: SubscriptionLike | undefined;
       const cache = getCache(operation);

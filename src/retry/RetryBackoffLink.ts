@@ -2,7 +2,7 @@ import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError } from '..
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setHeaders, subscribe } from '../compat/index.js';
-import type { ObservableFactory, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { nextDelay } from './backoff.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuitBreaker.js';
@@ -108,8 +108,6 @@ export function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: 
  * Mutations are never blindly replayed: see `mutations` and `idempotencyKey`.
  */
 export class RetryBackoffLink extends ApolloLink {
-  /** @internal How this link builds its Observables (lite ones inside `createResilienceLink`). */
-  observable: ObservableFactory = createObservable;
   private readonly defaults: Resolved;
   private readonly budget: RetryBudget | undefined;
   private readonly breaker: CircuitBreaker | undefined;
@@ -206,7 +204,7 @@ export class RetryBackoffLink extends ApolloLink {
     const continued = this.continued === operation;
     this.continued = undefined;
 
-    return this.observable((sink) => {
+    return createObservable((sink) => {
       let closed = false;
       let attempt = 0;
       let inner: SubscriptionLike | undefined;
