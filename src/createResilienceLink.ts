@@ -160,7 +160,14 @@ class FastAttempt {
   ) {}
 
   start(timeoutMs: number): void {
-    const subscription = subscribe(this.forward(this.operation), this);
+    let subscription: SubscriptionLike;
+    try {
+      subscription = subscribe(this.forward(this.operation), this);
+    } catch (error) {
+      // The next link threw instead of returning an Observable: the links classify it, as a failed attempt.
+      if (!this.closed) this.error(error);
+      return;
+    }
     if (subscription !== (this as unknown)) {
       if (this.closed) subscription.unsubscribe();
       else this.upstream = subscription;

@@ -160,6 +160,22 @@ describe('createResilienceLink: happy path and hand-over', () => {
     expect(s.teardowns.count).toBe(1);
   });
 
+  test('a link below that throws is a classified failed attempt, retried like any other', async () => {
+    let calls = 0;
+    const s = server([ok]);
+    const throwing = new ApolloLink((op, forward) => {
+      calls += 1;
+      if (calls === 1) throw new TypeError('fetch failed');
+      return forward(op);
+    });
+    const out = execute(createResilienceLink({ retry: noJitter }).concat(throwing).concat(s.link));
+    await flush();
+    await jest.advanceTimersByTimeAsync(1000);
+    await out.done;
+    expect(calls).toBe(2);
+    expect(out.next).toEqual([ok]);
+  });
+
   test('an error after data went out is classified and not retried', async () => {
     const s = scripted((sink) => {
       sink.next(ok);
