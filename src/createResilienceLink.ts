@@ -107,10 +107,11 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
   return new ApolloLink((operation, forward) =>
     createObservable((sink) => {
       const context = getContext(operation);
-      const kind = (operation as { operationType?: string }).operationType ?? getOperationType(operation);
+      const kind = getOperationType(operation);
       const timeoutMs = retry ? retry.fastPathTimeoutMs(context, kind) : kind === 'subscription' ? undefined : Infinity;
       const token = timeoutMs === undefined || etag?.handles(operation) ? false : auth ? auth.fastPathAttach(operation, context) : undefined;
       if (token === false || timeoutMs === undefined) {
+        // Something must happen before the request: the links do it all.
         const subscription = viaLinks(operation, forward, sink);
         return () => subscription.unsubscribe();
       }

@@ -119,6 +119,15 @@ export class AuthRefreshLink extends ApolloLink {
     return token;
   }
 
+  /**
+   * The token to send right away: `getToken` answered synchronously, no refresh is running and the
+   * token is not expiring. `undefined` means the operation must wait (see `start`).
+   */
+  private readyNow(raw: ReturnType<AuthRefreshLink.Options['getToken']> | undefined): string | undefined {
+    const token = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
+    return !this.inflight && token !== undefined && !this.expiring(token) ? token : undefined;
+  }
+
   /** Whether the token must be refreshed before it is sent (a JWT close to its `exp`). */
   private expiring(token: string | undefined): { expired: boolean } | undefined {
     const expiresAt = token !== undefined ? jwtExpiryMs(token) : undefined;
@@ -256,15 +265,14 @@ export class AuthRefreshLink extends ApolloLink {
     let ready: string | undefined;
     if (last !== undefined && raw === last.raw && (last.refreshAt === Infinity || Date.now() < last.refreshAt)) ready = last.token;
     else {
-      // A string at hand (the common case); anything else (a promise, no token yet) is the link's to handle.
-      ready = typeof raw === 'string' ? this.effectiveToken(raw) : undefined;
-      if (ready === undefined || this.expiring(ready)) {
+      ready = this.readyNow(raw);
+      if (ready === undefined) {
         this.prefetched = { operation, raw };
         return false;
       }
       rememberSecret(ready);
       const expiresAt = jwtExpiryMs(ready);
-      this.lastSent = { raw: raw as string, token: ready, refreshAt: expiresAt === undefined ? Infinity : expiresAt - this.refreshBeforeExpiryMs };
+      if (typeof raw === 'string') this.lastSent = { raw, token: ready, refreshAt: expiresAt === undefined ? Infinity : expiresAt - this.refreshBeforeExpiryMs };
     }
     try {
       this.applyToken(ready, operation, context);
@@ -433,8 +441,8 @@ export class AuthRefreshLink extends ApolloLink {
         // Already sent by createResilienceLink's fast path: its outcome is judged against that token.
         send(prefetched.sent);
       } else {
-        const ready = raw !== undefined && typeof (raw as Promise<unknown> | null)?.then !== 'function' ? this.effectiveToken(raw as AuthRefreshLink.TokenValue) : undefined;
-        if (!this.inflight && ready !== undefined && !this.expiring(ready)) send(ready);
+        const ready = this.readyNow(raw);
+        if (ready !== undefined) send(ready);
         else void start(typeof (raw as PromiseLike<unknown> | null)?.then === 'function' ? (raw as PromiseLike<AuthRefreshLink.TokenValue>) : undefined);
       }
       return () => {
