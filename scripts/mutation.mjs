@@ -1,0 +1,66 @@
+// `npm run test:mutation [-- --links] [-- <stryker options>]`: StrykerJS on the decision modules
+// (default) or the links, incremental (reports/stryker-incremental*.json, committed: a rerun only
+// tests the mutants whose code or covering tests changed; `--force` reruns all). Prints the score
+// of every mutated file; the last line is `mutation score: NN.N %`.
+// With `--mutate <files>` the committed incremental file is read but not overwritten.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const target = args.includes('--links') ? 'links' : 'decision';
+const passThrough = args.filter((a) => a !== '--links');
+const scratch = path.join(os.tmpdir(), 'apollo-link-resilience-stryker');
+const reportFile = path.join(scratch, `${target}.json`);
+const incrementalFile = `reports/stryker-incremental${target === 'decision' ? '' : `-${target}`}.json`;
+mkdirSync(scratch, { recursive: true });
+rmSync(reportFile, { force: true });
+
+if (passThrough.some((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='))) {
+  const copy = path.join(scratch, `partial-${target}-incremental.json`);
+  if (existsSync(path.join(root, incrementalFile))) copyFileSync(path.join(root, incrementalFile), copy);
+  passThrough.push('--incrementalFile', copy);
+}
+
+const started = Date.now();
+const run = spawnSync(process.execPath, [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...passThrough], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, STRYKER_TARGET: target },
+});
+const seconds = Math.round((Date.now() - started) / 1000);
+if (run.status !== 0 || !existsSync(reportFile)) {
+  console.log(`stryker failed (exit ${run.status ?? run.signal}) after ${seconds} s`);
+  console.log('mutation score: n/a');
+  process.exit(1);
+}
+
+const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+const DETECTED = new Set(['Killed', 'Timeout']);
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+const rows = Object.entries(report.files)
+  .map(([file, { mutants }]) => {
+    const count = (set) => mutants.filter((m) => set.has(m.status)).length;
+    const detected = count(DETECTED);
+    const valid = detected + count(UNDETECTED);
+    return {
+      file: path.relative(root, path.resolve(root, file)),
+      killed: detected,
+      survived: mutants.filter((m) => m.status === 'Survived').length,
+      noCoverage: mutants.filter((m) => m.status === 'NoCoverage').length,
+      valid,
+    };
+  })
+  .sort((a, b) => a.file.localeCompare(b.file));
+const pct = (d, v) => (v === 0 ? 'n/a' : `${((100 * d) / v).toFixed(1)} %`);
+const width = Math.max(...rows.map((r) => r.file.length), 4);
+console.log(`\n${'file'.padEnd(width)}  killed  survived  no-cov   score`);
+for (const r of rows) {
+  console.log(`${r.file.padEnd(width)}  ${String(r.killed).padStart(6)}  ${String(r.survived).padStart(8)}  ${String(r.noCoverage).padStart(6)}  ${pct(r.killed, r.valid).padStart(7)}`);
+}
+const total = rows.reduce((t, r) => ({ killed: t.killed + r.killed, valid: t.valid + r.valid, survived: t.survived + r.survived, noCoverage: t.noCoverage + r.noCoverage }), { killed: 0, valid: 0, survived: 0, noCoverage: 0 });
+console.log(`\n${target}: ${total.killed} killed or timed out, ${total.survived} survived, ${total.noCoverage} without a covering test; ${seconds} s`);
+console.log(`mutation score: ${pct(total.killed, total.valid)}`);

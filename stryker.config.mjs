@@ -1,0 +1,52 @@
+// StrykerJS mutation testing (`npm run test:mutation`, see scripts/mutation.mjs).
+// Two targets, each with its own committed incremental file so reruns only test what changed:
+//   decision (default): the pure modules whose behaviour the links are built on;
+//   links (STRYKER_TARGET=links): the link classes.
+// The tests are the unit tests under src/ on Apollo Client 4 (jest.stryker.config.cjs).
+import os from 'node:os';
+import path from 'node:path';
+
+const targets = {
+  decision: [
+    'src/classify/**/*.ts',
+    '!src/classify/**/__tests__/**',
+    '!src/classify/index.ts',
+    '!src/classify/ErrorClassifyLink.ts',
+    'src/retry/{backoff,retryBudget,circuitBreaker,mergePartialResults,retryDecision}.ts',
+    'src/etag/{threeWayMerge,conflictDetection,etagPath}.ts',
+    'src/auth/{jwt,authFailure}.ts',
+  ],
+  links: [
+    'src/retry/RetryBackoffLink.ts',
+    'src/auth/{AuthRefreshLink,crossTab,clientCredentials}.ts',
+    'src/etag/EtagConflictLink.ts',
+    'src/classify/ErrorClassifyLink.ts',
+    'src/createResilienceLink.ts',
+  ],
+};
+const target = process.env.STRYKER_TARGET || 'decision';
+if (!targets[target]) throw new Error(`stryker.config.mjs: unknown STRYKER_TARGET ${target}`);
+// Outside the work tree: other tools (jest's haste map, git status) never see the sandboxes.
+const scratch = path.join(os.tmpdir(), 'apollo-link-resilience-stryker');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: { projectType: 'custom', configFile: 'jest.stryker.config.cjs', enableFindRelatedTests: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.stryker.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  mutate: targets[target],
+  // Rule tables are data evaluated at load time: mutate them too.
+  ignoreStatic: false,
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental${target === 'decision' ? '' : `-${target}`}.json`,
+  ignorePatterns: ['/demo-app', '/bench', '/docs', '/tests', '/dist', '/scratch', '/reports', '/coverage'],
+  tempDirName: path.join(scratch, 'tmp'),
+  reporters: ['json', 'progress'],
+  jsonReporter: { fileName: path.join(scratch, `${target}.json`) },
+  timeoutMS: 10_000,
+};
