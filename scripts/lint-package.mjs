@@ -1,6 +1,7 @@
-// `npm run lint:package`: build once, pack the package exactly as `npm publish` would (without
-// running `prepare` a second time), then lint that tarball: publint --strict, and attw with its
-// strict profile, i.e. every resolution mode (node10, node16 from CJS, node16 from ESM, bundler).
+// `npm run lint:package`: build once from a clean dist/ (scripts/prepare.mjs), pack the package
+// exactly as `npm publish` would (without running `prepare` a second time), then lint that tarball:
+// publint --strict, and attw with its strict profile, i.e. every resolution mode (node10,
+// node16 from CJS, node16 from ESM, bundler).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ const run = (file, args) => {
   }
 };
 
-run(bin('rollup/dist/bin/rollup'), ['-c', '--silent']);
+run(join(root, 'scripts', 'prepare.mjs'), []);
 const out = mkdtempSync(join(tmpdir(), 'alr-lint-package-'));
 try {
   const [{ filename }] = JSON.parse(
