@@ -82,6 +82,8 @@ export interface IonServerStats {
   /** How many times each Idempotency-Key was applied (a value above 1 is a duplicate apply). */
   appliedByKey: Record<string, number>;
   idempotentReplays: number;
+  /** How many requests carried each Idempotency-Key (the first and every repeat, replayed or not). */
+  requestsByKey: Record<string, number>;
 }
 
 const typeDefs = /* GraphQL */ `
@@ -165,6 +167,8 @@ export class IonServer {
   private readonly knownKids = new Set(['ion-key-1']);
   private tokenGeneration = 1;
   private faults: ActiveFault[] = [];
+  /** Faults whose effect a page cannot see for itself (a connection dropped after the mutation was applied). */
+  private firedFaults: Array<{ at: number; kind: 'drop'; phase: 'after'; operationName: string | undefined; idempotencyKey: string | undefined; applied: boolean }> = [];
   private deactivated = new Set<string>();
   private readOnlyOrgs = new Set<string>();
   private idempotency = new Map<string, { hash: string; status: number; body: string; contentType: string }>();
@@ -202,7 +206,7 @@ export class IonServer {
   }
 
   static emptyStats(): IonServerStats {
-    return { requests: 0, graphqlRequests: 0, tokenRequests: 0, authFailures: 0, faultsInjected: 0, abortedByClient: 0, byOperation: {}, byStatus: {}, appliedMutations: 0, appliedByKey: {}, idempotentReplays: 0 };
+    return { requests: 0, graphqlRequests: 0, tokenRequests: 0, authFailures: 0, faultsInjected: 0, abortedByClient: 0, byOperation: {}, byStatus: {}, appliedMutations: 0, appliedByKey: {}, idempotentReplays: 0, requestsByKey: {} };
   }
 
   /** Fresh data, no faults, zeroed stats. */
@@ -215,6 +219,7 @@ export class IonServer {
       this.parts.set(id, { id, partNumber: `P-${String(500 + i)}`, description: `Bracket type ${i}`, quantity: 100 + i, version: 1, _etag: etagOf(`part-${id}`, 1), _deleted: false });
     }
     this.faults = [];
+    this.firedFaults = [];
     this.deactivated.clear();
     this.readOnlyOrgs.clear();
     this.idempotency.clear();
@@ -400,6 +405,7 @@ export class IonServer {
         for (const spec of Array.isArray(body) ? body : [body]) this.inject(spec);
         return this.send(res, 200, JSON.stringify({ ok: true, pending: this.faults.map((f) => ({ ...f.spec, remaining: f.remaining })) }));
       }
+      if (path === '/__faults' && req.method === 'GET') return this.send(res, 200, JSON.stringify({ pending: this.faults.map((f) => ({ ...f.spec, remaining: f.remaining })), fired: this.firedFaults }));
       if (path === '/__faults' && req.method === 'DELETE') {
         this.clearFaults();
         return this.send(res, 200, JSON.stringify({ ok: true }));
@@ -540,6 +546,7 @@ export class IonServer {
 
     // Idempotency-Key: a repeated key with the same payload gets the stored response.
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
+    if (key) this.stats.requestsByKey[key] = (this.stats.requestsByKey[key] ?? 0) + 1;
     const hash = createHash('sha256').update(raw).digest('hex');
     let releaseKey: (() => void) | undefined;
     if (key) {
@@ -598,6 +605,7 @@ export class IonServer {
       this.idempotency.set(key, { hash, status: statusCode, body: out, contentType: 'application/json; charset=utf-8' });
     }
     if (dropAfter) {
+      this.firedFaults = [...this.firedFaults.slice(-99), { at: Date.now(), kind: 'drop', phase: 'after', operationName, idempotencyKey: key, applied: context.applied === true }];
       req.socket.destroy();
       return;
     }
