@@ -5,6 +5,7 @@ import { ApolloLink, createObservable, getContext, getOperationType, subscribe }
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SinkLike, SubscriptionLike } from './compat/index.js';
 import { EtagConflictLink } from './etag/EtagConflictLink.js';
 import type { EventListener } from './events.js';
+import { notify } from './guard.js';
 import { attemptTimeout, RetryBackoffLink } from './retry/RetryBackoffLink.js';
 
 export interface ResilienceLinkOptions {
@@ -23,7 +24,8 @@ export interface ResilienceLinkOptions {
 function withEvents<T extends { onEvent?: EventListener }>(options: T, onEvent: EventListener | undefined): T {
   if (!onEvent) return options;
   const own = options.onEvent;
-  return { ...options, onEvent: own ? (event) => { own(event); onEvent(event); } : onEvent };
+  // Each listener guarded on its own: one that throws does not keep the event from the other.
+  return { ...options, onEvent: own ? (event) => { notify('onEvent', own, event); notify('onEvent', onEvent, event); } : onEvent };
 }
 
 type Event = { kind: 'next'; value: ResultLike } | { kind: 'error'; value: unknown } | { kind: 'complete' };

@@ -1,3 +1,5 @@
+import { notify } from './guard.js';
+
 /** Every link's events share this shape: `{ type, operationName, at, ...details }`. */
 export interface ResilienceEvent {
   /** `retry`, `give-up`, `circuit-open`, `circuit-half-open`, `circuit-close`, `refresh-start`, `refresh-success`, `refresh-failure`, `auth-failure`, `conflict`, `reread`, `reapply`… */
@@ -11,15 +13,9 @@ export interface ResilienceEvent {
 
 export type EventListener = (event: ResilienceEvent) => void;
 
-/** Calls a user's listener without letting it break the link. */
+/** Builds an event and hands it to the user's listener (guarded: a throwing listener never affects the operation). */
 export function emit(listener: EventListener | undefined, type: string, operationName: string | undefined, details: Record<string, unknown> = {}): ResilienceEvent {
   const event: ResilienceEvent = { ...details, type, operationName, at: Date.now() };
-  if (listener) {
-    try {
-      listener(event);
-    } catch {
-      // a listener's bug must not fail the operation
-    }
-  }
+  notify('onEvent', listener, event);
   return event;
 }

@@ -6,6 +6,7 @@ import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
+import { ask, decideSafely, notify } from '../guard.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
 
@@ -22,7 +23,7 @@ export declare namespace AuthRefreshLink {
   }
 
   interface Options {
-    /** The current token, or none. Called before every request. @defaultValue required */
+    /** The current token, or none. Called before every request; an async answer is bounded by `refreshTimeoutMs`. @defaultValue required */
     getToken: () => TokenValue | Promise<TokenValue>;
     /** Gets a new token; called single-flight (one call at a time per link, per origin with `crossTab`). @defaultValue required */
     refresh: (context: { failedToken: string | undefined; reason: RefreshReason }) => Promise<string>;
@@ -30,13 +31,16 @@ export declare namespace AuthRefreshLink {
     applyToken?: ((token: string, operation: LinkOperation) => void) | HeaderOptions;
     /** A JWT whose `exp` is this close is refreshed before sending; opaque tokens never are. @defaultValue 30000 */
     refreshBeforeExpiryMs?: number;
-    /** Which failures trigger refresh-and-replay. @defaultValue `c.category === 'unauthenticated' && c.refreshable` */
+    /** Which failures trigger refresh-and-replay (one that throws counts as `false`). @defaultValue `c.category === 'unauthenticated' && c.refreshable` */
     isAuthError?: (classification: Classification) => boolean;
     /** Called once per failed refresh, per non-refreshable auth failure, and per 401 after a fresh token: log out, re-authenticate. @defaultValue none */
     onAuthFailure?: (classification: Classification) => void;
     /** One refresh across all tabs of the origin (Web Locks + BroadcastChannel). @defaultValue false */
     crossTab?: boolean | CrossTabOptions;
-    /** A refresh that takes longer fails (so nothing waits forever). @defaultValue 30000 */
+    /**
+     * A `refresh`, or an asynchronous `getToken`, that takes longer fails the operations waiting for
+     * it (reason `refresh-timeout` / `token-timeout`), so nothing waits forever. @defaultValue 30000
+     */
     refreshTimeoutMs?: number;
     /** `refresh-start`, `refresh-success`, `refresh-failure` events (duration, waiting count). @defaultValue none */
     onRefresh?: (event: ResilienceEvent) => void;
@@ -87,7 +91,8 @@ export class AuthRefreshLink extends ApolloLink {
         else setHeaders(operation, last.headers, context);
       };
     }
-    this.isAuthError = options.isAuthError ?? defaultIsAuthError;
+    const isAuthError = options.isAuthError;
+    this.isAuthError = isAuthError ? (c) => decideSafely('isAuthError', isAuthError, false, c) : defaultIsAuthError;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
     this.refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
     if (options.crossTab) {
@@ -108,8 +113,14 @@ export class AuthRefreshLink extends ApolloLink {
     if (this.staleTokens.size > 32) this.staleTokens.delete(this.staleTokens.values().next().value as string);
   }
 
-  private async currentToken(): Promise<string | undefined> {
-    return this.effectiveToken(await this.options.getToken());
+  /** Reads `getToken` (sync or async; a throw, rejection or hang becomes a rejection); `cancel` clears the timer. */
+  private readToken(pending?: PromiseLike<AuthRefreshLink.TokenValue>): { promise: Promise<string | undefined>; cancel: () => void } {
+    const read = ask(() => pending ?? this.options.getToken(), this.refreshTimeoutMs, () => this.timedOut('token-timeout', 'getToken'));
+    return { promise: read.promise.then((raw) => this.effectiveToken(raw)), cancel: read.cancel };
+  }
+
+  private timedOut(reason: 'refresh-timeout' | 'token-timeout', what: string): ResilienceError {
+    return new ResilienceError({ category: 'unauthenticated', reason, message: `${what} took longer than ${this.refreshTimeoutMs} ms`, retryable: false, refreshable: false, remediation: 'The token source did not answer; sign in again or check the identity provider.' });
   }
 
   /** The token to send: a refreshed one replaces what `getToken` still returns when that is stale. */
@@ -141,20 +152,11 @@ export class AuthRefreshLink extends ApolloLink {
 
   private authFailure(classification: Classification, operationName: string | undefined): void {
     emit(this.options.onEvent, 'auth-failure', operationName, { classification });
-    try {
-      this.options.onAuthFailure?.(classification);
-    } catch {
-      // the app's handler must not break the link
-    }
+    notify('onAuthFailure', this.options.onAuthFailure, classification);
   }
 
   private refreshEvent(type: string, operationName: string | undefined, details: Record<string, unknown>): void {
-    const event = emit(this.options.onEvent, type, operationName, details);
-    try {
-      this.options.onRefresh?.(event);
-    } catch {
-      // ignore listener bugs
-    }
+    notify('onRefresh', this.options.onRefresh, emit(this.options.onEvent, type, operationName, details));
   }
 
   private failedRefreshClassification(error: unknown, failedToken: string | undefined): Classification {
@@ -195,23 +197,15 @@ export class AuthRefreshLink extends ApolloLink {
     this.refreshEvent('refresh-start', operationName, { reason, waiting: this.waiting });
     const run = async (): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> => {
       const once = async () => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new ResilienceError({ category: 'unauthenticated', reason: 'refresh-timeout', message: `Token refresh took longer than ${this.refreshTimeoutMs} ms`, retryable: false, refreshable: false, remediation: 'The token endpoint did not answer; sign in again or check the identity provider.' })), this.refreshTimeoutMs);
-        });
-        try {
-          const token = await Promise.race([Promise.resolve().then(() => this.options.refresh({ failedToken, reason })), timeout]);
-          if (typeof token !== 'string' || token.length === 0) throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
-          return token;
-        } finally {
-          clearTimeout(timer);
-        }
+        const token: unknown = await ask(() => Promise.resolve().then(() => this.options.refresh({ failedToken, reason })), this.refreshTimeoutMs, () => this.timedOut('refresh-timeout', 'Token refresh')).promise;
+        if (typeof token !== 'string' || token.length === 0) throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
+        return token;
       };
       if (!this.crossTab) return { token: await once(), source: 'this-tab' };
       // Another tab may have refreshed while this one waited for the lock: then its token is used.
       const fresh = (token: string | undefined) => (token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined);
       // After the lock: the token another tab shared (BroadcastChannel), or the one it stored (getToken).
-      return this.crossTab.run(once, async () => fresh(this.refreshedToken) ?? fresh(await this.currentToken().catch(() => undefined)), failedToken);
+      return this.crossTab.run(once, async () => fresh(this.refreshedToken) ?? fresh(await this.readToken().promise.catch(() => undefined)), failedToken);
     };
     this.inflight = run().then(
       ({ token, source }) => {
@@ -307,6 +301,12 @@ export class AuthRefreshLink extends ApolloLink {
       let replayed = false;
       let inner: SubscriptionLike | undefined;
       let usedToken: string | undefined;
+      let cancelRead: (() => void) | undefined;
+      const read = (pending?: PromiseLike<AuthRefreshLink.TokenValue>) => {
+        const reading = this.readToken(pending);
+        cancelRead = reading.cancel;
+        return reading.promise;
+      };
 
       const fail = (error: unknown) => {
         if (!closed) sink.error(error);
@@ -394,7 +394,7 @@ export class AuthRefreshLink extends ApolloLink {
         }
         replayed = true;
         try {
-          const current = await this.currentToken();
+          const current = await read();
           const fresh = current !== undefined && current !== usedToken ? current : await waitFor(this.refreshSingleFlight(usedToken, 'rejected', operationName, true));
           send(fresh);
         } catch (refreshError) {
@@ -407,7 +407,7 @@ export class AuthRefreshLink extends ApolloLink {
           // Operations that start during a refresh wait for it, and share its failure.
           if (this.inflight) await waitFor(this.inflight);
           if (closed) return;
-          let token = pending ? this.effectiveToken(await pending) : await this.currentToken();
+          let token = await read(pending);
           if (closed) return;
           const expiry = this.expiring(token);
           if (expiry) {
@@ -447,6 +447,7 @@ export class AuthRefreshLink extends ApolloLink {
       }
       return () => {
         closed = true;
+        cancelRead?.();
         stopInner();
       };
     });

@@ -4,6 +4,7 @@ import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, executeForward, getCache, getOperationType, getResponse, subscribe } from '../compat/index.js';
 import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener } from '../events.js';
+import { ask } from '../guard.js';
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from './etagPath.js';
 import { deepEqual, threeWayMerge, type FieldConflict } from './threeWayMerge.js';
 import type { DocumentNode } from 'graphql';
@@ -56,6 +57,12 @@ export declare namespace EtagConflictLink {
     maxAttempts?: number;
     /** Decides real conflicts: `'retry'` with the user's values, `'abort'`, or new variables. @defaultValue abort with a `conflict` classification holding base, mine and theirs per field */
     onConflict?: (conflict: Conflict) => 'retry' | Decision | Promise<'retry' | Decision>;
+    /**
+     * How long a `reapply` or `onConflict` may take to decide (a dialog waits for a person); after
+     * that the mutation fails with a `conflict` classification, reason `decision-timeout`.
+     * @defaultValue 300000
+     */
+    decisionTimeoutMs?: number;
     /** Every event of this link (`conflict`, `reread`, `reapply`, `give-up`), in one stream. @defaultValue none */
     onEvent?: EventListener;
   }
@@ -90,12 +97,14 @@ function rootEntity(data: unknown): Entity | undefined {
 export class EtagConflictLink extends ApolloLink {
   private readonly options: EtagConflictLink.Options;
   private readonly maxAttempts: number;
+  private readonly decisionTimeoutMs: number;
 
   constructor(options: EtagConflictLink.Options) {
     super();
     if (!options || !isObject(options.mutations)) throw new TypeError('EtagConflictLink: `mutations` (by operation name) is required');
     this.options = options;
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
+    this.decisionTimeoutMs = options.decisionTimeoutMs ?? 300_000;
   }
 
   private configFor(operation: LinkOperation): EtagConflictLink.MutationConfig | undefined {
@@ -118,6 +127,7 @@ export class EtagConflictLink extends ApolloLink {
     return createObservable((sink) => {
       let closed = false;
       let inner: SubscriptionLike | undefined;
+      let cancelDecision: (() => void) | undefined;
       const cache = getCache(operation);
       const etagPath = config.etagPath ?? findEtagPath(operation.variables);
       let variables: Variables = { ...(operation.variables as Variables) };
@@ -176,6 +186,13 @@ export class EtagConflictLink extends ApolloLink {
           details,
         }, cause === undefined ? undefined : { cause });
 
+      /** A user decision (`reapply`, `onConflict`): a throw rejects, and so does no answer within `decisionTimeoutMs`. */
+      const decide = <T>(fn: () => T | PromiseLike<T>): Promise<T> => {
+        const pending = ask(fn, this.decisionTimeoutMs, () => conflictError('decision-timeout', `No decision on the conflict within ${this.decisionTimeoutMs} ms: the change was not re-applied.`, { attempts: attempt }));
+        cancelDecision = pending.cancel;
+        return pending.promise.finally(() => (cancelDecision = undefined));
+      };
+
       const whoChanged = (latest: Entity | undefined) => {
         const out: Record<string, unknown> = {};
         for (const key of ['updatedBy', 'modifiedBy', 'updatedAt', 'modifiedAt']) if (latest && latest[key] !== undefined) out[key] = latest[key];
@@ -225,26 +242,30 @@ export class EtagConflictLink extends ApolloLink {
         let keptTheirs: string[] = [];
         try {
           if (config.reapply) {
-            decision = await config.reapply({ latest, variables, base, attempt, operation });
+            const reapply = config.reapply;
+            decision = await decide(() => reapply({ latest, variables, base, attempt, operation }));
           } else {
             const { mine, inputKey } = intendedChange(variables);
             const skip = new Set([...ID_KEYS, ...(etagPath ? [etagPath.split('.').pop()!] : [])]);
             if (!base) {
               // No base to merge on: only the etag is swapped, unless onConflict decides otherwise.
               conflicts = Object.entries(mine).filter(([f, v]) => !skip.has(f) && f in latest && !deepEqual(v, latest[f])).map(([field, v]) => ({ field, base: undefined, mine: v, theirs: latest[field] }));
-              decision = this.options.onConflict ? await this.options.onConflict({ operation, base: undefined, latest, mine, fields: conflicts, attempt, reason: 'no-base' }) : 'retry';
+              const onConflict = this.options.onConflict;
+              decision = onConflict ? await decide(() => onConflict({ operation, base: undefined, latest, mine, fields: conflicts, attempt, reason: 'no-base' })) : 'retry';
             } else {
               const merge = threeWayMerge(base, latest, mine, skip);
               conflicts = merge.conflicts;
               keptTheirs = merge.keptTheirs;
               const mergedVariables = inputKey ? { ...variables, [inputKey]: { ...mine, ...merge.merged } } : { ...variables, ...merge.merged };
-              decision = conflicts.length === 0 ? mergedVariables : this.options.onConflict ? await this.options.onConflict({ operation, base, latest, mine, fields: conflicts, attempt, reason: 'fields' }) : 'abort';
+              const onConflict = this.options.onConflict;
+              const fields = conflicts;
+              decision = conflicts.length === 0 ? mergedVariables : onConflict ? await decide(() => onConflict({ operation, base, latest, mine, fields, attempt, reason: 'fields' })) : 'abort';
               if (decision === 'retry') decision = mergedVariables;
             }
             if (decision === 'retry') decision = variables;
           }
         } catch (error) {
-          return fail(callbackFailed(error));
+          return fail(readAnnotations(error)?.[0]?.reason === 'decision-timeout' ? error : callbackFailed(error));
         }
         if (closed) return;
         if (decision === 'abort' || !isObject(decision)) {
@@ -264,6 +285,7 @@ export class EtagConflictLink extends ApolloLink {
       send(true).catch((error: unknown) => fail(callbackFailed(error)));
       return () => {
         closed = true;
+        cancelDecision?.();
         const running = inner;
         inner = undefined;
         running?.unsubscribe();

@@ -1,9 +1,10 @@
-import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError } from '../classify/annotations.js';
+import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setHeaders, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
+import { answer, notify, reportCallbackError } from '../guard.js';
 import { nextDelay } from './backoff.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuitBreaker.js';
 import { mergePartialResults } from './mergePartialResults.js';
@@ -35,7 +36,11 @@ export declare namespace RetryBackoffLink {
     respectRetryAfter?: boolean;
     /** The longest `Retry-After` honoured; longer ones are capped to it. @defaultValue 60000 */
     maxRetryAfterMs?: number;
-    /** Which classified failures are retried. @defaultValue `classification.retryable` */
+    /**
+     * Which classified failures are retried. A `retryIf` that throws, rejects, or gives no answer
+     * within `attemptTimeoutMs` (or before the deadline) means "do not retry".
+     * @defaultValue `classification.retryable`
+     */
     retryIf?: RetryIf;
     /** Mutation policy: `'never'`, `'safe'` (429, 503, connection refused, or idempotent/keyed), `'always'`. @defaultValue 'safe' */
     mutations?: MutationRetryMode;
@@ -147,16 +152,12 @@ export class RetryBackoffLink extends ApolloLink {
   private circuitChanged(state: CircuitState, previous: CircuitState): void {
     const type = state === 'open' ? 'circuit-open' : state === 'closed' ? 'circuit-close' : 'circuit-half-open';
     const event = emit(this.options.onEvent, type, undefined, { state, previous, cooldownMs: this.breaker?.cooldownMs });
-    this.options.onCircuitChange?.(event);
+    notify('onCircuitChange', this.options.onCircuitChange, event);
   }
 
   private event(kind: 'retry' | 'give-up', operationName: string | undefined, details: Record<string, unknown>): void {
     const event = emit(this.options.onEvent, kind, operationName, details);
-    try {
-      (kind === 'retry' ? this.options.onRetry : this.options.onGiveUp)?.(event);
-    } catch {
-      // a listener's bug must not fail the operation
-    }
+    notify(kind === 'retry' ? 'onRetry' : 'onGiveUp', kind === 'retry' ? this.options.onRetry : this.options.onGiveUp, event);
   }
 
   /**
@@ -211,8 +212,16 @@ export class RetryBackoffLink extends ApolloLink {
       let backoffTimer: ReturnType<typeof setTimeout> | undefined;
       let attemptTimer: ReturnType<typeof setTimeout> | undefined;
       let merged: ResultLike | undefined;
+      let cancelVerdict: (() => void) | undefined;
       const deadlineAt = cfg.deadlineMs !== undefined ? Date.now() + cfg.deadlineMs : Infinity;
 
+      let key: string | undefined;
+      try {
+        key = kind === 'mutation' && cfg.idempotencyKey ? cfg.idempotencyKey.generate() : undefined;
+      } catch (error) {
+        sink.error(unexpectedError(error, 'RetryBackoffLink idempotencyKey.generate'));
+        return;
+      }
       const admission = continued ? 'allow' : (this.breaker?.admit() ?? 'allow');
       if (admission === 'reject') {
         const remaining = this.breaker!.remainingCooldownMs();
@@ -238,7 +247,6 @@ export class RetryBackoffLink extends ApolloLink {
         else this.breaker.recordSuccess(probe);
       };
       if (!continued) this.budget?.recordFirstAttempt();
-      const key = kind === 'mutation' && cfg.idempotencyKey ? cfg.idempotencyKey.generate() : undefined;
 
       const classifyResult = (result: ResultLike): Classification[] => {
         if (!Array.isArray(result.errors) || result.errors.length === 0) return [];
@@ -301,17 +309,13 @@ export class RetryBackoffLink extends ApolloLink {
         };
         const retryIf = cfg.retryIf;
         if (!retryIf) return decide(classification.retryable);
-        let verdict: boolean | Promise<boolean>;
-        try {
-          verdict = retryIf(classification, { attempt, operation });
-        } catch {
-          return decide(false);
-        }
-        if (typeof (verdict as Promise<boolean>)?.then === 'function') {
-          (verdict as Promise<boolean>).then((v) => decide(v === true), () => decide(false));
-        } else {
-          decide(verdict === true);
-        }
+        // A verdict that never comes must not hold the operation: no answer in time is "do not retry".
+        const waitMs = Math.min(cfg.attemptTimeoutMs, deadlineAt - Date.now());
+        cancelVerdict = answer(() => retryIf(classification, { attempt, operation }), waitMs, () => undefined, (outcome) => {
+          cancelVerdict = undefined;
+          if (!outcome.ok && outcome.error !== undefined) reportCallbackError('retryIf', retryIf, outcome.error);
+          decide(outcome.ok && outcome.value === true);
+        });
       };
 
       const startAttempt = () => {
@@ -402,6 +406,7 @@ export class RetryBackoffLink extends ApolloLink {
       startAttempt();
       return () => {
         closed = true;
+        cancelVerdict?.();
         if (backoffTimer !== undefined) clearTimeout(backoffTimer);
         if (attemptTimer !== undefined) clearTimeout(attemptTimer);
         inner?.unsubscribe();

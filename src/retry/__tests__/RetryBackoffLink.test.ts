@@ -136,10 +136,13 @@ describe('RetryBackoffLink', () => {
     expect(out.next).toEqual([ok]);
     expect(seen).toEqual([1]);
     const s2 = server([serverError(503)]);
+    const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const refused = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: () => { throw new Error('bug'); } }), s2.link]));
     await flush();
     await refused.done;
     expect(s2.requests).toHaveLength(1);
+    expect(report).toHaveBeenCalledTimes(1); // a throwing retryIf means "do not retry", and is reported
+    report.mockRestore();
   });
 
   describe('partial results', () => {
