@@ -49,7 +49,10 @@ describe('bad input never throws and is still classified', () => {
     ['10k errors', { errors: Array.from({ length: 10_000 }, (_, i) => ({ message: `e${i}` })) }],
   ])('%s', (_name, input) => {
     const c = classifyError(input);
-    expect(['unknown', 'bad-request'].includes(c.category) || typeof c.category === 'string').toBe(true);
+    // Garbage is never a server, network or auth failure: nothing to retry or refresh.
+    expect(['unknown', 'bad-request']).toContain(c.category);
+    expect(c.retryable).toBe(false);
+    expect(c.refreshable).toBe(false);
     expect(typeof c.remediation).toBe('string');
     expect(c.remediation.length).toBeGreaterThan(10);
     expect(c.message.length).toBeLessThan(2100);
