@@ -35,7 +35,12 @@ export declare namespace AuthRefreshLink {
     isAuthError?: (classification: Classification) => boolean;
     /** Called once per failed refresh, per non-refreshable auth failure, and per 401 after a fresh token: log out, re-authenticate. @defaultValue none */
     onAuthFailure?: (classification: Classification) => void;
-    /** One refresh across all tabs of the origin (Web Locks + BroadcastChannel). @defaultValue false */
+    /**
+     * One refresh across all tabs of the origin (Web Locks + BroadcastChannel). Active only where
+     * both exist in a browser window or worker; on a server it is ignored (the clients of one
+     * process are different users). A token another tab shares is taken only when it replaces the
+     * token this link holds. @defaultValue false
+     */
     crossTab?: boolean | CrossTabOptions;
     /**
      * A `refresh`, or an asynchronous `getToken`, that takes longer fails the operations waiting for
@@ -69,6 +74,8 @@ export class AuthRefreshLink extends ApolloLink {
   /** Tokens a refresh replaced, and what replaced them (the user's getToken may not know yet). */
   private readonly staleTokens = new Set<string>();
   private refreshedToken: string | undefined;
+  /** The token this link last sent or adopted: a token another tab shares is taken only as its successor. */
+  private held: string | undefined;
 
   constructor(options: AuthRefreshLink.Options) {
     super();
@@ -96,7 +103,11 @@ export class AuthRefreshLink extends ApolloLink {
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
     this.refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
     if (options.crossTab) {
-      this.crossTab = new CrossTabCoordinator(options.crossTab === true ? {} : options.crossTab, (token, replaces) => this.adopt(token, replaces));
+      // Never another user's token: only a successor of the one this link holds is adopted.
+      const coordinator = new CrossTabCoordinator(options.crossTab === true ? {} : options.crossTab, (token, replaces) => {
+        if (replaces !== undefined && replaces === this.held) this.adopt(token, replaces);
+      });
+      this.crossTab = coordinator.coordinated ? coordinator : undefined;
     }
   }
 
@@ -107,6 +118,7 @@ export class AuthRefreshLink extends ApolloLink {
 
   private adopt(token: string, replaces: string | undefined): void {
     this.lastSent = undefined;
+    this.held = token;
     if (replaces) this.staleTokens.add(replaces);
     if (this.refreshedToken && this.refreshedToken !== token) this.staleTokens.add(this.refreshedToken);
     this.refreshedToken = token;
@@ -265,6 +277,7 @@ export class AuthRefreshLink extends ApolloLink {
         return false;
       }
       rememberSecret(ready);
+      this.held = ready;
       const expiresAt = jwtExpiryMs(ready);
       if (typeof raw === 'string') this.lastSent = { raw, token: ready, refreshAt: expiresAt === undefined ? Infinity : expiresAt - this.refreshBeforeExpiryMs };
     }
@@ -324,6 +337,7 @@ export class AuthRefreshLink extends ApolloLink {
       const send = (token: string | undefined) => {
         if (closed) return;
         usedToken = token;
+        this.held = token;
         rememberSecret(token);
         if (token !== undefined) {
           try {

@@ -22,9 +22,15 @@ export interface CrossTabOptions {
    * @defaultValue 50
    */
   handoffMs?: number;
-  /** Injected Web Locks (tests, polyfills). @defaultValue `navigator.locks` */
+  /**
+   * Injected Web Locks (tests, polyfills). Used as given, wherever the code runs.
+   * @defaultValue `navigator.locks` in a browser window or worker; none elsewhere (Node 24 has `navigator.locks`, but a server process is not a browser profile)
+   */
   locks?: LockManagerLike;
-  /** Injected channel factory (tests, polyfills). @defaultValue `new BroadcastChannel(name)` */
+  /**
+   * Injected channel factory (tests, polyfills). Used as given, wherever the code runs.
+   * @defaultValue `new BroadcastChannel(name)` in a browser window or worker; none elsewhere (Node's global BroadcastChannel spans every client of the process)
+   */
   createChannel?: (name: string) => BroadcastChannelLike;
 }
 
@@ -38,10 +44,20 @@ function isTokenMessage(data: unknown): data is TokenMessage {
   return typeof data === 'object' && data !== null && (data as TokenMessage).type === 'apollo-link-resilience:token' && typeof (data as TokenMessage).token === 'string';
 }
 
+/** Whether this code runs in a browser window or worker, where one origin's contexts are one person's tabs. */
+function inBrowserContext(): boolean {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  return typeof g.document === 'object' || typeof g.WorkerGlobalScope === 'function';
+}
+
 /**
  * One refresh per browser origin: the tab that takes the Web Lock refreshes, and shares the new
  * token over a BroadcastChannel; a tab that gets the lock after another tab refreshed uses the
- * token it received instead of refreshing again. Without these APIs it is a no-op wrapper.
+ * token it received instead of refreshing again.
+ *
+ * Active only with both a lock manager and a channel, which by default means a browser window or
+ * worker: on a server (Node has a process-wide BroadcastChannel, and `navigator.locks` since 24)
+ * the clients of one process are different users, and it is a no-op wrapper (single flight per link).
  */
 export class CrossTabCoordinator {
   private readonly name: string;
@@ -57,19 +73,24 @@ export class CrossTabCoordinator {
     this.name = options.name ?? 'apollo-link-resilience:auth';
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     this.handoffMs = options.handoffMs ?? 50;
-    const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
-    this.locks = options.locks ?? nav?.locks;
-    const factory = options.createChannel ?? (typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) as unknown as BroadcastChannelLike : undefined);
+    const browser = inBrowserContext();
+    const locks = options.locks ?? (browser ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks : undefined);
+    const factory = options.createChannel ?? (browser && typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) as unknown as BroadcastChannelLike : undefined);
+    let channel: BroadcastChannelLike | undefined;
     try {
-      this.channel = factory?.(this.name);
+      // Half of it is worse than none: a channel without the lock shares tokens without coordinating.
+      channel = locks ? factory?.(this.name) : undefined;
     } catch {
-      this.channel = undefined;
+      channel = undefined;
     }
+    this.locks = channel ? locks : undefined;
+    this.channel = channel;
     this.channel?.addEventListener('message', this.listener);
     // Node's BroadcastChannel keeps the process alive; a token channel must not.
     (this.channel as { unref?: () => void } | undefined)?.unref?.();
   }
 
+  /** Whether tabs are coordinated (a lock manager and a channel): otherwise refreshes stay within the link. */
   get coordinated(): boolean {
     return this.locks !== undefined;
   }

@@ -329,6 +329,38 @@ describe('AuthRefreshLink', () => {
       tab.dispose();
     });
 
+    test("a tab adopts a shared token only as the successor of its own: a tab signed in as someone else keeps its token", async () => {
+      const origin = fakeOrigin();
+      const valid = new Set(['alice-token-0002', 'bob-token-0001']);
+      const s = scripted((sink, _n, operation) => {
+        const token = ((operation.getContext().headers as Record<string, string>).Authorization ?? '').replace(/^Bearer /, '');
+        if (valid.has(token)) { sink.next(ok); sink.complete(); } else sink.error(unauthorized());
+      });
+      const crossTab = { locks: origin.locks, createChannel: origin.createChannel };
+      let aliceToken = 'alice-token-0001';
+      let bobToken = 'bob-token-0001';
+      const alice = new AuthRefreshLink({ getToken: () => aliceToken, refresh: async () => (aliceToken = 'alice-token-0002'), crossTab });
+      const bobRefresh = jest.fn(async () => (bobToken = 'bob-token-0002'));
+      const bob = new AuthRefreshLink({ getToken: () => bobToken, refresh: bobRefresh, crossTab });
+      const run = async (tab: AuthRefreshLink, id: string) => {
+        const out = execute(ApolloLink.from([tab, s.link]), { variables: { id } });
+        await flush();
+        await jest.advanceTimersByTimeAsync(100);
+        await out.done;
+        return out;
+      };
+      await run(bob, 'bob-1');
+      expect((await run(alice, 'alice')).next).toEqual([ok]);
+      valid.delete('bob-token-0001');
+      valid.add('bob-token-0002');
+      expect((await run(bob, 'bob-2')).next).toEqual([ok]);
+      expect(bobRefresh).toHaveBeenCalledTimes(1);
+      const bobSent = s.requests.filter((r) => String(r.variables.id).startsWith('bob')).map((r) => (r.context.headers as Record<string, string>).Authorization);
+      expect(bobSent).toEqual(['Bearer bob-token-0001', 'Bearer bob-token-0001', 'Bearer bob-token-0002']);
+      alice.dispose();
+      bob.dispose();
+    });
+
     test('without Web Locks it falls back to single flight in the tab', async () => {
       const refresh = jest.fn(async () => 'tok-v2-abcdef');
       const s = authServer(() => 'tok-v2-abcdef');
