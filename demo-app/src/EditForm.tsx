@@ -1,7 +1,62 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { getClassifications, type Classification } from 'apollo-link-resilience';
 import { useEffect, useState } from 'react';
+import type { Delivery } from './client';
 import { PURCHASE_ORDER, UPDATE_PURCHASE_ORDER, type PurchaseOrder } from './documents';
+import type { ConflictDecision } from './stores';
+
+/** How a save travelled, from the links' side (attempts) and the server's (requests, applies). */
+interface Ledger {
+  key: string;
+  attempts: number;
+  requests: number;
+  applied: number;
+  droppedAfterApply: boolean;
+}
+
+/** Asks the demo server how often it received and applied this save's Idempotency-Key. */
+async function ledger(delivery: Delivery): Promise<Ledger | undefined> {
+  const key = delivery.idempotencyKey;
+  if (!key) return undefined;
+  try {
+    const [stats, faults] = await Promise.all([
+      fetch('/__stats').then((r) => r.json() as Promise<{ requestsByKey?: Record<string, number>; appliedByKey?: Record<string, number> }>),
+      fetch('/__faults').then((r) => r.json() as Promise<{ fired?: Array<{ idempotencyKey?: string }> }>),
+    ]);
+    return {
+      key,
+      attempts: delivery.attempts,
+      requests: stats.requestsByKey?.[key] ?? 0,
+      applied: stats.appliedByKey?.[key] ?? 0,
+      droppedAfterApply: (faults.fired ?? []).some((f) => f.idempotencyKey === key),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const times = (n: number) => (n === 0 ? 'not at all' : n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`);
+
+function LedgerLine({ l }: { l: Ledger }) {
+  const resentByBrowser = l.requests > l.attempts;
+  return (
+    <div className={`ledger${l.droppedAfterApply || l.requests > 1 ? ' notable' : ''}`} data-testid="edit-ledger">
+      {l.droppedAfterApply ? <div>The connection dropped after the server had applied this save, before its answer arrived.</div> : null}
+      <div>
+        Server: <b data-testid="ledger-requests">{l.requests} request{l.requests === 1 ? '' : 's'}</b> with Idempotency-Key <code>{l.key.slice(0, 8)}…</code>,{' '}
+        <b data-testid="ledger-applied">applied {times(l.applied)}</b>
+        {l.requests > 1 ? `; ${l.requests - l.applied} answered from its idempotency store` : ''}.
+      </div>
+      {l.requests > 1 ? (
+        <div className="remediation">
+          {resentByBrowser
+            ? `The links sent ${l.attempts === 1 ? 'one attempt' : `${l.attempts} attempts`}; the browser re-sent the request on its own after the dropped connection. The same key made that repeat harmless.`
+            : `The links retried with the same key (see the event log), so the repeat was answered, not applied again.`}
+        </div>
+      ) : null}
+    </div>
+  );
+}
 
 export function EditForm({ id }: { id: string }) {
   const { data } = useQuery<{ purchaseOrder: PurchaseOrder }>(PURCHASE_ORDER, { variables: { id } });
@@ -11,7 +66,7 @@ export function EditForm({ id }: { id: string }) {
   // The version the person started from: its _etag goes with the mutation.
   const [editing, setEditing] = useState<PurchaseOrder | undefined>(undefined);
   const [form, setForm] = useState({ quantity: 0, notes: '', status: 'OPEN' as PurchaseOrder['status'] });
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string; classification?: Classification } | undefined>();
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string; classification?: Classification; delivery?: Ledger } | undefined>();
 
   useEffect(() => {
     if (po && !editing) {
@@ -24,13 +79,18 @@ export function EditForm({ id }: { id: string }) {
 
   const save = async () => {
     setOutcome(undefined);
+    const decision: ConflictDecision = {};
+    const delivery: Delivery = { attempts: 0 };
     try {
-      const result = await mutate({ variables: { input: { id, _etag: editing._etag, quantity: Number(form.quantity), notes: form.notes, status: form.status } } });
+      const result = await mutate({
+        variables: { input: { id, _etag: editing._etag, quantity: Number(form.quantity), notes: form.notes, status: form.status } },
+        context: { decision, delivery },
+      });
       const saved = result.data?.updatePurchaseOrder;
       if (result.error || !saved) throw result.error ?? new Error('no data');
       setEditing(saved);
       setForm({ quantity: saved.quantity, notes: saved.notes, status: saved.status });
-      setOutcome({ ok: true, text: `Saved. Server version: quantity ${saved.quantity}, notes “${saved.notes}”.` });
+      setOutcome({ ok: true, text: `Saved. Server version: quantity ${saved.quantity}, notes “${saved.notes}”.`, delivery: await ledger(delivery) });
     } catch (error) {
       const [c] = getClassifications(error);
       const theirs = client.readQuery<{ purchaseOrder: PurchaseOrder }>({ query: PURCHASE_ORDER, variables: { id } })?.purchaseOrder;
@@ -39,7 +99,13 @@ export function EditForm({ id }: { id: string }) {
         setEditing(theirs);
         setForm({ quantity: theirs.quantity, notes: theirs.notes, status: theirs.status });
       }
-      setOutcome({ ok: false, text: c ? c.message : String(error), classification: c });
+      if (c?.category === 'conflict' && decision.choice === 'theirs' && theirs) {
+        // The person chose their version: nothing was sent, and that is what they asked for.
+        const by = theirs.updatedBy.split('@')[0];
+        setOutcome({ ok: true, text: `Kept ${by}'s version: quantity ${theirs.quantity}, notes “${theirs.notes}”. Your change was not saved.` });
+        return;
+      }
+      setOutcome({ ok: false, text: c ? c.message : String(error), classification: c, delivery: delivery.idempotencyKey ? await ledger(delivery) : undefined });
     }
   };
 
@@ -58,6 +124,7 @@ export function EditForm({ id }: { id: string }) {
         <div className={outcome.ok ? 'ok' : 'error-banner'} data-testid="edit-outcome">
           {outcome.text}
           {outcome.classification ? <div className="remediation">{outcome.classification.category} · {outcome.classification.reason}: {outcome.classification.remediation}</div> : null}
+          {outcome.delivery ? <LedgerLine l={outcome.delivery} /> : null}
         </div>
       ) : null}
     </form>

@@ -1,8 +1,8 @@
 // The app's client factory: the way a React + Apollo app wires apollo-link-resilience.
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { createResilienceLink } from 'apollo-link-resilience';
 import { PURCHASE_ORDER } from './documents';
-import { askPerson, logEvent } from './stores';
+import { askPerson, logEvent, watchCircuit } from './stores';
 
 const TOKEN_KEY = 'ion-demo-access-token';
 
@@ -18,6 +18,27 @@ async function fetchToken(): Promise<string> {
   localStorage.setItem(TOKEN_KEY, body.access_token);
   return body.access_token;
 }
+
+/**
+ * What a form wants to know about how its mutation travelled: a `{ delivery }` object passed in the
+ * mutation's context is filled with the Idempotency-Key the links sent and how many attempts carried it.
+ */
+export interface Delivery {
+  attempts: number;
+  idempotencyKey?: string;
+}
+
+/** Sits between the links and HttpLink, so it sees every attempt the links send (demo instrumentation). */
+const deliveryTrace = new ApolloLink((operation, forward) => {
+  const { delivery, headers } = operation.getContext() as { delivery?: Delivery; headers?: Record<string, string> };
+  const key = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'idempotency-key')?.[1];
+  if (delivery && key) {
+    // A re-applied change after a 409 is a new logical mutation with its own key: count afresh.
+    if (delivery.idempotencyKey !== key) Object.assign(delivery, { idempotencyKey: key, attempts: 0 });
+    delivery.attempts += 1;
+  }
+  return forward(operation);
+});
 
 export function createClient(): ApolloClient {
   const link = createResilienceLink({
@@ -37,5 +58,29 @@ export function createClient(): ApolloClient {
     },
     onEvent: logEvent,
   });
-  return new ApolloClient({ link: link.concat(new HttpLink({ uri: '/graphql' })), cache: new InMemoryCache() });
+  const client = new ApolloClient({ link: ApolloLink.from([link, deliveryTrace, new HttpLink({ uri: '/graphql' })]), cache: new InMemoryCache() });
+  reloadWhenTheServerIsBack(client);
+  return client;
+}
+
+/**
+ * An open circuit fails new requests fast. When its next probe is due, one of the queries on screen
+ * is refetched: that request is the probe. When the circuit closes, every query on screen is
+ * refetched, so no view keeps showing what it had (or did not have) during the outage.
+ */
+function reloadWhenTheServerIsBack(client: ApolloClient): void {
+  let probeTimer: ReturnType<typeof setTimeout> | undefined;
+  watchCircuit((view, previous) => {
+    if (probeTimer !== undefined) clearTimeout(probeTimer);
+    probeTimer = undefined;
+    if (view.state === 'closed' && previous.state !== 'closed') {
+      void client.refetchQueries({ include: 'active' });
+    } else if (view.state === 'open' && view.nextProbeAt !== undefined) {
+      probeTimer = setTimeout(() => {
+        probeTimer = undefined;
+        const [probe] = client.getObservableQueries('active');
+        void probe?.refetch().catch(() => undefined);
+      }, Math.max(0, view.nextProbeAt - Date.now()) + 50);
+    }
+  });
 }
