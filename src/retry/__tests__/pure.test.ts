@@ -2,7 +2,7 @@ import type { Classification } from '../../classify/types';
 import { computeBackoffDelay, nextDelay } from '../backoff';
 import { CircuitBreaker } from '../circuitBreaker';
 import { mergePartialResults } from '../mergePartialResults';
-import { mayRetryMutation, onlyRetryableErrors } from '../retryDecision';
+import { mayRetryMutation, onlyRetryableErrors, wasNotExecuted } from '../retryDecision';
 import { RetryBudget } from '../retryBudget';
 
 const c = (category: Classification['category'], extra: Partial<Classification> = {}): Classification => ({ category, message: 'm', retryable: ['server', 'network', 'rate-limited'].includes(category), refreshable: false, remediation: 'r', ...extra });
@@ -176,5 +176,411 @@ describe('mergePartialResults', () => {
       { data: { a: 1 } }, { data: null, errors: [{ message: 'x' }] }, { data: { a: 1 }, errors: [{ message: 'x' }] }],
   ])('%s', (_n, prev, next, expected) => {
     expect(mergePartialResults(prev as never, next as never)).toEqual(expected);
+  });
+});
+
+describe('computeBackoffDelay bounds', () => {
+  test.each<[string, number, { initialDelayMs: number; maxDelayMs: number; jitter: boolean }, number, number]>([
+    // name, retry, options, random, expected
+    ['the exponent stops at 52 (no overflow to Infinity)', 100, { initialDelayMs: 1, maxDelayMs: Infinity, jitter: false }, 0.5, 2 ** 52],
+    ['exponent 52 itself', 53, { initialDelayMs: 1, maxDelayMs: Infinity, jitter: false }, 0.5, 2 ** 52],
+    ['retry −5 is treated as the first retry', -5, { initialDelayMs: 100, maxDelayMs: 1000, jitter: false }, 0.5, 100],
+    ['a cap below the initial delay wins', 1, { initialDelayMs: 1000, maxDelayMs: 300, jitter: false }, 0.5, 300],
+    ['a negative initial delay is 0', 2, { initialDelayMs: -50, maxDelayMs: 1000, jitter: false }, 0.5, 0],
+    ['a negative initial delay is 0 with jitter too', 2, { initialDelayMs: -50, maxDelayMs: 1000, jitter: true }, 0.5, 0],
+    ['jitter is proportional on later retries', 3, { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true }, 0.25, 3500],
+    ['random() of exactly 1 stays below +25 %', 1, { initialDelayMs: 10_000_000, maxDelayMs: Infinity, jitter: true }, 1, 12_499_995],
+    ['random() of Infinity is treated as 0.5', 1, { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true }, Infinity, 1000],
+    ['jitter rounds to whole milliseconds', 1, { initialDelayMs: 3, maxDelayMs: 100, jitter: true }, 0.1, 2],
+  ])('%s', (_name, retry, options, random, expected) => {
+    expect(computeBackoffDelay(retry, options, () => random)).toBe(expected);
+  });
+  test('jitter uses Math.random by default, within ±25 %', () => {
+    const spy = jest.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      expect(computeBackoffDelay(1, { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true })).toBe(750);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('nextDelay bounds', () => {
+  const o = { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: false, respectRetryAfter: true, maxRetryAfterMs: 60_000 };
+  test.each<[string, number | undefined, number]>([
+    ['Retry-After exactly at the cap', 60_000, 60_000],
+    ['Retry-After just over the cap', 60_001, 60_000],
+    ['Retry-After of Infinity falls back to the backoff', Infinity, 4000],
+    ['Retry-After of 0 means now', 0, 0],
+    ['Retry-After longer than the backoff cap is still honoured', 45_000, 45_000],
+  ])('%s', (_name, after, expected) => {
+    expect(nextDelay(3, after, o)).toBe(expected);
+  });
+  test('the random source reaches the backoff', () => {
+    expect(nextDelay(1, undefined, { ...o, jitter: true }, () => 0)).toBe(750);
+  });
+});
+
+describe('RetryBudget limits', () => {
+  test('defaults: ratio 0.2, 5 per second, a 10 s window', () => {
+    let now = 0;
+    const b = new RetryBudget(undefined, () => now);
+    for (let i = 0; i < 50; i++) b.recordFirstAttempt();
+    // 50 first attempts → 10 retries by ratio; the floor gives 5 in the first second anyway.
+    let granted = 0;
+    for (let i = 0; i < 20; i++) if (b.tryAcquireRetry()) granted++;
+    expect(granted).toBe(10);
+    now = 9_999;
+    expect(b.snapshot()).toEqual({ firstAttempts: 50, retries: 10, retriesLastSecond: 0 });
+    now = 10_000; // the first bucket has left the 10 s window
+    expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 0, retriesLastSecond: 0 });
+  });
+
+  test('the ratio is inclusive: ratio × first attempts retries, not one more', () => {
+    const b = new RetryBudget({ ratio: 0.5, minPerSecond: 0 }, () => 0);
+    for (let i = 0; i < 4; i++) b.recordFirstAttempt();
+    expect([b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry()]).toEqual([true, true, false]);
+  });
+
+  test.each<[string, { ratio?: number; minPerSecond?: number }, boolean[]]>([
+    ['a negative ratio is 0', { ratio: -1, minPerSecond: 0 }, [false]],
+    ['a negative floor is 0', { ratio: 0, minPerSecond: -3 }, [false]],
+    ['a floor of 2 per second', { ratio: 0, minPerSecond: 2 }, [true, true, false]],
+  ])('%s', (_name, options, expected) => {
+    const b = new RetryBudget(options, () => 0);
+    b.recordFirstAttempt();
+    expect(expected.map(() => b.tryAcquireRetry())).toEqual(expected);
+  });
+
+  test('the per-second floor counts the last 1000 ms exactly', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 0, minPerSecond: 1 }, () => now);
+    expect(b.tryAcquireRetry()).toBe(true);
+    now = 999;
+    expect(b.tryAcquireRetry()).toBe(false);
+    now = 1000;
+    expect(b.tryAcquireRetry()).toBe(true);
+    expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 2, retriesLastSecond: 1 });
+  });
+
+  test('a window below one second is one second', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 10 }, () => now);
+    for (let i = 0; i < 16; i++) b.recordFirstAttempt();
+    now = 999;
+    expect(b.snapshot().firstAttempts).toBe(16);
+    now = 1000;
+    expect(b.snapshot().firstAttempts).toBe(0);
+  });
+
+  test('the ring of buckets wraps: old buckets are reused, never counted twice', () => {
+    let now = 0;
+    // A 1 s window is 4 buckets of 250 ms; 10 s of steady traffic wraps the ring ten times.
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 1000 }, () => now);
+    for (now = 0; now < 10_000; now += 50) {
+      for (let i = 0; i < 16; i++) b.recordFirstAttempt();
+      b.tryAcquireRetry();
+    }
+    now = 9_950;
+    // The window holds the buckets from t = 9000: the retries taken at t = 9000 … 9950 (20), and the
+    // batches dated at the reading before them (t − 50), 19 of which fall at or after t = 9000.
+    expect(b.snapshot()).toEqual({ firstAttempts: 19 * 16, retries: 20, retriesLastSecond: 20 });
+  });
+
+  test('a bucket is reset when the ring comes back to it', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 1000 }, () => now);
+    for (let i = 0; i < 16; i++) b.recordFirstAttempt(); // bucket [0, 250)
+    now = 1000; // the same slot of the ring, a new bucket
+    b.snapshot(); // a clock reading: the next batch is dated t = 1000
+    for (let i = 0; i < 16; i++) b.recordFirstAttempt();
+    expect(b.snapshot().firstAttempts).toBe(16);
+    expect(b.tryAcquireRetry()).toBe(true);
+    now = 1249;
+    expect(b.snapshot()).toEqual({ firstAttempts: 16, retries: 1, retriesLastSecond: 1 });
+  });
+
+  test('first attempts are dated at the previous clock reading', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 2000 }, () => now);
+    now = 100;
+    b.snapshot(); // clock reading at t = 100
+    for (let i = 0; i < 3; i++) b.recordFirstAttempt();
+    now = 600;
+    expect([b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry()]).toEqual([true, true, true, false]);
+    now = 1999; // the bucket [0, 250) holding the three is still inside the 2 s window
+    expect(b.snapshot()).toEqual({ firstAttempts: 3, retries: 3, retriesLastSecond: 0 });
+    now = 2000;
+    expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 3, retriesLastSecond: 0 });
+  });
+
+  test('a clock that goes back dates a batch at the earlier reading', () => {
+    let now = 5000;
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 2000 }, () => now);
+    for (let i = 0; i < 2; i++) b.recordFirstAttempt();
+    now = 4000;
+    expect(b.snapshot().firstAttempts).toBe(2);
+    now = 5999; // dated at 4000: left the window at 6000, not 7000
+    expect(b.snapshot().firstAttempts).toBe(2);
+    now = 6000;
+    expect(b.snapshot().firstAttempts).toBe(0);
+  });
+});
+
+describe('CircuitBreaker window and cooldown', () => {
+  const breaker = (options: ConstructorParameters<typeof CircuitBreaker>[0], clock: { now: number }, changes: string[] = []) =>
+    new CircuitBreaker(options, (s, p) => changes.push(`${p}->${s}`), () => clock.now);
+  const failAt = (cb: CircuitBreaker, clock: { now: number }, times: number[]) => {
+    for (const t of times) {
+      clock.now = t;
+      cb.recordFailure();
+    }
+  };
+
+  test.each<[string, number[], 'closed' | 'open']>([
+    ['three failures at distinct instants inside the default 30 s window open it', [0, 10_000, 20_000], 'open'],
+    ['a failure exactly 30 s before still counts', [0, 15_000, 30_000], 'open'],
+    ['a failure 30 001 ms before has expired', [0, 15_000, 30_001], 'closed'],
+    ['two failures are not enough by default', [0, 1], 'closed'],
+  ])('%s', (_name, times, state) => {
+    const clock = { now: 0 };
+    const cb = breaker(undefined, clock);
+    failAt(cb, clock, times);
+    expect(cb.current).toBe(state);
+  });
+
+  test('the default cooldown is 30 s, counted from the opening', () => {
+    const clock = { now: 0 };
+    const cb = breaker(undefined, clock);
+    failAt(cb, clock, [1000, 2000, 3000]);
+    expect(cb.remainingCooldownMs()).toBe(30_000);
+    clock.now = 32_999;
+    expect(cb.remainingCooldownMs()).toBe(1);
+    expect(cb.admit()).toBe('reject');
+    clock.now = 33_000;
+    expect(cb.admit()).toBe('probe');
+    expect(cb.remainingCooldownMs()).toBe(0);
+  });
+
+  test('late failures of operations that started before the opening do not extend the cooldown', () => {
+    const clock = { now: 0 };
+    const changes: string[] = [];
+    const cb = breaker({ failures: 2, windowMs: 10_000, cooldownMs: 5000 }, clock, changes);
+    failAt(cb, clock, [0, 100]);
+    expect(cb.current).toBe('open');
+    failAt(cb, clock, [2000, 4000]);
+    expect(cb.current).toBe('open');
+    expect(cb.remainingCooldownMs()).toBe(1100);
+    clock.now = 5100;
+    expect(cb.admit()).toBe('probe');
+    expect(changes).toEqual(['closed->open', 'open->half-open']);
+  });
+
+  test('a late success while open does not close the circuit; only the probe can', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1, cooldownMs: 1000 }, clock);
+    cb.recordFailure();
+    cb.recordSuccess();
+    expect(cb.current).toBe('open');
+    clock.now = 1000;
+    expect(cb.admit()).toBe('probe');
+    expect(cb.allowsRetry()).toBe(false);
+    cb.recordSuccess(true);
+    expect(cb.current).toBe('closed');
+    expect(cb.allowsRetry()).toBe(true);
+  });
+
+  test('while half-open, any outcome decides: a success closes, a failure re-opens', () => {
+    const clock = { now: 0 };
+    const changes: string[] = [];
+    const cb = breaker({ failures: 1, cooldownMs: 1000 }, clock, changes);
+    cb.recordFailure();
+    clock.now = 1000;
+    expect(cb.admit()).toBe('probe');
+    cb.recordFailure(); // an operation admitted before, failing now, counts as the probe's verdict
+    expect(cb.current).toBe('open');
+    expect(cb.remainingCooldownMs()).toBe(1000);
+    expect(cb.admit()).toBe('reject'); // the probe slot was freed, but the cooldown runs again
+    clock.now = 2000;
+    expect(cb.admit()).toBe('probe');
+    cb.recordSuccess();
+    expect(cb.current).toBe('closed');
+    expect(changes).toEqual(['closed->open', 'open->half-open', 'half-open->open', 'open->half-open', 'half-open->closed']);
+  });
+
+  test('a probe failure frees the probe slot for the next cooldown', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1, cooldownMs: 100 }, clock);
+    cb.recordFailure();
+    clock.now = 100;
+    expect(cb.admit()).toBe('probe');
+    cb.recordFailure(true);
+    clock.now = 200;
+    expect(cb.admit()).toBe('probe');
+    cb.recordSuccess(true);
+    expect(cb.admit()).toBe('allow');
+    expect(cb.admit()).toBe('allow');
+  });
+
+  test('a probe success frees the slot: after a later re-opening a new probe goes through', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1, cooldownMs: 100 }, clock);
+    cb.recordFailure();
+    clock.now = 100;
+    expect(cb.admit()).toBe('probe');
+    cb.recordSuccess(true);
+    cb.recordFailure();
+    expect(cb.current).toBe('open');
+    clock.now = 200;
+    expect(cb.admit()).toBe('probe');
+  });
+
+  test.each<[string, { failures?: number; windowMs?: number; cooldownMs?: number }, number[], 'closed' | 'open']>([
+    ['failures 0 is 1', { failures: 0 }, [0], 'open'],
+    ['negative failures is 1', { failures: -4 }, [0], 'open'],
+    ['a negative window counts only same-instant failures', { failures: 2, windowMs: -5 }, [0, 1], 'closed'],
+    ['a 0 ms window counts same-instant failures', { failures: 2, windowMs: 0 }, [7, 7], 'open'],
+  ])('%s', (_name, options, times, state) => {
+    const clock = { now: 0 };
+    const cb = breaker(options, clock);
+    failAt(cb, clock, times);
+    expect(cb.current).toBe(state);
+  });
+
+  test('a negative cooldown is 0: the next admission is the probe', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1, cooldownMs: -10 }, clock);
+    cb.recordFailure();
+    expect(cb.cooldownMs).toBe(0);
+    expect(cb.remainingCooldownMs()).toBe(0);
+    expect(cb.admit()).toBe('probe');
+  });
+
+  test('the reported cooldown never goes negative and is 0 when not open', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1, cooldownMs: 100 }, clock);
+    expect(cb.remainingCooldownMs()).toBe(0);
+    cb.recordFailure();
+    clock.now = 500;
+    expect(cb.current).toBe('open');
+    expect(cb.remainingCooldownMs()).toBe(0);
+  });
+
+  test('no change event without a change', () => {
+    const clock = { now: 0 };
+    const changes: string[] = [];
+    const cb = breaker({ failures: 2 }, clock, changes);
+    cb.recordSuccess();
+    cb.recordSuccess(true);
+    cb.recordFailure();
+    expect(changes).toEqual([]);
+    expect(cb.current).toBe('closed');
+  });
+
+  test('uses Date.now by default', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const cb = new CircuitBreaker({ failures: 1, cooldownMs: 1000 });
+      cb.recordFailure();
+      jest.setSystemTime(1_000_400);
+      expect(cb.remainingCooldownMs()).toBe(600);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('RetryBudget clock', () => {
+  test('uses Date.now by default', () => {
+    jest.useFakeTimers({ now: 50_000 });
+    try {
+      const b = new RetryBudget({ ratio: 0, minPerSecond: 1 });
+      expect(b.tryAcquireRetry()).toBe(true);
+      expect(b.tryAcquireRetry()).toBe(false);
+      jest.setSystemTime(51_000);
+      expect(b.tryAcquireRetry()).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('wasNotExecuted: failures where the server cannot have run the request', () => {
+  test.each<[string, Classification, boolean]>([
+    ['429', c('rate-limited', { status: 429 }), true],
+    ['rate-limited without a status (RATE_LIMITED code)', c('rate-limited'), true],
+    ['503', c('server', { status: 503 }), true],
+    ['an open circuit (no request was sent)', c('server', { reason: 'circuit-open' }), true],
+    ['500', c('server', { status: 500 }), false],
+    ['502', c('server', { status: 502 }), false],
+    ['a server error without status', c('server'), false],
+    ['connection refused', c('network', { reason: 'connection-refused' }), true],
+    ['DNS failure', c('network', { reason: 'dns' }), true],
+    ['timeout', c('network', { reason: 'timeout' }), false],
+    ['connection reset', c('network', { reason: 'connection-reset' }), false],
+    ['fetch failed (unknown stage)', c('network', { reason: 'fetch-failed' }), false],
+    ['503 on a category other than server', c('unknown', { status: 503 }), false],
+    ['circuit-open reason on a network error', c('network', { reason: 'circuit-open' }), false],
+    ['dns reason on a server error', c('server', { reason: 'dns', status: 500 }), false],
+  ])('%s → %p', (_name, cls, expected) => {
+    expect(wasNotExecuted(cls)).toBe(expected);
+  });
+});
+
+describe("mayRetryMutation in 'safe' mode", () => {
+  test.each<[string, Classification, { idempotent?: boolean; idempotencyKey?: boolean }, boolean]>([
+    ['after an open circuit (nothing was sent)', c('server', { reason: 'circuit-open' }), {}, true],
+    ['after a DNS failure', c('network', { reason: 'dns' }), {}, true],
+    ['idempotent: false is not idempotent', c('server', { status: 502 }), { idempotent: false }, false],
+    ['idempotencyKey: false is no key', c('server', { status: 502 }), { idempotencyKey: false }, false],
+    ['a non-retryable classification, even with a key', c('validation', { status: 422 }), { idempotencyKey: true }, false],
+    ['a 503 marked non-retryable by a user rule', c('server', { status: 503, retryable: false }), {}, false],
+  ])('%s → %p', (_name, cls, safety, expected) => {
+    expect(mayRetryMutation(cls, 'safe', safety)).toBe(expected);
+  });
+  test("'never' and 'always' do not look at the failure's kind", () => {
+    expect(mayRetryMutation(c('server', { status: 503 }), 'never', {})).toBe(false);
+    expect(mayRetryMutation(c('network', { reason: 'timeout' }), 'always', {})).toBe(true);
+    expect(mayRetryMutation(c('server', { status: 503, retryable: false }), 'always', {})).toBe(false);
+  });
+  test('onlyRetryableErrors needs every error retryable', () => {
+    expect(onlyRetryableErrors([c('forbidden'), c('server')])).toBe(false);
+    expect(onlyRetryableErrors([c('server')])).toBe(true);
+  });
+});
+
+describe('mergePartialResults edges', () => {
+  const err = (path?: Array<string | number>) => ({ message: 'down', ...(path ? { path } : {}) });
+  test.each<[string, Record<string, unknown> | undefined, Record<string, unknown>, Record<string, unknown>]>([
+    ['a previous attempt without data: the newest as is', { errors: [err()] }, { data: { a: 1 }, errors: [err(['b'])] }, { data: { a: 1 }, errors: [err(['b'])] }],
+    ['a previous attempt with null data: the newest as is', { data: null }, { data: { a: null }, errors: [err(['a'])] }, { data: { a: null }, errors: [err(['a'])] }],
+    ['errors that are not an array are dropped once data resolved', { data: { a: 1 } }, { data: { a: 2 }, errors: 'boom' }, { data: { a: 2 } }],
+    ['an error without a path remains', { data: { a: 1 } }, { data: { a: 1 }, errors: [err()] }, { data: { a: 1 }, errors: [err()] }],
+    ['an error whose path is not an array remains', { data: { a: 1 } }, { data: { a: 1 }, errors: [{ message: 'x', path: 'a' }] }, { data: { a: 1 }, errors: [{ message: 'x', path: 'a' }] }],
+    ['a field missing from the newest attempt is kept', { data: { a: 1, b: 2 } }, { data: { a: 3 } }, { data: { a: 3, b: 2 } }],
+    ['a failed field absent before stays null with its error', { data: { a: 1 } }, { data: { a: 1, b: null }, errors: [err(['b'])] }, { data: { a: 1, b: null }, errors: [err(['b'])] }],
+    ['an undefined newest value at a failed path keeps the earlier one', { data: { a: 5 } }, { data: { a: undefined }, errors: [err(['a'])] }, { data: { a: 5 } }],
+    ['a null newest value at another failed path is not replaced', { data: { a: 5, b: 6 } }, { data: { a: null, b: 7 }, errors: [err(['b'])] }, { data: { a: null, b: 7 } }],
+    ['only an exactly equal path counts as failed', { data: { po: { a: 5 } } }, { data: { po: { a: null } }, errors: [err(['po'])] }, { data: { po: { a: null } } }],
+    ['a longer failed path does not match a shorter one', { data: { po: 5 } }, { data: { po: null }, errors: [err(['po', 'a'])] }, { data: { po: null }, errors: [err(['po', 'a'])] }],
+    ['a failed path with the same length but another segment does not match', { data: { a: 5, b: 6 } }, { data: { a: null, b: 6 }, errors: [err(['b'])] }, { data: { a: null, b: 6 } }],
+    ['lists of different length: the newest list', { data: { l: [1, 2] } }, { data: { l: [null] }, errors: [err(['l', 0])] }, { data: { l: [null] }, errors: [err(['l', 0])] }],
+    ['a list against an object: the newest value', { data: { l: [1] } }, { data: { l: { x: 1 } } }, { data: { l: { x: 1 } } }],
+    ['an object against a scalar: the newest value', { data: { o: { x: 1 } } }, { data: { o: 3 } }, { data: { o: 3 } }],
+    ['a failed path through a scalar keeps its error', { data: { a: 1 } }, { data: { a: 2 }, errors: [err(['a', 'b'])] }, { data: { a: 2 }, errors: [err(['a', 'b'])] }],
+    ['a resolved failed path drops its error even deep in a list', { data: { l: [{ x: { y: 1 } }] } }, { data: { l: [{ x: { y: null } }] }, errors: [err(['l', 0, 'x', 'y'])] }, { data: { l: [{ x: { y: 1 } }] } }],
+    ['other result fields (extensions) are kept', { data: { a: 1 } }, { data: { a: 2 }, extensions: { cost: 3 } }, { data: { a: 2 }, extensions: { cost: 3 } }],
+  ])('%s', (_n, prev, next, expected) => {
+    expect(mergePartialResults(prev as never, next as never)).toEqual(expected);
+  });
+  test('the inputs are not mutated', () => {
+    const prev = { data: { po: { a: 1, b: 2 } } };
+    const next = { data: { po: { a: null, b: 3 } }, errors: [err(['po', 'a'])] };
+    const before = JSON.stringify([prev, next]);
+    const merged = mergePartialResults(prev as never, next as never);
+    expect(JSON.stringify([prev, next])).toBe(before);
+    expect(merged).toEqual({ data: { po: { a: 1, b: 3 } } });
+    expect('errors' in merged).toBe(false);
   });
 });
