@@ -1,5 +1,5 @@
 import { createResilienceLink, getClassifications, type EtagConflictLink, type ResilienceEvent } from '../src';
-import { APOLLO_MAJOR, PO_QUERY, UPDATE_PO, bearer, httpLink, makeClient, run, startServer, type IonServer } from './helpers';
+import { APOLLO_MAJOR, HttpLink, PO_QUERY, UPDATE_PO, bearer, httpLink, makeClient, run, startServer, type IonServer } from './helpers';
 
 let server: IonServer;
 beforeAll(async () => { server = await startServer(); });
@@ -59,6 +59,48 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
     const [cls] = getClassifications(error);
     expect(cls).toMatchObject({ category: 'conflict', reason: 'edit-conflict', details: { fields: { notes: { base: '', mine: 'mine', theirs: 'theirs' } }, updatedBy: 'alice@acme.test' } });
     expect(server.purchaseOrders.get('3')!.notes).toBe('theirs');
+  });
+
+  test('with idempotency keys: the re-read carries none, the re-applied mutation its own, and the key-enforcing server never answers 422', async () => {
+    const sent: Array<{ operationName: string; key: string | null }> = [];
+    const recording: typeof fetch = (input, init) => {
+      const body = JSON.parse(String(init?.body ?? '{}')) as { operationName: string };
+      sent.push({ operationName: body.operationName, key: new Headers(init?.headers).get('idempotency-key') });
+      return fetch(input, init);
+    };
+    const events: ResilienceEvent[] = [];
+    const c = makeClient(bearer(server.issueToken()).concat(createResilienceLink({
+      retry: { initialDelayMs: 20, idempotencyKey: true },
+      etag: { mutations: { UpdatePurchaseOrder: { reread } } },
+      onEvent: (e) => events.push(e),
+    })).concat(new HttpLink({ uri: server.graphqlUrl, fetch: recording })));
+    const po = await load(c, '6');
+    server.inject({ kind: 'edit', id: '6', changes: { quantity: 66 }, by: 'alice@acme.test' });
+    sent.length = 0;
+    const { error } = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '6', _etag: po._etag, notes: 'keyed' } } });
+    expect(error).toBeUndefined();
+    expect(server.purchaseOrders.get('6')).toMatchObject({ notes: 'keyed', quantity: 66 });
+    expect(sent.map((r) => r.operationName)).toEqual(['UpdatePurchaseOrder', 'PurchaseOrder', 'UpdatePurchaseOrder']);
+    const [first, rereadRequest, again] = sent;
+    expect(rereadRequest!.key).toBeNull();
+    expect(first!.key).toEqual(expect.any(String));
+    expect(again!.key).toEqual(expect.any(String));
+    expect(again!.key).not.toBe(first!.key);
+    expect(server.stats.byStatus['422']).toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['conflict', 'reread', 'reapply']);
+  });
+
+  test('the server enforces keys on every request that carries one (Stripe-style): a 409 is stored too', async () => {
+    const key = 'key-0123456789';
+    const c = makeClient(bearer(server.issueToken()).concat(httpLink(server, { 'Idempotency-Key': key })));
+    const po = server.purchaseOrders.get('7')!;
+    const stale = { input: { id: '7', _etag: 'stale-etag', notes: 'x' } };
+    expect(getClassifications((await run(c, 'mutate', { mutation: UPDATE_PO, variables: stale })).error)[0]).toMatchObject({ category: 'conflict' });
+    expect(getClassifications((await run(c, 'mutate', { mutation: UPDATE_PO, variables: stale })).error)[0]).toMatchObject({ category: 'conflict' }); // same payload: the stored answer
+    expect(server.stats.idempotentReplays).toBe(1);
+    const other = await run(c, 'query', { query: PO_QUERY, variables: { id: '7' } });
+    expect(getClassifications(other.error)[0]).toMatchObject({ category: 'validation', status: 422 });
+    expect(server.purchaseOrders.get('7')!._etag).toBe(po._etag);
   });
 
   test('N writers × K increments with a custom reapply end at exactly N×K', async () => {

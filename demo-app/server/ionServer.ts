@@ -544,7 +544,7 @@ export class IonServer {
       return this.send(res, 401, JSON.stringify({ errors: [{ message: `User ${verification.claims.sub} is deactivated` }] }));
     }
 
-    // Idempotency-Key: a repeated key with the same payload gets the stored response.
+    // Idempotency-Key: a repeated key with the same payload gets the stored response; with another payload, 422.
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
     if (key) this.stats.requestsByKey[key] = (this.stats.requestsByKey[key] ?? 0) + 1;
     const hash = createHash('sha256').update(raw).digest('hex');
@@ -600,8 +600,10 @@ export class IonServer {
       if (errorStatus !== undefined && this.options.errorStatus === 'http') statusCode = errorStatus;
       out = JSON.stringify(result);
     }
-    if (key && context.applied) {
-      this.stats.appliedByKey[key] = (this.stats.appliedByKey[key] ?? 0) + 1;
+    // Stripe-style: every request that carries a key and reached execution is stored under it, whatever
+    // it answered (a 409 too), so the same key with another payload (a query, a re-applied mutation) is a 422.
+    if (key) {
+      if (context.applied) this.stats.appliedByKey[key] = (this.stats.appliedByKey[key] ?? 0) + 1;
       this.idempotency.set(key, { hash, status: statusCode, body: out, contentType: 'application/json; charset=utf-8' });
     }
     if (dropAfter) {

@@ -90,6 +90,21 @@ export function setHeaders(operation: LinkOperation, headers: Record<string, str
   (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: { ...previous, ...headers } });
 }
 
+/** Header names (lower case) a link set for one operation only: requests derived from it do not inherit them. */
+const requestOnlyHeaders = new WeakMap<object, Set<string>>();
+
+/**
+ * Sets a header that belongs to this operation alone (the retry link's Idempotency-Key: one key per
+ * logical mutation). `executeForward` leaves it out of the requests it derives from the operation
+ * (the etag re-read, the re-applied mutation), which get their own or none.
+ */
+export function setRequestOnlyHeader(operation: LinkOperation, name: string, value: string): void {
+  setHeaders(operation, { [name]: value });
+  let names = requestOnlyHeaders.get(operation);
+  if (!names) requestOnlyHeaders.set(operation, (names = new Set()));
+  names.add(name.toLowerCase());
+}
+
 export interface HeadersLike {
   get(name: string): string | null;
 }
@@ -169,6 +184,10 @@ export function executeForward(
   const through = createLink((op) => forward(op));
   const client = (from as { client?: unknown }).client;
   const { response: _ignored, ...inherited } = getContext(from) as Record<string, unknown>;
+  const own = requestOnlyHeaders.get(from);
+  if (own && typeof inherited.headers === 'object' && inherited.headers !== null) {
+    inherited.headers = Object.fromEntries(Object.entries(inherited.headers).filter(([name]) => !own.has(name.toLowerCase())));
+  }
   const execute = ApolloLink.execute as unknown as (link: ApolloLink, req: unknown, ctx?: unknown) => LinkObservable;
   return execute(through, { query: request.query, variables: request.variables ?? {}, context: { ...inherited, ...request.context } }, { client });
 }

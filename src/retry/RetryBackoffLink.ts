@@ -1,7 +1,7 @@
 import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
-import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setHeaders, subscribe } from '../compat/index.js';
+import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setRequestOnlyHeader, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { answer, notify, reportCallbackError } from '../guard.js';
@@ -48,7 +48,10 @@ export declare namespace RetryBackoffLink {
     attemptTimeoutMs?: number;
     /** No attempt starts or waits past this, counted from the operation's start. @defaultValue none */
     deadlineMs?: number;
-    /** One key per logical mutation, sent on every attempt; makes ambiguous failures retryable. @defaultValue false */
+    /**
+     * One key per logical mutation, sent on every attempt of it and on nothing else (an etag re-read
+     * carries none, a re-applied mutation gets its own); makes ambiguous failures retryable. @defaultValue false
+     */
     idempotencyKey?: boolean | IdempotencyKeyOptions;
   }
 
@@ -321,7 +324,7 @@ export class RetryBackoffLink extends ApolloLink {
       const startAttempt = () => {
         if (closed) return;
         attempt += 1;
-        if (key && cfg.idempotencyKey) setHeaders(operation, { [cfg.idempotencyKey.header]: key });
+        if (key && cfg.idempotencyKey) setRequestOnlyHeader(operation, cfg.idempotencyKey.header, key);
         let held: ResultLike | undefined;
         let passedThrough = false;
         let finished = false;

@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../events';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
+import { RetryBackoffLink } from '../../retry/RetryBackoffLink';
 import { EtagConflictLink } from '../EtagConflictLink';
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes quantity } }');
@@ -66,6 +67,22 @@ describe('EtagConflictLink', () => {
     expect(events.map((e) => e.type)).toEqual(['conflict', 'reread', 'reapply']);
     expect(events[2]).toMatchObject({ keptTheirs: ['quantity'], conflicts: [] });
     expect(db.requests).toHaveLength(3); // mutation, re-read, mutation: 2 extra round trips
+  });
+
+  test('behind the retry link with idempotency keys: the re-read carries no key, the re-applied mutation its own', async () => {
+    const db = store({ notes: 'a', quantity: 10 });
+    db.otherWriter({ quantity: 12 });
+    let n = 0;
+    const retry = new RetryBackoffLink({ idempotencyKey: { generate: () => `key-${++n}` } });
+    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config() }), retry, db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } }, operationName: 'UpdatePo', context: { headers: { 'x-tenant': 'acme' } } }, { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) });
+    await flush(6);
+    await out.done;
+    expect(out.error).toBeUndefined();
+    expect(db.requests.map((r) => r.context.headers)).toEqual([
+      { 'x-tenant': 'acme', 'Idempotency-Key': 'key-1' },
+      { 'x-tenant': 'acme' },
+      { 'x-tenant': 'acme', 'Idempotency-Key': 'key-2' },
+    ]);
   });
 
   test('overlapping edit: default onConflict aborts with base / mine / theirs, nothing is overwritten', async () => {
