@@ -12,6 +12,9 @@ const targets = {
     '!src/classify/**/__tests__/**',
     '!src/classify/index.ts',
     '!src/classify/ErrorClassifyLink.ts',
+    'src/profiles/**/*.ts',
+    '!src/profiles/**/__tests__/**',
+    '!src/profiles/index.ts',
     'src/retry/{backoff,retryBudget,circuitBreaker,mergePartialResults,retryDecision}.ts',
     'src/etag/{threeWayMerge,conflictDetection,etagPath}.ts',
     'src/auth/{jwt,authFailure}.ts',
@@ -33,7 +36,8 @@ const scratch = path.join(os.tmpdir(), 'apollo-link-resilience-stryker');
 export default {
   packageManager: 'npm',
   testRunner: 'jest',
-  jest: { projectType: 'custom', configFile: 'jest.stryker.config.cjs', enableFindRelatedTests: false },
+  // Static mutants (rule tables) run only the test files that import the mutated file.
+  jest: { projectType: 'custom', configFile: 'jest.stryker.config.cjs', enableFindRelatedTests: true },
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.stryker.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
@@ -48,5 +52,4 @@ export default {
   tempDirName: path.join(scratch, 'tmp'),
   reporters: ['json', 'progress'],
   jsonReporter: { fileName: path.join(scratch, `${target}.json`) },
-  timeoutMS: 10_000,
 };

@@ -3,7 +3,7 @@
 // tests the mutants whose code or covering tests changed; `--force` reruns all). Prints the score
 // of every mutated file; the last line is `mutation score: NN.N %`.
 // With `--mutate <files>` the committed incremental file is read but not overwritten.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,14 +26,17 @@ if (passThrough.some((a) => a === '--mutate' || a === '-m' || a.startsWith('--mu
 }
 
 const started = Date.now();
-const run = spawnSync(process.execPath, [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...passThrough], {
+const child = spawn(process.execPath, [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...passThrough], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, STRYKER_TARGET: target },
 });
+// Stopping this script stops Stryker (which stops its workers).
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+const status = await new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
 const seconds = Math.round((Date.now() - started) / 1000);
-if (run.status !== 0 || !existsSync(reportFile)) {
-  console.log(`stryker failed (exit ${run.status ?? run.signal}) after ${seconds} s`);
+if (status !== 0 || !existsSync(reportFile)) {
+  console.log(`stryker failed (exit ${status}) after ${seconds} s`);
   console.log('mutation score: n/a');
   process.exit(1);
 }
