@@ -5,7 +5,8 @@ import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import fc from 'fast-check';
 import { startIonServer, type FaultSpec } from '../demo-app/server/ionServer';
 import { writeSection } from './results';
-import { clientCredentials, createResilienceLink, readAnnotations, type EtagConflictLink } from '../src/index';
+import { clientCredentials, createResilienceLink, type EtagConflictLink } from '../src/index';
+import { readAnnotations } from '../src/classify/annotations';
 import { anythingWithTokens, classifyAnything, runThroughChain, serverAnswer } from '../tests/fuzz/serverAnswers';
 
 const json = process.argv.includes('--json');

@@ -1,4 +1,5 @@
 import { ErrorClassifyLink, getClassifications } from '../src';
+import { ion, restEnvelope } from '../src/profiles';
 import { APOLLO_MAJOR, HttpLink, closedPort, PO_QUERY, PO_WITH_RATING, UPDATE_PO, bearer, httpLink, makeClient, run, startServer, type IonServer } from './helpers';
 
 let server: IonServer;
@@ -7,7 +8,7 @@ afterAll(async () => { await server.close(); });
 beforeEach(() => server.reset());
 
 function client(token = server.issueToken()) {
-  return makeClient(bearer(token).concat(new ErrorClassifyLink()).concat(httpLink(server)));
+  return makeClient(bearer(token).concat(new ErrorClassifyLink({ profiles: [ion, restEnvelope] })).concat(httpLink(server)));
 }
 
 describe(`classification end to end on Apollo Client ${APOLLO_MAJOR}`, () => {
@@ -21,7 +22,7 @@ describe(`classification end to end on Apollo Client ${APOLLO_MAJOR}`, () => {
   });
 
   test('401: no credentials, and a token signed by an unknown key', async () => {
-    const noAuth = makeClient(new ErrorClassifyLink().concat(httpLink(server)));
+    const noAuth = makeClient(new ErrorClassifyLink({ profiles: [ion, restEnvelope] }).concat(httpLink(server)));
     expect(getClassifications((await run(noAuth, 'query', { query: PO_QUERY, variables: { id: '1' } })).error)[0]).toMatchObject({ reason: 'missing-credentials' });
     const foreign = server.issueToken({ kid: 'other-idp' });
     expect(getClassifications((await run(client(foreign), 'query', { query: PO_QUERY, variables: { id: '1' } })).error)[0]).toMatchObject({ reason: 'unknown-signing-key', refreshable: false });
@@ -54,7 +55,7 @@ describe(`classification end to end on Apollo Client ${APOLLO_MAJOR}`, () => {
     server.inject({ kind: 'drop' });
     const dropped = getClassifications((await run(client(), 'query', { query: PO_QUERY, variables: { id: '1' } })).error)[0];
     expect(dropped).toMatchObject({ category: 'network', retryable: true });
-    const refused = makeClient(new ErrorClassifyLink().concat(new HttpLink({ uri: `http://127.0.0.1:${await closedPort()}/graphql` })));
+    const refused = makeClient(new ErrorClassifyLink({ profiles: [ion, restEnvelope] }).concat(new HttpLink({ uri: `http://127.0.0.1:${await closedPort()}/graphql` })));
     expect(getClassifications((await run(refused, 'query', { query: PO_QUERY, variables: { id: '1' } })).error)[0]).toMatchObject({ category: 'network', reason: 'connection-refused' });
   });
 

@@ -33,16 +33,46 @@ export function isClassification(value: unknown): value is Classification {
   return typeof value === 'object' && value !== null && typeof (value as Classification).category === 'string' && typeof (value as Classification).retryable === 'boolean' && typeof (value as Classification).remediation === 'string';
 }
 
+// Annotations are invisible to everything but `getClassifications` and the links: a non-enumerable
+// property under a registered symbol where the object can take one (shared by every copy of the
+// package in the process), a WeakMap where it cannot (frozen). JSON, deep equality, snapshots and
+// error reporters see the object exactly as it was.
+const KEY = Symbol.for('apollo-link-resilience.classifications');
+const frozen = new WeakMap<object, ReadonlyArray<Classification>>();
+
+function annotated(input: object): ReadonlyArray<Classification> | undefined {
+  const own = (input as { [KEY]?: unknown })[KEY];
+  if (Array.isArray(own)) return own as ReadonlyArray<Classification>;
+  return frozen.get(input);
+}
+
+/** Records classifications on an object without changing what it looks like. */
+export function setAnnotations(target: unknown, classifications: ReadonlyArray<Classification>): void {
+  if ((typeof target !== 'object' && typeof target !== 'function') || target === null || classifications.length === 0) return;
+  try {
+    if (Object.isExtensible(target) || Object.prototype.hasOwnProperty.call(target, KEY)) {
+      Object.defineProperty(target, KEY, { value: classifications, enumerable: false, configurable: true, writable: true });
+      return;
+    }
+  } catch {
+    // a proxy or exotic object: fall back to the side table
+  }
+  frozen.set(target, classifications);
+}
+
+/** A GraphQL error a link had to make (data kept, the request failed later): message, code, and its classification. */
+export function classifiedGraphQLError(classification: Classification): { message: string; extensions?: { code: string } } {
+  const error = { message: classification.message, ...(classification.code ? { extensions: { code: classification.code } } : {}) };
+  setAnnotations(error, [classification]);
+  return error;
+}
+
 /** Classifications an earlier link already attached to this value, if any. */
 export function readAnnotations(input: unknown): Classification[] | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
+  if ((typeof input !== 'object' && typeof input !== 'function') || input === null) return undefined;
   try {
-    const own = (input as { classifications?: unknown }).classifications;
-    if (Array.isArray(own) && own.length > 0 && own.every(isClassification)) return own as Classification[];
-    const one = (input as { classification?: unknown }).classification;
-    if (isClassification(one)) return [one];
-    const fromExtensions = (input as { extensions?: { classification?: unknown } }).extensions?.classification;
-    if (isClassification(fromExtensions)) return [fromExtensions];
+    const found = annotated(input);
+    if (found && found.length > 0 && found.every(isClassification)) return [...found];
   } catch {
     return undefined;
   }
@@ -82,24 +112,17 @@ export class ResilienceError extends Error {
     this.classification = classification;
     this.classifications = [classification];
     if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
+    setAnnotations(this, this.classifications);
   }
 }
 
 /**
- * Attaches `classification` (the primary one) and `classifications` (all) to an error object.
- * Returns the same error object, or a wrapper whose `cause` is the original when it cannot be extended.
+ * Records the classifications on the error (see `setAnnotations`) and returns the same error: the
+ * app's own object, unchanged to the eye, whatever it is (frozen, a primitive, an Apollo error).
  */
 export function attachClassifications(error: unknown, classifications: Classification[]): unknown {
-  const classification = primaryClassification(classifications)!;
-  if (typeof error === 'object' && error !== null && Object.isExtensible(error)) {
-    try {
-      if ((error as { classification?: unknown }).classification !== classification) Object.assign(error, { classification, classifications });
-      return error;
-    } catch {
-      // fall through to the wrapper
-    }
-  }
-  return new ResilienceError(classification, { cause: error });
+  if (!readAnnotations(error)) setAnnotations(error, classifications);
+  return error;
 }
 
 /** Something threw where it should not (a user callback, a link below): classified, cause kept. */

@@ -1,8 +1,8 @@
-import { DEFAULT_REMEDIATION, RETRYABLE_CATEGORIES, errorParts, primaryClassification, readAnnotations } from './annotations.js';
+import { RETRYABLE_CATEGORIES, errorParts, primaryClassification, readAnnotations } from './annotations.js';
+import { CATEGORY_REMEDIATION, REASON_REMEDIATION, coreRules } from './core.js';
 import { collectFacts } from './facts.js';
 import { redact } from './redact.js';
-import { builtInRules } from './rules.js';
-import type { Category, Classification, ClassificationPatch, ClassificationRule, ClassifyOptions, ErrorFacts, RuleMatcher } from './types.js';
+import type { Category, Classification, ClassificationPatch, ClassificationRule, ClassifyOptions, ErrorFacts, Remediations, RuleMatcher } from './types.js';
 
 /** The messages matched by rules are cut to this length first: matching cost stays bounded. */
 const MATCH_CHARS = 4000;
@@ -32,21 +32,71 @@ function matchRule(rule: ClassificationRule, facts: ErrorFacts, text: string): R
   return null;
 }
 
-/** Applies the first matching rule to one set of facts. Never throws: a broken user rule is skipped. */
-export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}): Classification {
-  const text = facts.message.length > MATCH_CHARS ? facts.message.slice(0, MATCH_CHARS) : facts.message;
-  let patch: ClassificationPatch | undefined;
-  for (const rule of [...(options.rules ?? []), ...builtInRules]) {
-    try {
-      const found = matchRule(rule, facts, text);
-      if (found === false) continue;
-      patch = typeof rule.classify === 'function' ? rule.classify(facts, found) : rule.classify;
-      if (patch && typeof patch.category === 'string') break;
-      patch = undefined;
-    } catch {
-      // a rule that throws is a rule that does not match
+interface Verdict {
+  patch: ClassificationPatch;
+  rule: ClassificationRule;
+}
+
+function apply(rule: ClassificationRule, facts: ErrorFacts, text: string): ClassificationPatch | undefined {
+  try {
+    const found = matchRule(rule, facts, text);
+    if (found === false) return undefined;
+    const patch = typeof rule.classify === 'function' ? rule.classify(facts, found) : rule.classify;
+    return patch && typeof patch.category === 'string' ? patch : undefined;
+  } catch {
+    return undefined; // a rule that throws is a rule that does not match
+  }
+}
+
+function first(layers: ReadonlyArray<ReadonlyArray<ClassificationRule>>, accept: (rule: ClassificationRule, patch: ClassificationPatch) => boolean, facts: ErrorFacts, text: string, refining: boolean): Verdict | undefined {
+  for (const layer of layers) {
+    for (const rule of layer) {
+      if (Boolean(rule.refine) !== refining) continue;
+      const patch = apply(rule, facts, text);
+      if (patch && accept(rule, patch)) return { patch, rule };
     }
   }
+  return undefined;
+}
+
+function remediationFor(classification: Classification, patch: ClassificationPatch | undefined, remediations: Remediations | undefined): string {
+  const key = `${classification.category}/${classification.reason ?? ''}`;
+  const own = remediations?.[key] ?? remediations?.[classification.category];
+  if (own !== undefined) {
+    try {
+      const text = typeof own === 'function' ? own(classification) : own;
+      if (typeof text === 'string' && text !== '') return text;
+    } catch {
+      // a remediation function that throws falls back to the built-in text
+    }
+  }
+  return patch?.remediation ?? REASON_REMEDIATION[key] ?? CATEGORY_REMEDIATION[classification.category];
+}
+
+/**
+ * Classifies one set of facts. Explicit signals decide the category, message rules refine it (see
+ * `ClassificationRule`). Never throws: a broken user rule is skipped.
+ */
+export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}): Classification {
+  const text = facts.message.length > MATCH_CHARS ? facts.message.slice(0, MATCH_CHARS) : facts.message;
+  const user = options.rules ?? [];
+  const layers = [user, ...(options.profiles ?? []).map((p) => p.rules), coreRules];
+  const decided = first(layers, () => true, facts, text, false);
+  const final = decided !== undefined && user.includes(decided.rule);
+  const refined = final
+    ? undefined
+    : first(layers, (_rule, patch) => !decided || patch.category === decided.patch.category || Boolean(decided.rule.narrowsTo?.includes(patch.category)), facts, text, true);
+  const patch: ClassificationPatch | undefined =
+    decided && refined
+      ? {
+          ...decided.patch,
+          ...refined.patch,
+          details: { ...decided.patch.details, ...refined.patch.details },
+          // The deciding rule's text no longer fits once a refinement changed the reason.
+          remediation: refined.patch.remediation ?? (refined.patch.reason === undefined || refined.patch.reason === decided.patch.reason ? decided.patch.remediation : undefined),
+        }
+      : (refined ?? decided)?.patch;
+
   const category: Category = patch?.category ?? (facts.body === 'unexpected-shape' ? 'bad-request' : 'unknown');
   const httpStatus = facts.status !== undefined && facts.status >= 400 ? facts.status : undefined;
   const details = { ...(patch?.details ?? {}) };
@@ -65,13 +115,14 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
     message: redact(rawMessage || defaultMessage(category, httpStatus), options.secrets),
     retryable: patch?.retryable ?? RETRYABLE_CATEGORIES.has(category),
     refreshable: patch?.refreshable ?? false,
-    remediation: patch?.remediation ?? DEFAULT_REMEDIATION[category],
+    remediation: '',
   };
   if (classification.status === undefined) delete classification.status;
   if (classification.code === undefined) delete classification.code;
   if (classification.reason === undefined) delete classification.reason;
   if (Object.keys(details).length > 0) classification.details = details;
   if (facts.path) classification.path = facts.path;
+  classification.remediation = remediationFor(classification, patch, options.remediations);
   return classification;
 }
 

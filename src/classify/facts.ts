@@ -66,6 +66,7 @@ export function graphQLErrorFacts(error: unknown, envelope: Envelope = {}): Erro
     path,
     retryAfterMs: retryAfterFrom(envelope.headers, extensions),
     body: isRecord(error) || typeof error === 'string' ? undefined : 'unexpected-shape',
+    ...(isRecord(error) ? { raw: error } : {}),
   };
 }
 
@@ -86,6 +87,7 @@ export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
         message: str(body.error_description) ?? body.error,
         description: str(body.error_description),
         retryAfterMs: retryAfterFrom(envelope.headers),
+        raw: body,
       }];
     }
     if (Array.isArray(body.data) && (body.type === 'Error' || body.status === 'error')) {
@@ -98,6 +100,7 @@ export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
           propertyName: str(safeGet(entry, 'propertyName')),
           code: str(safeGet(entry, 'propertyName')),
           retryAfterMs: retryAfterFrom(envelope.headers),
+          ...(isRecord(entry) ? { raw: entry } : {}),
         }));
       }
     }
@@ -106,7 +109,8 @@ export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
       return [{ source: 'http', status: envelope.status, message, body: 'unexpected-shape', retryAfterMs: retryAfterFrom(envelope.headers) }];
     }
     const message = str(body.message) ?? str(body.error_description) ?? str(body.detail) ?? str(body.title) ?? '';
-    return [{ source: 'http', status: envelope.status, message, body: 'json', retryAfterMs: retryAfterFrom(envelope.headers) }];
+    const extensions = isRecord(body.extensions) ? body.extensions : undefined;
+    return [{ source: 'http', status: envelope.status, code: str(extensions?.code) ?? str(body.code), message, extensions, body: 'json', retryAfterMs: retryAfterFrom(envelope.headers, extensions), raw: body }];
   }
   return [{ source: 'http', status: envelope.status, message: '', body: body === undefined || body === null ? 'empty' : 'unexpected-shape', retryAfterMs: retryAfterFrom(envelope.headers) }];
 }
@@ -188,29 +192,29 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
     if (Array.isArray(errors) && errors.length > 0) return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
   }
 
-  // Transport errors: a status and a body.
+  // A GraphQL result `{ data, errors }` (with the status it came with, if it says).
+  const ownStatus = safeGet(input, 'status');
+  if (!(input instanceof Error) && 'errors' in input && safeGet(input, 'body') === undefined) {
+    return bodyFacts(input, typeof ownStatus === 'number' ? { ...envelope, status: ownStatus } : envelope);
+  }
+
+  // Anything with a status: an Apollo ServerError of either major, a raw HTTP answer
+  // `{ status, body, headers }`, or a plain object `{ statusCode | status, message, extensions }`.
   const server = readServerErrorBody(input);
-  if (server.status !== undefined && (input instanceof Error || name !== undefined)) {
-    const env: Envelope = { status: server.status, headers: headersOf(input) ?? envelope.headers };
+  const status = server.status ?? (typeof ownStatus === 'number' ? ownStatus : undefined);
+  if (status !== undefined) {
+    const headersValue = safeGet(input, 'headers');
+    const env: Envelope = { status, headers: headersOf(input) ?? (headersValue && typeof (headersValue as Headers).get === 'function' ? (headersValue as Headers) : envelope.headers) };
+    const body = server.body !== undefined ? server.body : safeGet(input, 'body');
     // AC3 keeps the raw text as `result` when the body is not JSON.
-    if (typeof server.body === 'string') return bodyTextFacts(server.body, env);
-    if (server.body !== undefined) return bodyFacts(server.body, env);
+    if (typeof body === 'string') return bodyTextFacts(body, env);
+    if (body !== undefined && body !== null) return bodyFacts(body, env);
     if (server.bodyText !== undefined) return bodyTextFacts(server.bodyText, env);
-    return [{ source: 'http', status: server.status, message: messageOf(input), retryAfterMs: retryAfterFrom(env.headers) }];
+    const extensions = isRecord(safeGet(input, 'extensions')) ? (safeGet(input, 'extensions') as Record<string, unknown>) : undefined;
+    return [{ source: 'http', status, code: str(extensions?.code), message: messageOf(input), extensions, retryAfterMs: retryAfterFrom(env.headers, extensions), body: name === undefined && !(input instanceof Error) && safeGet(input, 'message') === undefined ? 'empty' : undefined }];
   }
   if (name === 'ServerParseError' && server.bodyText !== undefined) return bodyTextFacts(server.bodyText, envelope);
 
-  // A raw HTTP answer `{ status: number, body, headers }` (token endpoints, fuzzers, REST calls).
-  const rawStatus = safeGet(input, 'status');
-  if (typeof rawStatus === 'number' && !(input instanceof Error)) {
-    const headersValue = safeGet(input, 'headers');
-    const env: Envelope = { status: rawStatus, headers: headersValue && typeof (headersValue as Headers).get === 'function' ? (headersValue as Headers) : envelope.headers };
-    const body = safeGet(input, 'body');
-    return typeof body === 'string' ? bodyTextFacts(body, env) : bodyFacts(body, env);
-  }
-
-  // A GraphQL result `{ data, errors }`.
-  if (!(input instanceof Error) && 'errors' in input) return bodyFacts(input, envelope);
   // A REST envelope or OAuth error object.
   if (!(input instanceof Error) && (safeGet(input, 'type') === 'Error' || typeof safeGet(input, 'error') === 'string')) return bodyFacts(input, envelope);
 

@@ -1,9 +1,21 @@
-export { classifyError, classifyErrors, classifyFacts, primaryClassification, readAnnotations } from './classifyError.js';
-export { quickClassify } from './quickClassify.js';
+export { classifyError, classifyErrors } from './classifyError.js';
 export { ErrorClassifyLink } from './ErrorClassifyLink.js';
 export { getClassifications } from './getClassifications.js';
-export { annotateError, annotateResult, ResilienceError } from './annotate.js';
+export { ResilienceError } from './annotations.js';
 export { redact } from './redact.js';
 export { parseRetryAfter } from './retryAfter.js';
-export { builtInRules, graphqlCodeRules, httpStatusRules, ionRules, networkRules, oauthRules, restEnvelopeRules } from './rules.js';
-export type { Category, Classification, ClassificationDetails, ClassificationPatch, ClassificationRule, ClassifyOptions, ErrorFacts, RuleMatcher } from './types.js';
+export { coreRules } from './core.js';
+export type {
+  Category,
+  Classification,
+  ClassificationDetails,
+  ClassificationPatch,
+  ClassificationProfile,
+  ClassificationRule,
+  ClassifyOptions,
+  ErrorFacts,
+  Reason,
+  Remediation,
+  Remediations,
+  RuleMatcher,
+} from './types.js';

@@ -1,4 +1,4 @@
-import type { ClassificationRule, ErrorFacts } from '../types.js';
+import type { ClassificationProfile, ErrorFacts } from '../classify/types.js';
 
 const withField = (f: ErrorFacts) => {
   const field = typeof f.extensions?.field === 'string' ? f.extensions.field : undefined;
@@ -6,10 +6,10 @@ const withField = (f: ErrorFacts) => {
 };
 
 /**
- * `errors[].extensions.code`: Apollo Server's codes and the "always HTTP 200" APIs' codes, each
- * with its semantic HTTP status.
+ * The seed `extensions.code` tables (002, 003): the core's codes with the documents' own
+ * remediations (e.g. how to send an API key), and `extensions.field` named in the text.
  */
-export const graphqlCodeRules: ClassificationRule[] = [
+export const graphqlCodes: ClassificationProfile = { name: 'graphqlCodes', rules: [
   {
     id: 'code/unauthenticated',
     match: { code: ['UNAUTHENTICATED', 'UNAUTHORIZED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'AUTH_NOT_AUTHENTICATED'] },
@@ -68,4 +68,4 @@ export const graphqlCodeRules: ClassificationRule[] = [
     match: { code: ['INTERNAL_SERVER_ERROR', 'INTERNAL', 'INTERNAL_ERROR'] },
     classify: { category: 'server', reason: 'internal-error', status: 500, remediation: 'Retry with exponential backoff; if it persists, contact support with the full error response and request.' },
   },
-];
+] };

@@ -1,19 +1,22 @@
-import type { ClassificationRule } from '../types.js';
+import type { ClassificationProfile } from '../classify/types.js';
 
 const AUTHORIZATION = /^authorization$/i;
 
 /**
  * REST error envelopes `{ type: "Error", status: "error", data: [{ message, propertyName }] }`
- * (IXON APIv2): content errors, authorization header defects, 2FA and SSO.
+ * (IXON APIv2, seed 004): content errors, authorization header defects, 2FA and SSO. An entry's
+ * `propertyName` is a structured signal and decides; the 2FA and SSO messages refine a 401.
  */
-export const restEnvelopeRules: ClassificationRule[] = [
+export const restEnvelope: ClassificationProfile = { name: 'restEnvelope', rules: [
   {
     id: 'rest/two-factor-required',
+    refine: true,
     match: { message: /\b2FA is required\b|two[- ]factor (authentication )?is required/i },
     classify: { category: 'unauthenticated', reason: 'two-factor-required', status: 401, refreshable: false, remediation: 'Generate the bearer token again with the user\'s one-time password (OTP); the user\'s role enforces two-factor authentication.' },
   },
   {
     id: 'rest/sso-required',
+    refine: true,
     match: { message: /\bSSO is required\b|single sign-on is required/i },
     classify: { category: 'unauthenticated', reason: 'sso-required', status: 401, refreshable: false, remediation: 'Sign in through the company\'s SSO provider with the matching email (check the identityProviderPublicId for custom domains).' },
   },
@@ -44,7 +47,19 @@ export const restEnvelopeRules: ClassificationRule[] = [
   },
   {
     id: 'rest/invalid-value',
-    match: { source: 'rest', status: (s) => s === undefined || (s >= 400 && s < 500) },
+    match: { source: 'rest', status: (s) => s === undefined || s === 400 || s === 422 },
     classify: (f) => ({ category: 'validation', reason: /invalid value/i.test(f.message) ? 'invalid-value' : 'invalid-content', details: { field: f.propertyName }, remediation: `Correct ${f.propertyName ? `the value of ${f.propertyName}` : 'the request'} (the API reference lists valid values), then send it again.` }),
   },
-];
+  {
+    id: 'rest/500',
+    refine: true,
+    match: { status: 500 },
+    classify: { category: 'server', reason: 'internal-error', remediation: 'Most likely a production incident being resolved; retry with exponential backoff.' },
+  },
+  {
+    id: 'rest/504',
+    refine: true,
+    match: { status: 504 },
+    classify: { category: 'server', reason: 'gateway-timeout', remediation: 'The request took more than 60 s; minimize the scope of the request, then retry.' },
+  },
+] };

@@ -1,3 +1,4 @@
+import { attachClassifications } from '../../classify/annotations';
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
 import { execute, flush, scripted } from '../../__testUtils__/harness';
@@ -15,7 +16,7 @@ describe('authentication failure detection (the auth link’s only question)', (
     ['AC3 401 (parsed result)', Object.assign(new Error('x'), { statusCode: 401, result: { errors: [{ message: 'Unable to find appropriate RSA key' }] } }), 'unknown-signing-key', false],
     ['403', serverError(403, { errors: [{ message: 'User does not have permission' }] }), undefined, undefined],
     ['503', serverError(503, ''), undefined, undefined],
-    ['an annotation wins', Object.assign(new Error('x'), { classification: { category: 'unauthenticated', reason: 'custom', message: 'x', retryable: false, refreshable: false, remediation: 'Ask the admin about it.' } }), 'custom', false],
+    ['an annotation wins', attachClassifications(new Error('x'), [{ category: 'unauthenticated', reason: 'custom', message: 'x', retryable: false, refreshable: false, remediation: 'Ask the admin about it.' }]), 'custom', false],
     ['a network error', new TypeError('fetch failed'), undefined, undefined],
   ])('%s', (_n, error, reason, refreshable) => {
     const c = authFailureInError(error, []);

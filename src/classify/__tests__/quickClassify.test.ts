@@ -1,3 +1,4 @@
+import { attachClassifications } from '../annotations';
 import { quickClassify } from '../quickClassify';
 import type { Classification } from '../types';
 
@@ -21,9 +22,10 @@ describe('quickClassify (the links’ compact classifier)', () => {
     ['ECONNRESET', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }), { category: 'network', reason: 'connection-reset' }],
     ['AbortError', Object.assign(new Error('aborted'), { name: 'AbortError' }), { category: 'network', reason: 'aborted', retryable: false }],
     ['Failed to fetch', new TypeError('Failed to fetch'), { category: 'network', reason: 'fetch-failed' }],
-    ['garbage', 42, { category: 'unknown', retryable: false }],
-    ['null', null, { category: 'unknown' }],
-    ['an annotation wins', Object.assign(new Error('x'), { classification: { category: 'forbidden', message: 'x', retryable: false, refreshable: false, remediation: 'Ask an admin for it.' } }), { category: 'forbidden' }],
+    ['garbage', 42, { category: 'bad-request', reason: 'unexpected-response', retryable: false }],
+    ['null', null, { category: 'bad-request', retryable: false }],
+    ['an annotation wins', attachClassifications(serverError(503), [{ category: 'forbidden', message: 'x', retryable: false, refreshable: false, remediation: 'Ask an admin for it.' }]), { category: 'forbidden' }],
+    ['an enumerable classification field is not an annotation', Object.assign(serverError(503), { classification: { category: 'forbidden', message: 'x', retryable: false, refreshable: false, remediation: 'Ask an admin for it.' } }), { category: 'server' }],
   ])('%s', (_n, input, expected) => {
     expect(quickClassify(input)[0]).toMatchObject(expected);
   });

@@ -1,6 +1,9 @@
 // Every row of every table in shared/seeds/ is a case here.
+// Each table is checked with the profile that carries its document: ION's pages → `ion`, the
+// extensions.code tables → `graphqlCodes`, IXON's envelope → `restEnvelope`, OAuth → the core alone.
 import { classifyError } from '../classifyError';
-import type { Classification } from '../types';
+import { graphqlCodes, ion, restEnvelope } from '../../profiles';
+import type { Classification, ClassificationProfile } from '../types';
 
 type Expect = Partial<Classification> & { details?: Record<string, unknown> };
 
@@ -19,8 +22,11 @@ function ac3ServerError(status: number, body: unknown, headers: Record<string, s
 }
 const gql = (message: string, extensions?: Record<string, unknown>) => ({ data: null, errors: [{ message, ...(extensions ? { extensions } : {}) }] });
 
+let profiles: ClassificationProfile[] = [];
+const withProfiles = (list: ClassificationProfile[]) => beforeAll(() => { profiles = list; });
+
 function check(input: unknown, expected: Expect) {
-  const c = classifyError(input);
+  const c = classifyError(input, { profiles });
   const { details, ...rest } = expected;
   expect(c).toMatchObject(rest);
   if (details) expect(c.details).toMatchObject(details);
@@ -30,6 +36,7 @@ function check(input: unknown, expected: Expect) {
 }
 
 describe('ION: HTTP status reference table (000/001)', () => {
+  withProfiles([ion]);
   const rows: Array<[number, Expect]> = [
     [400, { category: 'bad-request', reason: 'malformed-request', retryable: false }],
     [401, { category: 'unauthenticated', refreshable: true, retryable: false }],
@@ -53,6 +60,7 @@ describe('ION: HTTP status reference table (000/001)', () => {
 });
 
 describe('ION: 401 message table', () => {
+  withProfiles([ion]);
   const rows: Array<[string, Expect]> = [
     ['Please provide proper credentials', { reason: 'missing-credentials', refreshable: true }],
     ['Unable to parse authentication token', { reason: 'malformed-token', refreshable: true }],
@@ -69,11 +77,12 @@ describe('ION: 401 message table', () => {
     check(ac4ServerError(401, { errors: [{ message }] }), want);
     check(ac3ServerError(401, { errors: [{ message }] }), want);
     check(gql(message), want);
-    expect(classifyError(ac4ServerError(401, { errors: [{ message }] })).message).toBe(message);
+    expect(classifyError(ac4ServerError(401, { errors: [{ message }] }), { profiles }).message).toBe(message);
   });
 });
 
 describe('ION: 403 causes', () => {
+  withProfiles([ion]);
   const rows: Array<[string, string, Expect]> = [
     ['missing role permission', 'User does not have permission to perform UPDATE on Purchase Order.', { reason: 'missing-permission', details: { action: 'UPDATE', resource: 'Purchase Order' } }],
     ['resource not visible to org', 'Purchase order 42 not found', { reason: 'not-visible-to-org' }],
@@ -100,6 +109,7 @@ describe('ION: 403 causes', () => {
 });
 
 describe('ION: 404, 409, 422, 429, 5xx', () => {
+  withProfiles([ion]);
   test('404: wrong ID, soft-deleted, cross-tenant all read as not-found with the filtered-list hint', () => {
     const c = check(ac4ServerError(404, { errors: [{ message: 'Part 42 not found' }] }), { category: 'not-found', status: 404 });
     expect(c.remediation).toMatch(/_deleted|soft-deleted/);
@@ -127,7 +137,7 @@ describe('ION: 404, 409, 422, 429, 5xx', () => {
   test('429 with Retry-After (seconds and HTTP-date) sets details.retryAfterMs', () => {
     check(ac4ServerError(429, '', { 'Retry-After': '7' }), { category: 'rate-limited', retryable: true, details: { retryAfterMs: 7000 } });
     const date = new Date(Date.now() + 20_000).toUTCString();
-    const c = classifyError(ac3ServerError(429, undefined, { 'Retry-After': date }));
+    const c = classifyError(ac3ServerError(429, undefined, { 'Retry-After': date }), { profiles });
     expect(c.details?.retryAfterMs).toBeGreaterThan(15_000);
     expect(c.remediation).toMatch(/back off/i);
   });
@@ -140,6 +150,7 @@ describe('ION: 404, 409, 422, 429, 5xx', () => {
 });
 
 describe('extensions.code APIs (002, 003)', () => {
+  withProfiles([graphqlCodes]);
   const rows: Array<[string, Expect]> = [
     ['UNAUTHENTICATED', { category: 'unauthenticated', status: 401, refreshable: true, retryable: false }],
     ['FORBIDDEN', { category: 'forbidden', status: 403, retryable: false }],
@@ -171,6 +182,7 @@ describe('extensions.code APIs (002, 003)', () => {
 });
 
 describe('OAuth 2.0 token endpoint (002)', () => {
+  withProfiles([]);
   const rows: Array<[string, string, Expect]> = [
     ['invalid_client', 'Invalid client credentials', { category: 'unauthenticated', reason: 'invalid-client', refreshable: false }],
     ['invalid_request', 'Missing grant_type', { category: 'bad-request', reason: 'invalid-request', refreshable: false }],
@@ -184,6 +196,7 @@ describe('OAuth 2.0 token endpoint (002)', () => {
 });
 
 describe('REST error envelope (IXON APIv2, 004)', () => {
+  withProfiles([restEnvelope]);
   const envelope = (data: unknown[]) => ({ type: 'Error', data, moreAfter: null, status: 'error' });
   const rows: Array<[string, number, unknown[], Expect]> = [
     ['Required header Api-Company', 400, [{ message: 'Required header', propertyName: 'Api-Company' }], { category: 'validation', reason: 'required-header', code: 'Api-Company', details: { field: 'Api-Company' } }],

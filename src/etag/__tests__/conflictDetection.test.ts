@@ -1,3 +1,4 @@
+import { attachClassifications } from '../../classify/annotations';
 import { callbackFailed, conflictInError, conflictInResult } from '../conflictDetection';
 
 const serverError = (status: number, body: unknown) => Object.assign(new Error(`status ${status}`), { name: 'ServerError', statusCode: status, bodyText: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -9,8 +10,8 @@ describe('conflict detection (the etag link’s only question)', () => {
     ['HTTP 412', serverError(412, ''), true],
     ['AC3 shape (parsed result)', Object.assign(new Error('x'), { statusCode: 409, result: { errors: [{ message: 'etag mismatch' }] } }), true],
     ['HTTP 502', serverError(502, '<html>bad gateway</html>'), false],
-    ['an annotated conflict', Object.assign(new Error('x'), { classification: { category: 'conflict', message: 'x', retryable: false, refreshable: false, remediation: 'Re-read it first.' } }), true],
-    ['an annotated non-conflict wins over a 409-looking message', Object.assign(new Error('etag mismatch'), { classification: { category: 'server', message: 'x', retryable: true, refreshable: false, remediation: 'Retry it later.' } }), false],
+    ['an annotated conflict', attachClassifications(new Error('x'), [{ category: 'conflict', message: 'x', retryable: false, refreshable: false, remediation: 'Re-read it first.' }]), true],
+    ['an annotated non-conflict wins over a 409-looking message', attachClassifications(new Error('etag mismatch'), [{ category: 'server', message: 'x', retryable: true, refreshable: false, remediation: 'Retry it later.' }]), false],
     ['garbage', 42, false],
   ])('%s', (_n, error, expected) => {
     expect(conflictInError(error)?.category === 'conflict').toBe(expected);
