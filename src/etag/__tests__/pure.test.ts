@@ -83,6 +83,7 @@ describe('deepEqual', () => {
     ['an object and a number', { a: 1 }, 1, false],
     ['a number and an object', 1, { a: 1 }, false],
     ['equal objects', { a: 1, b: [1, { c: 'x' }] }, { b: [1, { c: 'x' }], a: 1 }, true],
+    ['one of two fields differs', { a: 1, b: 2 }, { a: 1, b: 3 }, false],
     ['a differing nested value', { a: { b: 1 } }, { a: { b: 2 } }, false],
     ['more keys on the left', { a: 1, b: 2 }, { a: 1 }, false],
     ['more keys on the right', { a: 1 }, { a: 1, b: 2 }, false],

@@ -315,6 +315,37 @@ describe('RetryBudget limits', () => {
     expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 3, retriesLastSecond: 0 });
   });
 
+  test('a window that is not a whole number of buckets is rounded up', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 1100 }, () => now);
+    for (let i = 0; i < 16; i++) b.recordFirstAttempt();
+    now = 1249; // five buckets of 250 ms: 1250 ms
+    expect(b.snapshot().firstAttempts).toBe(16);
+    now = 1250;
+    expect(b.snapshot().firstAttempts).toBe(0);
+  });
+
+  test('a retry at a bucket boundary opens the next bucket', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 0, minPerSecond: 10 }, () => now);
+    expect(b.tryAcquireRetry()).toBe(true);
+    now = 250;
+    expect(b.tryAcquireRetry()).toBe(true);
+    now = 1249; // [0, 250) has left the last second, [250, 500) has not
+    expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 2, retriesLastSecond: 1 });
+  });
+
+  test('a clock that goes back finds its earlier bucket intact and ignores later ones', () => {
+    let now = 4000;
+    const b = new RetryBudget({ ratio: 0, minPerSecond: 10 }, () => now);
+    expect(b.tryAcquireRetry()).toBe(true);
+    now = 5000;
+    expect(b.tryAcquireRetry()).toBe(true);
+    now = 4000;
+    expect(b.tryAcquireRetry()).toBe(true);
+    expect(b.snapshot()).toEqual({ firstAttempts: 0, retries: 2, retriesLastSecond: 2 });
+  });
+
   test('a clock that goes back dates a batch at the earlier reading', () => {
     let now = 5000;
     const b = new RetryBudget({ ratio: 1, minPerSecond: 0, windowMs: 2000 }, () => now);
@@ -570,6 +601,8 @@ describe('mergePartialResults edges', () => {
     ['an object against a scalar: the newest value', { data: { o: { x: 1 } } }, { data: { o: 3 } }, { data: { o: 3 } }],
     ['a failed path through a scalar keeps its error', { data: { a: 1 } }, { data: { a: 2 }, errors: [err(['a', 'b'])] }, { data: { a: 2 }, errors: [err(['a', 'b'])] }],
     ['a resolved failed path drops its error even deep in a list', { data: { l: [{ x: { y: 1 } }] } }, { data: { l: [{ x: { y: null } }] }, errors: [err(['l', 0, 'x', 'y'])] }, { data: { l: [{ x: { y: 1 } }] } }],
+    ['a newest attempt without a data key keeps the earlier data', { data: { a: 1 } }, { errors: [err()] }, { data: { a: 1 }, errors: [err()] }],
+    ['a path that is not a list never matches a failed field', { data: { a: 5 } }, { data: { a: null }, errors: [{ message: 'x', path: 'a' }] }, { data: { a: null }, errors: [{ message: 'x', path: 'a' }] }],
     ['other result fields (extensions) are kept', { data: { a: 1 } }, { data: { a: 2 }, extensions: { cost: 3 } }, { data: { a: 2 }, extensions: { cost: 3 } }],
   ])('%s', (_n, prev, next, expected) => {
     expect(mergePartialResults(prev as never, next as never)).toEqual(expected);
