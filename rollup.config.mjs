@@ -7,10 +7,13 @@ import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
 
 const entries = Object.fromEntries(
-  Object.entries({ index: 'src/index.ts', classify: 'src/classify/index.ts', retry: 'src/retry/index.ts', auth: 'src/auth/index.ts', etag: 'src/etag/index.ts' })
-    .filter(([, file]) => existsSync(file)),
+  Object.entries({
+    index: 'src/index.ts', classify: 'src/classify/index.ts', retry: 'src/retry/index.ts', auth: 'src/auth/index.ts', etag: 'src/etag/index.ts',
+    // 0.2 entries (DESIGN.md §5), built once their folder exists; each also needs `exports` and `typesVersions`.
+    profiles: 'src/profiles/index.ts', testing: 'src/testing/index.ts', otel: 'src/otel/index.ts',
+  }).filter(([, file]) => existsSync(file)),
 );
-const external = (id) => /^(@apollo\/client|graphql|rxjs)(\/|$)/.test(id);
+const external = (id) => /^(@apollo\/client|graphql|rxjs|@opentelemetry\/api)(\/|$)/.test(id);
 const cjsPaths = { '@apollo/client/core/index.js': '@apollo/client/core' };
 
 export default [

@@ -80,9 +80,11 @@ describeIf(`npm pack of a fresh clone${isCheckout ? '' : ' (skipped: not a git c
     console.log(`npm pack of a fresh clone (prepare included): ${packSeconds.toFixed(1)} s, ${files.length} files`);
   });
 
-  test('every subpath entry has a typesVersions mapping (TypeScript node10 ignores exports)', () => {
+  test('every built entry is in exports, and every subpath has a typesVersions mapping (TypeScript node10 ignores exports)', () => {
     const subpaths = Object.keys(manifest.exports).filter((k) => k !== '.' && k !== './package.json').map((k) => k.slice(2));
-    expect(Object.keys(manifest.typesVersions?.['*'] ?? {}).sort()).toEqual(subpaths.sort());
+    const built = files.map((f) => /^dist\/([^/]+)\.js$/.exec(f)?.[1]).filter((name): name is string => !!name && name !== 'index');
+    expect(built.sort()).toEqual([...subpaths].sort());
+    expect(Object.keys(manifest.typesVersions?.['*'] ?? {}).sort()).toEqual([...subpaths].sort());
   });
 
   test.each([4, 3] as const)('on Apollo Client %i, every entry imports as ESM and requires as CJS with the same exports and one ApolloLink', (major) => {
