@@ -74,6 +74,12 @@ async function openDesk(context) {
   return page;
 }
 const shot = (page, name) => page.screenshot({ path: `${out}/${name}.png` });
+/** Wording the event log must never show (issue #19): texts come from the events' own fields. */
+async function expectHonestLog(page) {
+  const text = await page.getByTestId('event-log').innerText();
+  const bad = /\(s\)|after 0 attempt|is retried|retried with backoff|\(waited /.exec(text);
+  expect(!bad, `the event log says "${bad?.[0]}":\n${text.slice(0, 1500)}`);
+}
 
 console.log(`e2e against ${base} in ${executablePath}`);
 
@@ -85,6 +91,47 @@ console.log(`e2e against ${base} in ${executablePath}`);
   const ok = tsc.status === 0;
   results.push({ name: 'the demo app type-checks against the built package', ok, ms: Date.now() - started, error: ok ? undefined : tsc.stdout });
   console.log(`  ${ok ? '✓' : '✕'} the demo app type-checks against the built package${ok ? '' : `\n${tsc.stdout}`}`);
+}
+
+{
+  // The event log's texts (demo-app/src/eventText.ts) against their table of events: jest on the
+  // demo's own tests (the root jest config leaves demo-app out).
+  const { spawnSync } = await import('node:child_process');
+  const started = Date.now();
+  const config = {
+    rootDir: 'demo-app',
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/src/**/*.test.ts'],
+    transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: { module: 'commonjs', isolatedModules: true, esModuleInterop: true, target: 'ES2020' }, diagnostics: false }] },
+  };
+  const jest = spawnSync('node', ['node_modules/jest/bin/jest.js', '--config', JSON.stringify(config), '--ci'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const ok = jest.status === 0;
+  const summary = /Tests:.*$/m.exec(jest.stderr ?? '')?.[0] ?? '';
+  results.push({ name: 'event texts come from the events\' own fields (demo-app/src/__tests__)', ok, ms: Date.now() - started, error: ok ? undefined : jest.stderr });
+  console.log(`  ${ok ? '✓' : '✕'} event texts come from the events' own fields: ${summary}${ok ? '' : `\n${jest.stderr}`}`);
+}
+
+{
+  // Quick start: a second `npm run demo` on a taken port says which port and how to pick another,
+  // before building and without a stack trace.
+  const started = Date.now();
+  const port = new URL(base).port;
+  const run = spawn('node', ['scripts/demo.mjs'], { cwd: root, env: { ...process.env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  run.stdout.on('data', (c) => (output += c));
+  run.stderr.on('data', (c) => (output += c));
+  const code = await new Promise((resolve) => {
+    const timer = setTimeout(() => { run.kill(); resolve('timeout'); }, 20_000);
+    run.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+  });
+  const problems = [];
+  if (code !== 1) problems.push(`exit code ${code}, expected 1`);
+  if (!output.includes(`Port ${port}`) || !output.includes('PORT=')) problems.push('does not name the port or how to pick another');
+  if (/EADDRINUSE|\n\s+at /.test(output)) problems.push('prints a raw error or stack');
+  if (/build|Installing/i.test(output)) problems.push('built before checking the port');
+  writeFileSync(`${out}/demo-port-taken.txt`, output);
+  results.push({ name: 'a second `npm run demo` on a taken port explains itself', ok: problems.length === 0, ms: Date.now() - started, error: problems.join('; ') || undefined });
+  console.log(`  ${problems.length === 0 ? '✓' : '✕'} a second \`npm run demo\` on a taken port explains itself${problems.length ? `: ${problems.join('; ')}\n${output}` : ''}`);
 }
 
 await test('token expiry recovers with one refresh across 3 tabs', async (context) => {
@@ -114,11 +161,20 @@ await test('a 502 burst recovers visibly', async (context) => {
   const page = await openDesk(context);
   await fault({ kind: 'status', status: 502, count: 2 });
   await page.getByTestId('refresh-list').click();
+  // While the backoff runs, the line counts down; it never claims the wait is over.
+  const waiting = page.getByTestId('event-retry').first().locator('.what');
+  await waiting.waitFor({ timeout: 15_000 });
+  const during = await waiting.innerText();
+  expect(/^attempt (\d) (in \d+\.\d s \(backoff \d+\.\d s; attempt \d: server · bad-gateway \(502\)\)|sent after waiting \d+\.\d s)/.test(during), `retry text while waiting: "${during}"`);
+  if (/^attempt \d in/.test(during)) await shot(page, 'event-text-1-waiting');
   await page.getByTestId('event-retry').nth(1).waitFor({ timeout: 15_000 });
   await page.waitForFunction(() => !document.querySelector('.loading'), undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="event-retry"] .what')].every((e) => e.textContent.includes('sent after waiting')), undefined, { timeout: 15_000 });
   expect((await page.locator('.error-banner').count()) === 0, 'the burst surfaced as an error');
   const text = await page.getByTestId('event-log').innerText();
   expect(/bad-gateway/.test(text), 'the event log does not name the 502');
+  expect(/attempt 3 sent after waiting \d+\.\d s \(attempt 2: server · bad-gateway \(502\)\)/.test(text), `the event log should say what happened: ${text.slice(0, 600)}`);
+  await expectHonestLog(page);
   await shot(page, 'retry-502-burst');
 });
 
@@ -140,11 +196,12 @@ await test('a 409 with a non-overlapping edit merges', async (context) => {
   await page.getByTestId('refresh-list').click();
   await page.getByTestId('event-retry').nth(1).waitFor({ timeout: 15_000 });
   await page.waitForFunction(() => !document.querySelector('.loading'), undefined, { timeout: 15_000 });
-  await page.waitForTimeout(2500);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="event-retry"] .what')].every((e) => e.textContent.includes('sent after waiting')), undefined, { timeout: 15_000 });
+  await page.setViewportSize({ width: 1360, height: 980 }); // the whole event log in the picture
   await shot(page, 'desk');
 });
 
-await test('an overlapping edit opens the dialog and "take theirs" leaves the server unchanged', async (context) => {
+await test('an overlapping edit opens the dialog; "take theirs" leaves the server unchanged and is shown as a success', async (context) => {
   const page = await openDesk(context);
   await page.getByTestId('po-row-2').click();
   await page.getByTestId('edit-notes').waitFor();
@@ -161,6 +218,12 @@ await test('an overlapping edit opens the dialog and "take theirs" leaves the se
   const after = (await api('/__state')).purchaseOrders.find((p) => p.id === '2');
   expect(after.notes === 'Alice: expedite, customer escalation' && after._etag === before._etag, `the server must be unchanged, got ${JSON.stringify(after)}`);
   expect((await page.getByTestId('edit-notes').inputValue()) === 'Alice: expedite, customer escalation', 'the form should show their version');
+  // Taking theirs is what the person asked for: a success, not a red banner telling them to do it.
+  const outcome = page.getByTestId('edit-outcome');
+  expect(await outcome.evaluate((e) => e.classList.contains('ok')), 'taking theirs is shown as an error');
+  const said = await outcome.innerText();
+  expect(/Kept Alice's version/.test(said) && /Alice: expedite, customer escalation/.test(said), `the outcome should say whose version is kept: "${said}"`);
+  expect((await page.getByTestId('edit-form').locator('.error-banner').count()) === 0, 'an error banner is shown after taking theirs');
   await shot(page, 'conflict-take-theirs');
 });
 
@@ -173,6 +236,112 @@ await test('a persistent partial error still renders the rest', async (context) 
   expect((await page.getByTestId('po-rating-3').innerText()).includes('unavailable'), 'the failing field must be marked');
   expect((await page.getByTestId('po-qty-3').innerText()) === '30', 'other fields must still show');
   await shot(page, 'partial-data');
+});
+
+await test('a dropped connection after the server applied a save is visible, and the save applied once', async (context) => {
+  const page = await openDesk(context);
+  await page.getByTestId('po-row-4').click();
+  await page.getByTestId('edit-notes').waitFor();
+  const before = (await api('/__state')).purchaseOrders.find((p) => p.id === '4');
+  await page.getByTestId('fault-drop').click();
+  await page.getByTestId('last-fault').filter({ hasText: 'drops the connection' }).waitFor();
+  await shot(page, 'drop-1-armed');
+  await page.getByTestId('edit-notes').fill('Deliver to dock 7');
+  await page.getByTestId('edit-save').click();
+  // Whether Chromium re-sends on its own (it does, for a reused connection) or the retry link does,
+  // the page must say what the server saw: two requests with one key, one apply.
+  await page.getByTestId('edit-ledger').waitFor({ timeout: 30_000 });
+  const ledger = await page.getByTestId('edit-ledger').innerText();
+  expect(/dropped after the server had applied/.test(ledger), `the page does not say the connection dropped: "${ledger}"`);
+  expect((await page.getByTestId('ledger-applied').innerText()) === 'applied once', `not "applied once": "${ledger}"`);
+  expect(/^[2-9] requests$/.test(await page.getByTestId('ledger-requests').innerText()), `the repeat is not visible: "${ledger}"`);
+  expect(/browser re-sent|links retried/.test(ledger), `the page does not say who repeated the request: "${ledger}"`);
+  expect(/^Saved\./.test(await page.getByTestId('edit-outcome').innerText()), 'the save is not shown as saved');
+  const stats = await api('/__stats');
+  const keys = Object.keys(stats.requestsByKey);
+  expect(keys.length === 1 && stats.appliedByKey[keys[0]] === 1 && stats.requestsByKey[keys[0]] >= 2, `server: ${JSON.stringify({ requests: stats.requestsByKey, applied: stats.appliedByKey })}`);
+  const after = (await api('/__state')).purchaseOrders.find((p) => p.id === '4');
+  expect(after.notes === 'Deliver to dock 7' && after.version === before.version + 1, `one apply expected, got ${JSON.stringify(after)}`);
+  await expectHonestLog(page);
+  await shot(page, 'drop-2-applied-once');
+});
+
+await test('"Alice edits" makes a real change each time, and each one merges visibly', async (context) => {
+  const page = await openDesk(context);
+  await page.getByTestId('po-row-3').click();
+  await page.getByTestId('edit-notes').waitFor();
+  for (const [round, quantity, notes] of [[1, 55, 'Bob: confirm the supplier'], [2, 80, 'Bob: supplier confirmed']]) {
+    await page.getByTestId('fault-alice-qty').click();
+    await page.getByTestId('last-fault').filter({ hasText: `quantity ${quantity - 25} → ${quantity}` }).waitFor({ timeout: 10_000 });
+    const server = (await api('/__state')).purchaseOrders.find((p) => p.id === '3');
+    expect(server.quantity === quantity, `round ${round}: Alice should have written ${quantity}, the server has ${server.quantity}`);
+    await page.getByTestId('edit-notes').fill(notes);
+    await page.getByTestId('edit-save').click();
+    await page.getByTestId('edit-outcome').filter({ hasText: `quantity ${quantity}, notes “${notes}”` }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('event-reapply').nth(round - 1).waitFor({ timeout: 15_000 });
+    expect(/kept their quantity/.test(await page.getByTestId('event-reapply').first().innerText()), `round ${round}: the merge does not say it kept Alice's quantity`);
+    await page.getByTestId('po-qty-3').filter({ hasText: String(quantity) }).waitFor({ timeout: 10_000 });
+    await shot(page, `alice-${round}-merged`);
+  }
+  await page.getByTestId('fault-alice-notes').click();
+  const first = await page.getByTestId('last-fault').filter({ hasText: 'notes to' }).innerText();
+  await page.getByTestId('fault-alice-notes').click();
+  await page.waitForFunction((was) => document.querySelector('[data-testid="last-fault"]')?.textContent !== was, first, { timeout: 10_000 });
+  const second = await page.getByTestId('last-fault').innerText();
+  expect(first !== second && /notes to/.test(second), `Alice wrote the same notes twice: "${first}" / "${second}"`);
+});
+
+await test('an outage keeps the last data (stale), counts down to the probe, and reloads every view when the circuit closes', async (context) => {
+  const page = await openDesk(context);
+  await fault({ kind: 'status', status: 503, count: -1 });
+  // Three operations that end in a retryable failure open the circuit (the demo's breaker).
+  for (let i = 0; i < 5 && (await page.getByTestId('circuit-banner').count()) === 0; i++) {
+    const gaveUp = await page.getByTestId('event-give-up').count();
+    await page.getByTestId('refresh-list').click();
+    await page.getByTestId('event-give-up').nth(gaveUp).waitFor({ timeout: 30_000 });
+    await page.getByTestId('stale-list').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('po-row-1').isVisible(), 'the table went blank after a failed refresh');
+    if (i === 0) await shot(page, 'outage-1-stale-after-give-up');
+  }
+  await page.getByTestId('circuit-banner').waitFor({ timeout: 10_000 });
+  expect(await page.getByTestId('po-row-1').isVisible(), 'the table went blank when the circuit opened');
+  // The countdown is live: it changes while the page is watched.
+  const countdown = page.getByTestId('circuit-countdown');
+  const first = await countdown.innerText();
+  expect(/Next probe in \d+(\.\d)? s\.|Probing/.test(first), `countdown: "${first}"`);
+  await page.waitForFunction((was) => document.querySelector('[data-testid="circuit-countdown"]')?.textContent !== was, first, { timeout: 5_000 });
+  await shot(page, 'outage-2-circuit-open-countdown');
+  await expectHonestLog(page);
+  // A view that never loaded during the outage says so, and has a Refresh.
+  await page.getByRole('button', { name: 'Parts', exact: true }).click();
+  await page.getByTestId('refresh-parts').waitFor();
+  await page.getByTestId('parts-empty').waitFor({ timeout: 10_000 });
+  await shot(page, 'outage-3-parts-never-loaded');
+  await api('/__faults', 'DELETE');
+  // Nobody clicks anything: the probe goes through, the circuit closes, the view reloads.
+  await page.getByTestId('part-row-1').waitFor({ timeout: 40_000 });
+  await page.getByTestId('event-circuit-close').waitFor({ timeout: 5_000 });
+  expect((await page.getByTestId('circuit-banner').count()) === 0, 'the circuit banner stays after the circuit closed');
+  await shot(page, 'outage-4-recovered-parts');
+  await page.getByRole('button', { name: 'Purchase orders', exact: true }).click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="stale-list"]') && !document.querySelector('.loading'), undefined, { timeout: 15_000 });
+  expect(await page.getByTestId('po-row-1').isVisible(), 'the purchase orders are gone after the outage');
+  await expectHonestLog(page);
+  await shot(page, 'outage-5-recovered-list');
+});
+
+await test('PO numbers stay on one line', async (context) => {
+  const page = await openDesk(context);
+  for (const width of [1360, 1100, 900]) {
+    await page.setViewportSize({ width, height: 900 });
+    const wrapped = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="po-number-"]')].filter((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+    }).map((td) => td.textContent));
+    expect(wrapped.length === 0, `at ${width} px these PO numbers wrap: ${wrapped.join(', ')}`);
+    await shot(page, `po-numbers-${width}`);
+  }
 });
 
 await browser.close();

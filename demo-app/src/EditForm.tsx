@@ -101,7 +101,8 @@ export function EditForm({ id }: { id: string }) {
       }
       if (c?.category === 'conflict' && decision.choice === 'theirs' && theirs) {
         // The person chose their version: nothing was sent, and that is what they asked for.
-        const by = theirs.updatedBy.split('@')[0];
+        const name = theirs.updatedBy.split('@')[0] ?? 'their';
+        const by = name.charAt(0).toUpperCase() + name.slice(1);
         setOutcome({ ok: true, text: `Kept ${by}'s version: quantity ${theirs.quantity}, notes “${theirs.notes}”. Your change was not saved.` });
         return;
       }

@@ -4,7 +4,7 @@ import { eventText } from './eventText';
 import { clearEvents, useEvents } from './stores';
 
 /** Events after which a person may have to act: their classification's remediation is shown. */
-const OUTCOMES = new Set(['give-up', 'auth-failure', 'refresh-failure', 'conflict']);
+const OUTCOMES = new Set(['give-up', 'auth-failure', 'refresh-failure']);
 
 export function EventLog() {
   const events = useEvents();

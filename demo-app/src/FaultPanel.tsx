@@ -46,7 +46,7 @@ export function FaultPanel({ selected }: { selected?: string }) {
           title="The server applies the next save, then closes the connection before answering: did it save, and only once?"
           onClick={act('Armed: the server applies the next save, then drops the connection before answering', { kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder' })}
         >
-          Drop the next save's connection after it is applied
+          Drop next save's connection (after apply)
         </button>
         <button data-testid="fault-outage" onClick={act('Total outage: every request 503 until “Clear faults”', { kind: 'status', status: 503, count: -1 })}>Outage (100 % 503)</button>
         <button data-testid="fault-alice-notes" onClick={async () => setLast(await aliceEdits(po, 'notes'))}>Alice edits notes of this PO</button>

@@ -31,7 +31,7 @@ export function PurchaseOrderList({ selected, onSelect }: { selected?: string; o
               <td className="notes" data-testid={`po-notes-${po.id}`}>{po.notes}</td>
               <td data-testid={`po-rating-${po.id}`}><Field value={po.supplierRating} failed={failed.get(`purchaseOrders.${i}.supplierRating`)} /></td>
               <td className="nowrap"><Field value={po.leadTimeDays === null || po.leadTimeDays === undefined ? po.leadTimeDays : `${po.leadTimeDays} d`} failed={failed.get(`purchaseOrders.${i}.leadTimeDays`)} /></td>
-              <td>{po.updatedBy}</td>
+              <td className="nowrap" title={po.updatedBy}>{po.updatedBy.split('@')[0]}</td>
             </tr>
           ))}
         </tbody>
