@@ -6,6 +6,7 @@ import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SinkLike, 
 import { EtagConflictLink } from './etag/EtagConflictLink.js';
 import type { EventListener } from './events.js';
 import { notify } from './guard.js';
+import { Lifecycle } from './lifecycle.js';
 import { attemptTimeout, RetryBackoffLink } from './retry/RetryBackoffLink.js';
 
 export interface ResilienceLinkOptions {
@@ -20,6 +21,17 @@ export interface ResilienceLinkOptions {
   /** Every link's events, in one stream. @defaultValue none */
   onEvent?: EventListener;
 }
+
+/**
+ * The combined link. `dispose()` ends every operation running through it (requests, timers and
+ * waits are cancelled; each fails with category `unknown`, reason `link-disposed`), closes the
+ * cross-tab channel, and makes every later operation fail the same way.
+ *
+ * One instance is one client's policy: its retry budget, circuit breaker and token state are
+ * shared by every operation that runs through it. Two clients given one link share them (one
+ * user's 401 refreshes the other's token); create one link per client (per request on a server).
+ */
+export type ResilienceLink = ApolloLink & { dispose(): void };
 
 function withEvents<T extends { onEvent?: EventListener }>(options: T, onEvent: EventListener | undefined): T {
   if (!onEvent) return options;
@@ -80,7 +92,7 @@ class Relay {
  * errors, transport error or timeout hands the operation to the four links, which see that first
  * attempt's outcome exactly as if they had sent it. Measured in `npm run bench` (overhead).
  */
-export function createResilienceLink(options: ResilienceLinkOptions = {}): ApolloLink {
+export function createResilienceLink(options: ResilienceLinkOptions = {}): ResilienceLink {
   const etag = options.etag ? new EtagConflictLink(withEvents(options.etag, options.onEvent)) : undefined;
   const retry = options.retry !== false ? new RetryBackoffLink(withEvents(options.retry ?? {}, options.onEvent)) : undefined;
   const auth = options.auth ? new AuthRefreshLink(withEvents(options.auth, options.onEvent)) : undefined;
@@ -105,9 +117,10 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
     return viaLinks(operation, forward, sink);
   };
   const chain: FusedChain = { retry, classify, continueViaLinks };
+  const life = new Lifecycle('createResilienceLink');
   // Both parameters declared: AC3 treats a link whose request takes one as terminating.
-  return new ApolloLink((operation, forward) =>
-    createObservable((sink) => {
+  const link = new ApolloLink((operation, forward) =>
+    life.disposed ? life.rejected() : createObservable((sink) => {
       const context = getContext(operation);
       const kind = getOperationType(operation);
       const timeoutMs = retry ? retry.fastPathTimeoutMs(context, kind) : kind === 'subscription' ? undefined : Infinity;
@@ -115,15 +128,33 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Apoll
       if (token === false || timeoutMs === undefined) {
         // Something must happen before the request: the links do it all.
         const subscription = viaLinks(operation, forward, sink);
-        return () => subscription.unsubscribe();
+        // The error first: the links may have subscribed with this very sink (rxjs), which unsubscribing would close.
+        const untrack = life.track((error) => {
+          sink.error(error);
+          subscription.unsubscribe();
+        });
+        return () => {
+          untrack();
+          subscription.unsubscribe();
+        };
       }
       retry?.fastPathStarted();
       const attempt = new FastAttempt(chain, operation, forward, sink, token);
+      attempt.untrack = life.track((error) => {
+        sink.error(error);
+        attempt.unsubscribe();
+      });
       attempt.start(timeoutMs);
       // Its unsubscribe is the teardown (rxjs and zen-observable both take a subscription-like).
       return attempt as unknown as () => void;
     }),
   );
+  return Object.assign(link, {
+    dispose(): void {
+      life.dispose();
+      for (const inner of [etag, retry, auth, classify] as Array<{ dispose?: () => void } | undefined>) inner?.dispose?.();
+    },
+  });
 }
 
 interface FusedChain {
@@ -153,6 +184,8 @@ class FastAttempt {
   private handedOver: SubscriptionLike | undefined;
   private settled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by `createResilienceLink`: forgets this attempt in the link's lifecycle once it ends. */
+  untrack: (() => void) | undefined;
 
   constructor(
     private readonly chain: FusedChain,
@@ -228,6 +261,7 @@ class FastAttempt {
 
   /** The operation was unsubscribed (or ended): stop the attempt and whatever the links run. */
   unsubscribe(): void {
+    this.untrack?.();
     this.stopUpstream();
     this.handedOver?.unsubscribe();
   }

@@ -7,6 +7,7 @@ import { ApolloLink, createObservable, getContext, getResponse, setHeaders, subs
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { ask, decideSafely, notify } from '../guard.js';
+import { Lifecycle } from '../lifecycle.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
 
@@ -76,6 +77,9 @@ export class AuthRefreshLink extends ApolloLink {
   private refreshedToken: string | undefined;
   /** The token this link last sent or adopted: a token another tab shares is taken only as its successor. */
   private held: string | undefined;
+  private readonly life = new Lifecycle('AuthRefreshLink');
+  /** Clears the running refresh's timeout (dispose). */
+  private cancelRefresh: (() => void) | undefined;
 
   constructor(options: AuthRefreshLink.Options) {
     super();
@@ -111,9 +115,17 @@ export class AuthRefreshLink extends ApolloLink {
     }
   }
 
-  /** Stops listening to other tabs. */
+  /**
+   * Stops listening to other tabs (closes the channel, abandons a lock request), clears the refresh
+   * timeout, ends every operation running through the link (category `unknown`, reason
+   * `link-disposed`; one waiting for a refresh is never sent), and fails every later one the same way.
+   * The token state is this link's: one link instance is one client's policy.
+   */
   dispose(): void {
+    this.life.dispose();
     this.crossTab?.close();
+    this.cancelRefresh?.();
+    this.cancelRefresh = undefined;
   }
 
   private adopt(token: string, replaces: string | undefined): void {
@@ -209,7 +221,9 @@ export class AuthRefreshLink extends ApolloLink {
     this.refreshEvent('refresh-start', operationName, { reason, waiting: this.waiting });
     const run = async (): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> => {
       const once = async () => {
-        const token: unknown = await ask(() => Promise.resolve().then(() => this.options.refresh({ failedToken, reason })), this.refreshTimeoutMs, () => this.timedOut('refresh-timeout', 'Token refresh')).promise;
+        const pending = ask(() => Promise.resolve().then(() => this.options.refresh({ failedToken, reason })), this.refreshTimeoutMs, () => this.timedOut('refresh-timeout', 'Token refresh'));
+        this.cancelRefresh = pending.cancel;
+        const token: unknown = await pending.promise.finally(() => (this.cancelRefresh = undefined));
         if (typeof token !== 'string' || token.length === 0) throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
         return token;
       };
@@ -305,6 +319,7 @@ export class AuthRefreshLink extends ApolloLink {
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
+    if (this.life.disposed) return this.life.rejected();
     const context = getContext(operation);
     if (context.auth === false) return forward(operation);
     const operationName = operation.operationName ?? undefined;
@@ -439,6 +454,17 @@ export class AuthRefreshLink extends ApolloLink {
         }
       };
 
+      const teardown = () => {
+        closed = true;
+        untrack();
+        cancelRead?.();
+        stopInner();
+      };
+      const untrack = this.life.track((error) => {
+        teardown();
+        sink.error(error);
+      });
+
       // The common case stays synchronous: a token at hand, no refresh running, not expiring.
       let raw: ReturnType<AuthRefreshLink.Options['getToken']> | undefined;
       const prefetched = this.prefetched?.operation === operation ? this.prefetched : undefined;
@@ -449,7 +475,7 @@ export class AuthRefreshLink extends ApolloLink {
         else if (!prefetched) raw = this.inflight ? undefined : this.options.getToken();
       } catch (error) {
         fail(this.tokenUnavailable(error));
-        return;
+        return teardown;
       }
       if (prefetched && 'sent' in prefetched) {
         // Already sent by createResilienceLink's fast path: its outcome is judged against that token.
@@ -459,11 +485,7 @@ export class AuthRefreshLink extends ApolloLink {
         if (ready !== undefined) send(ready);
         else void start(typeof (raw as PromiseLike<unknown> | null)?.then === 'function' ? (raw as PromiseLike<AuthRefreshLink.TokenValue>) : undefined);
       }
-      return () => {
-        closed = true;
-        cancelRead?.();
-        stopInner();
-      };
+      return teardown;
     });
   }
 

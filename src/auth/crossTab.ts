@@ -65,6 +65,9 @@ export class CrossTabCoordinator {
   private readonly handoffMs: number;
   private readonly locks: LockManagerLike | undefined;
   private readonly channel: BroadcastChannelLike | undefined;
+  /** Aborts what `run` is waiting for (the lock request, its timeout, the hand-off); set by `close`. */
+  private readonly pending = new Set<() => void>();
+  private closed = false;
   private readonly listener = (event: { data: unknown }) => {
     if (isTokenMessage(event.data)) this.onToken(event.data.token, event.data.replaces);
   };
@@ -113,28 +116,52 @@ export class CrossTabCoordinator {
     if (!this.locks) return refreshAndShare();
     const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
     const timer = setTimeout(() => controller?.abort(), this.lockTimeoutMs);
+    const stop = () => {
+      clearTimeout(timer);
+      controller?.abort();
+    };
+    this.pending.add(stop);
     try {
       return await this.locks.request(this.name, { mode: 'exclusive', signal: controller?.signal }, async () => {
         clearTimeout(timer);
         const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' as const };
         const shared = await refreshAndShare();
-        if (this.handoffMs > 0) await new Promise((resolve) => setTimeout(resolve, this.handoffMs));
+        if (this.handoffMs > 0 && !this.closed) await this.holdLock(this.handoffMs);
         return shared;
       });
     } catch (error) {
       clearTimeout(timer);
-      if (controller?.signal.aborted) {
+      if (controller?.signal.aborted && !this.closed) {
         // The lock was held too long (a frozen tab): never deadlock, refresh here.
         const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' };
         return refreshAndShare();
       }
       throw error;
+    } finally {
+      this.pending.delete(stop);
     }
   }
 
+  /** Keeps the lock a while longer (the hand-off); `close` releases it at once. */
+  private holdLock(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.pending.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ms);
+      this.pending.add(release);
+    });
+  }
+
+  /** Stops listening, closes the channel and abandons a pending lock request (no refresh after it). */
   close(): void {
+    this.closed = true;
+    for (const stop of [...this.pending]) stop();
+    this.pending.clear();
     this.channel?.removeEventListener('message', this.listener);
     this.channel?.close();
   }

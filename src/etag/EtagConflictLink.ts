@@ -5,6 +5,7 @@ import { ApolloLink, createObservable, executeForward, getCache, getOperationTyp
 import type { CacheLike, LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener } from '../events.js';
 import { ask } from '../guard.js';
+import { Lifecycle } from '../lifecycle.js';
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from './etagPath.js';
 import { deepEqual, threeWayMerge, type FieldConflict } from './threeWayMerge.js';
 import type { DocumentNode } from 'graphql';
@@ -98,6 +99,7 @@ export class EtagConflictLink extends ApolloLink {
   private readonly options: EtagConflictLink.Options;
   private readonly maxAttempts: number;
   private readonly decisionTimeoutMs: number;
+  private readonly life = new Lifecycle('EtagConflictLink');
 
   constructor(options: EtagConflictLink.Options) {
     super();
@@ -105,6 +107,15 @@ export class EtagConflictLink extends ApolloLink {
     this.options = options;
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
     this.decisionTimeoutMs = options.decisionTimeoutMs ?? 300_000;
+  }
+
+  /**
+   * Ends every operation running through the link (a pending re-read, re-send or decision is
+   * cancelled; it fails with category `unknown`, reason `link-disposed`), and every later one fails
+   * the same way.
+   */
+  dispose(): void {
+    this.life.dispose();
   }
 
   private configFor(operation: LinkOperation): EtagConflictLink.MutationConfig | undefined {
@@ -119,6 +130,7 @@ export class EtagConflictLink extends ApolloLink {
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
+    if (this.life.disposed) return this.life.rejected();
     const config = this.configFor(operation);
     if (!config) return forward(operation);
     const name = operation.operationName ?? undefined;
@@ -282,14 +294,20 @@ export class EtagConflictLink extends ApolloLink {
         await send(false);
       };
 
-      send(true).catch((error: unknown) => fail(callbackFailed(error)));
-      return () => {
+      const teardown = () => {
         closed = true;
+        untrack();
         cancelDecision?.();
         const running = inner;
         inner = undefined;
         running?.unsubscribe();
       };
+      const untrack = this.life.track((error) => {
+        teardown();
+        sink.error(error);
+      });
+      send(true).catch((error: unknown) => fail(callbackFailed(error)));
+      return teardown;
     });
   }
 }

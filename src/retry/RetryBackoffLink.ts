@@ -1,10 +1,11 @@
-import { primaryClassification, RETRYABLE_CATEGORIES, ResilienceError, unexpectedError } from '../classify/annotations.js';
+import { classifiedGraphQLError, primaryClassification, RETRYABLE_CATEGORIES, ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { ApolloLink, createObservable, getContext, getOperationType, getResponse, setRequestOnlyHeader, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type EventListener, type ResilienceEvent } from '../events.js';
 import { answer, notify, reportCallbackError } from '../guard.js';
+import { Lifecycle } from '../lifecycle.js';
 import { nextDelay } from './backoff.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuitBreaker.js';
 import { mergePartialResults } from './mergePartialResults.js';
@@ -121,6 +122,7 @@ export class RetryBackoffLink extends ApolloLink {
   private readonly breaker: CircuitBreaker | undefined;
   private readonly options: RetryBackoffLink.Options;
   private readonly random: () => number;
+  private readonly life = new Lifecycle('RetryBackoffLink');
 
   constructor(options: RetryBackoffLink.Options = {}) {
     super();
@@ -129,6 +131,15 @@ export class RetryBackoffLink extends ApolloLink {
     this.defaults = RetryBackoffLink.resolve(options);
     this.budget = options.budget === false ? undefined : new RetryBudget(options.budget ?? {});
     this.breaker = options.circuitBreaker === false ? undefined : new CircuitBreaker(options.circuitBreaker ?? {}, (state, previous) => this.circuitChanged(state, previous));
+  }
+
+  /**
+   * Ends every operation running through the link (its timers and requests are cancelled; it fails
+   * with category `unknown`, reason `link-disposed`), and every later one fails the same way.
+   * The budget and the circuit are this link's: one link instance is one client's policy.
+   */
+  dispose(): void {
+    this.life.dispose();
   }
 
   /** The circuit's state, for UIs and tests. */
@@ -198,6 +209,7 @@ export class RetryBackoffLink extends ApolloLink {
   }
 
   override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
+    if (this.life.disposed) return this.life.rejected();
     const context = getContext(operation);
     const override = context.retry;
     const kind = getOperationType(operation);
@@ -261,7 +273,7 @@ export class RetryBackoffLink extends ApolloLink {
         settleBreaker(classification);
         if (merged && merged.data !== undefined && merged.data !== null) {
           // Partial data is never lost: the failure travels with it as a classified error.
-          const extra = error !== undefined && classification ? [{ message: classification.message, extensions: { classification } }] : [];
+          const extra = error !== undefined && classification ? [classifiedGraphQLError(classification)] : [];
           const errors = [...(Array.isArray(merged.errors) ? merged.errors : []), ...extra];
           sink.next(errors.length > 0 ? { ...merged, errors } : merged);
           sink.complete();
@@ -406,8 +418,11 @@ export class RetryBackoffLink extends ApolloLink {
         if (!finished && !passedThrough && !closed && Number.isFinite(timeoutMs)) armAttemptTimer();
       };
 
-      startAttempt();
-      return () => {
+      let torn = false;
+      const teardown = () => {
+        if (torn) return;
+        torn = true;
+        untrack();
         closed = true;
         cancelVerdict?.();
         if (backoffTimer !== undefined) clearTimeout(backoffTimer);
@@ -416,6 +431,12 @@ export class RetryBackoffLink extends ApolloLink {
         inner = undefined;
         if (probe && !breakerSettled) this.breaker?.releaseProbe();
       };
+      const untrack = this.life.track((error) => {
+        teardown();
+        sink.error(error);
+      });
+      startAttempt();
+      return teardown;
     });
   }
 }
