@@ -2,6 +2,7 @@
 import { ApolloClient, ApolloLink, InMemoryCache, Observable, gql } from '@apollo/client/core/index.js';
 import { createResilienceLink, getClassifications, classifyError } from 'apollo-link-resilience';
 import { ErrorClassifyLink } from 'apollo-link-resilience/classify';
+import { ion } from 'apollo-link-resilience/profiles';
 
 const terminating = new ApolloLink(() => new Observable((o) => { o.next({ data: { po: { id: '1', __typename: 'PO', rating: null } }, errors: [{ message: 'Token is expired', path: ['po', 'rating'] }] }); o.complete(); }));
 const link = createResilienceLink().concat(terminating);
@@ -12,5 +13,5 @@ console.log(JSON.stringify({
   sameApolloLink: link instanceof ApolloLink && new ErrorClassifyLink() instanceof ApolloLink,
   data: result.data,
   categories: getClassifications(error).map((c) => c.reason),
-  direct: classifyError({ errors: [{ message: 'PartInventory quantity must be greater than 0.' }] }).details,
+  direct: classifyError({ errors: [{ message: 'PartInventory quantity must be greater than 0.' }] }, { profiles: [ion] }).details,
 }));
