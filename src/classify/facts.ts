@@ -11,6 +11,8 @@ type Headers = { get(name: string): string | null };
 interface Envelope {
   status?: number;
   headers?: Headers;
+  /** The GraphQL response's top-level `extensions`. */
+  extensions?: Record<string, unknown>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -67,6 +69,7 @@ export function graphQLErrorFacts(error: unknown, envelope: Envelope = {}): Erro
     retryAfterMs: retryAfterFrom(envelope.headers, extensions),
     body: isRecord(error) || typeof error === 'string' ? undefined : 'unexpected-shape',
     ...(isRecord(error) ? { raw: error } : {}),
+    ...(envelope.extensions ? { responseExtensions: envelope.extensions } : {}),
   };
 }
 
@@ -78,7 +81,10 @@ function looksLikeHtml(text: string): boolean {
 export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
   if (isRecord(body)) {
     const errors = body.errors;
-    if (Array.isArray(errors) && errors.length > 0) return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
+    if (Array.isArray(errors) && errors.length > 0) {
+      const env = isRecord(body.extensions) ? { ...envelope, extensions: body.extensions } : envelope;
+      return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, env));
+    }
     if (typeof body.error === 'string') {
       return [{
         source: 'oauth',
@@ -160,10 +166,16 @@ function messageOf(error: unknown): string {
  */
 export function collectFacts(input: unknown, envelope: Envelope = {}): ErrorFacts[] {
   try {
-    return collect(input, envelope, 0);
+    return withHeaders(collect(input, envelope, 0), envelope.headers);
   } catch {
     return [{ source: 'unknown', message: '', body: 'unexpected-shape' }];
   }
+}
+
+/** Sets the response's headers on the facts that have none (profiles read vendor headers). */
+function withHeaders(facts: ErrorFacts[], headers: Headers | undefined): ErrorFacts[] {
+  if (headers) for (const fact of facts) fact.headers ??= headers;
+  return facts;
 }
 
 function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[] {
@@ -175,7 +187,9 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
   // AC4 CombinedGraphQLErrors / AC3 ApolloError with GraphQL errors.
   const graphQLErrors = safeGet(input, name === 'CombinedGraphQLErrors' ? 'errors' : 'graphQLErrors');
   if (Array.isArray(graphQLErrors) && graphQLErrors.length > 0) {
-    const facts = graphQLErrors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
+    const extensions = safeGet(input, 'extensions');
+    const env = isRecord(extensions) ? { ...envelope, extensions } : envelope;
+    const facts = graphQLErrors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, env));
     const networkError = safeGet(input, 'networkError');
     return networkError ? [...facts, ...collect(networkError, envelope, depth + 1)] : facts;
   }
@@ -207,11 +221,11 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
     const env: Envelope = { status, headers: headersOf(input) ?? (headersValue && typeof (headersValue as Headers).get === 'function' ? (headersValue as Headers) : envelope.headers) };
     const body = server.body !== undefined ? server.body : safeGet(input, 'body');
     // AC3 keeps the raw text as `result` when the body is not JSON.
-    if (typeof body === 'string') return bodyTextFacts(body, env);
-    if (body !== undefined && body !== null) return bodyFacts(body, env);
-    if (server.bodyText !== undefined) return bodyTextFacts(server.bodyText, env);
+    if (typeof body === 'string') return withHeaders(bodyTextFacts(body, env), env.headers);
+    if (body !== undefined && body !== null) return withHeaders(bodyFacts(body, env), env.headers);
+    if (server.bodyText !== undefined) return withHeaders(bodyTextFacts(server.bodyText, env), env.headers);
     const extensions = isRecord(safeGet(input, 'extensions')) ? (safeGet(input, 'extensions') as Record<string, unknown>) : undefined;
-    return [{ source: 'http', status, code: str(extensions?.code), message: messageOf(input), extensions, retryAfterMs: retryAfterFrom(env.headers, extensions), body: name === undefined && !(input instanceof Error) && safeGet(input, 'message') === undefined ? 'empty' : undefined }];
+    return withHeaders([{ source: 'http', status, code: str(extensions?.code), message: messageOf(input), extensions, retryAfterMs: retryAfterFrom(env.headers, extensions), body: name === undefined && !(input instanceof Error) && safeGet(input, 'message') === undefined ? 'empty' : undefined }], env.headers);
   }
   if (name === 'ServerParseError' && server.bodyText !== undefined) return bodyTextFacts(server.bodyText, envelope);
 

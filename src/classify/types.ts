@@ -89,6 +89,10 @@ export interface ErrorFacts {
   body?: 'json' | 'html' | 'text' | 'empty' | 'truncated-json' | 'unexpected-shape';
   /** The error object as it arrived (a GraphQL error, a REST entry, an OAuth body), for vendor fields such as `errorType` or `type`. */
   raw?: Readonly<Record<string, unknown>>;
+  /** The response's headers, where known (vendor headers such as `x-ratelimit-reset`). */
+  headers?: { get(name: string): string | null };
+  /** The GraphQL response's top-level `extensions`, where known (e.g. Shopify's `cost`). */
+  responseExtensions?: Readonly<Record<string, unknown>>;
 }
 
 /** The fields a rule decides; the classifier fills in the rest from the category. */

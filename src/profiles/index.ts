@@ -3,4 +3,9 @@
 export { ion } from './ion.js';
 export { restEnvelope } from './restEnvelope.js';
 export { graphqlCodes } from './graphqlCodes.js';
+export { apolloServer } from './apolloServer.js';
+export { hasura } from './hasura.js';
+export { appSync } from './appSync.js';
+export { shopify } from './shopify.js';
+export { github } from './github.js';
 export type { ClassificationProfile, ClassificationRule } from '../classify/types.js';
