@@ -22,6 +22,33 @@ describe(`AuthRefreshLink against the ION-like server on Apollo Client ${APOLLO_
     expect(events.find((e) => e.type === 'refresh-success')).toMatchObject({ reason: 'rejected' });
   });
 
+  test('no token yet: it is obtained before the first request (one token request, no 401), and the first events say so', async () => {
+    const source = clientCredentials({ tokenUrl: server.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' });
+    let stored: string | null = null; // a fresh browser: nothing in storage
+    const events: ResilienceEvent[] = [];
+    const client = makeClient(createResilienceLink({
+      auth: { getToken: () => stored, refresh: async () => (stored = await source.refresh()) },
+      onEvent: (e) => events.push(e),
+    }).concat(httpLink(server)));
+    const outcomes = await Promise.all([1, 2, 3, 4, 5].map((id) => run(client, 'query', { query: PO_QUERY, variables: { id: String(id) } })));
+    expect(outcomes.filter((o) => o.error !== undefined)).toEqual([]);
+    expect(server.stats.tokenRequests).toBe(1);
+    expect(server.stats.authFailures).toBe(0);
+    expect(server.stats.graphqlRequests).toBe(5);
+    expect(events.map((e) => [e.type, e.reason])).toEqual([['refresh-start', 'missing'], ['refresh-success', 'missing']]);
+    expect(JSON.stringify(events)).not.toContain(stored!);
+  });
+
+  test('refreshWhenMissing: false keeps the old behaviour: sent without a token, 401, refresh, replay', async () => {
+    let stored: string | null = null;
+    const refresh = jest.fn(async () => (stored = server.issueToken()));
+    const client = makeClient(new AuthRefreshLink({ getToken: () => stored, refresh, refreshWhenMissing: false }).concat(httpLink(server)));
+    const { error } = await run(client, 'query', { query: PO_QUERY, variables: { id: '1' } });
+    expect(error).toBeUndefined();
+    expect(refresh).toHaveBeenCalledWith({ failedToken: undefined, reason: 'rejected' });
+    expect(server.stats.authFailures).toBe(1);
+  });
+
   test('a failed refresh (invalid_client) fails the operations as unauthenticated, onAuthFailure once, no secret leaks', async () => {
     const failures: Classification[] = [];
     const source = clientCredentials({ tokenUrl: server.tokenUrl, clientId: 'demo-client', clientSecret: 'wrong-secret-value' });

@@ -284,6 +284,34 @@ describe('createResilienceLink: what the links count and read is the same on the
     expect([a.next, b.next]).toEqual([[ok], [ok]]);
   });
 
+  test('no token yet: the token is obtained before the first request (no 401), and later operations take the fast path with it', async () => {
+    const refresh = jest.fn(async () => 'token-first-aaaaa');
+    const events: ResilienceEvent[] = [];
+    const s = server([ok]);
+    const link = createResilienceLink({ auth: { getToken: () => null, refresh }, onEvent: (e) => events.push(e) }).concat(s.link);
+    for (const id of ['1', '2']) {
+      const out = execute(link, { variables: { id } });
+      await flush();
+      await out.done;
+      expect(out.next).toEqual([ok]);
+    }
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(refresh).toHaveBeenCalledWith({ failedToken: undefined, reason: 'missing' });
+    expect(s.requests.map(authHeader)).toEqual(['Bearer token-first-aaaaa', 'Bearer token-first-aaaaa']);
+    expect(events.map((e) => e.type)).toEqual(['refresh-start', 'refresh-success']);
+  });
+
+  test('refreshWhenMissing: false: operations without a token go out without one, as the link alone sends them', async () => {
+    const refresh = jest.fn(async () => 'token-first-aaaaa');
+    const s = server([ok]);
+    const out = execute(createResilienceLink({ auth: { getToken: () => undefined, refresh, refreshWhenMissing: false } }).concat(s.link));
+    await flush();
+    await out.done;
+    expect(out.next).toEqual([ok]);
+    expect(refresh).not.toHaveBeenCalled();
+    expect(s.requests.map(authHeader)).toEqual([undefined]);
+  });
+
   test('an open circuit fails fast without a request', async () => {
     const s = server([serverError(503)]);
     const link = createResilienceLink({ retry: { maxAttempts: 1, budget: false, circuitBreaker: { failures: 2 } } }).concat(s.link);

@@ -13,8 +13,8 @@ import { jwtExpiryMs } from './jwt.js';
 
 export declare namespace AuthRefreshLink {
   type TokenValue = string | null | undefined;
-  /** Why a refresh runs: the token is about to expire, or the server rejected it. */
-  type RefreshReason = 'expiring' | 'rejected';
+  /** Why a refresh runs: the token is about to expire, the server rejected it, or there is none yet (`refreshWhenMissing`). */
+  type RefreshReason = 'expiring' | 'rejected' | 'missing';
 
   interface HeaderOptions {
     /** @defaultValue 'Authorization' */
@@ -30,6 +30,14 @@ export declare namespace AuthRefreshLink {
     refresh: (context: { failedToken: string | undefined; reason: RefreshReason }) => Promise<string>;
     /** How the token is attached. @defaultValue `{ header: 'Authorization', scheme: 'Bearer' }` */
     applyToken?: ((token: string, operation: LinkOperation) => void) | HeaderOptions;
+    /**
+     * When `getToken` has no token, obtain one with `refresh` (single flight, reason `'missing'`)
+     * before sending, instead of sending the operation without a token and refreshing after its
+     * 401. If that refresh fails, the operation fails with it (`unauthenticated`) unsent. `false`
+     * sends operations without a token (an API that allows anonymous access).
+     * @defaultValue true
+     */
+    refreshWhenMissing?: boolean;
     /** A JWT whose `exp` is this close is refreshed before sending; opaque tokens never are. @defaultValue 30000 */
     refreshBeforeExpiryMs?: number;
     /** Which failures trigger refresh-and-replay (one that throws counts as `false`). @defaultValue `c.category === 'unauthenticated' && c.refreshable` */
@@ -68,6 +76,7 @@ export class AuthRefreshLink extends ApolloLink {
   private readonly isAuthError: (c: Classification) => boolean;
   private readonly refreshBeforeExpiryMs: number;
   private readonly refreshTimeoutMs: number;
+  private readonly refreshWhenMissing: boolean;
   private readonly crossTab: CrossTabCoordinator | undefined;
   private inflight: Promise<string> | undefined;
   private inflightReported = false;
@@ -106,6 +115,7 @@ export class AuthRefreshLink extends ApolloLink {
     this.isAuthError = isAuthError ? (c) => decideSafely('isAuthError', isAuthError, false, c) : defaultIsAuthError;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
     this.refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
+    this.refreshWhenMissing = options.refreshWhenMissing ?? true;
     if (options.crossTab) {
       // Never another user's token: only a successor of the one this link holds is adopted.
       const coordinator = new CrossTabCoordinator(options.crossTab === true ? {} : options.crossTab, (token, replaces) => {
@@ -438,6 +448,8 @@ export class AuthRefreshLink extends ApolloLink {
           if (closed) return;
           let token = await read(pending);
           if (closed) return;
+          // No token yet: obtain one first rather than collect a 401 (the refresh failure is the answer).
+          if (token === undefined && this.refreshWhenMissing) token = await waitFor(this.refreshSingleFlight(undefined, 'missing', operationName, true));
           const expiry = this.expiring(token);
           if (expiry) {
             const { expired } = expiry;

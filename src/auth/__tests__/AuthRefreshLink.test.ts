@@ -249,6 +249,83 @@ describe('AuthRefreshLink', () => {
     expect(everything).not.toContain('old-secret-subject');
   });
 
+  describe('without a token (refreshWhenMissing)', () => {
+    test('getToken has none: one refresh (reason missing) before sending, every operation sent once with the new token, no 401', async () => {
+      let stored: string | null = null;
+      const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 50)); return (stored = 'first-token-0001'); });
+      const events: ResilienceEvent[] = [];
+      const s = authServer(() => 'first-token-0001');
+      const link = new AuthRefreshLink({ getToken: () => stored, refresh, onEvent: (e) => events.push(e) });
+      const outs = Array.from({ length: 5 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+      await flush();
+      expect(s.requests).toHaveLength(0);
+      await jest.advanceTimersByTimeAsync(50);
+      await Promise.all(outs.map((o) => o.done));
+      expect(refresh).toHaveBeenCalledTimes(1);
+      expect(refresh).toHaveBeenCalledWith({ failedToken: undefined, reason: 'missing' });
+      expect(outs.every((o) => o.next.length === 1 && o.complete)).toBe(true);
+      expect(s.requests.map((r) => (r.context.headers as Record<string, string>).Authorization)).toEqual(Array(5).fill('Bearer first-token-0001'));
+      expect(events.map((e) => [e.type, e.reason])).toEqual([['refresh-start', 'missing'], ['refresh-success', 'missing']]);
+    });
+
+    test('an async getToken that resolves to nothing is treated the same', async () => {
+      const refresh = jest.fn(async () => 'first-token-0001');
+      const s = authServer(() => 'first-token-0001');
+      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: async () => undefined, refresh }), s.link]));
+      await flush();
+      await out.done;
+      expect(out.next).toEqual([ok]);
+      expect(refresh).toHaveBeenCalledTimes(1);
+      expect(s.requests).toHaveLength(1);
+    });
+
+    test('a refreshed token is kept while getToken still has none: no refresh per operation', async () => {
+      const refresh = jest.fn(async () => 'first-token-0001');
+      const s = authServer(() => 'first-token-0001');
+      const link = new AuthRefreshLink({ getToken: () => null, refresh });
+      for (const id of ['a', 'b', 'c']) {
+        const out = execute(ApolloLink.from([link, s.link]), { variables: { id } });
+        await flush();
+        await out.done;
+        expect(out.next).toEqual([ok]);
+      }
+      expect(refresh).toHaveBeenCalledTimes(1);
+    });
+
+    test('the refresh fails: the operation fails unsent, as unauthenticated, and onAuthFailure is called once', async () => {
+      const failures: Classification[] = [];
+      const s = authServer(() => 'never');
+      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh: async () => { throw new Error('no session'); }, onAuthFailure: (c) => failures.push(c) }), s.link]));
+      await flush();
+      await out.done;
+      expect(s.requests).toHaveLength(0);
+      expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'refresh-failed' });
+      expect(failures).toHaveLength(1);
+    });
+
+    test('refreshWhenMissing: false sends without a token (anonymous access), and refreshes only after a 401', async () => {
+      const refresh = jest.fn(async () => 'first-token-0001');
+      const s = scripted((sink: Sink) => { sink.next(ok); sink.complete(); });
+      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh, refreshWhenMissing: false }), s.link]));
+      await flush();
+      await out.done;
+      expect(out.next).toEqual([ok]);
+      expect(refresh).not.toHaveBeenCalled();
+      expect(s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual([undefined]);
+    });
+
+    test('an operation unsubscribed while the missing token is obtained is never sent', async () => {
+      const gate = deferred<string>();
+      const s = authServer(() => 'first-token-0001');
+      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh: () => gate.promise }), s.link]));
+      await flush();
+      out.unsubscribe();
+      gate.resolve('first-token-0001');
+      await flush();
+      expect(s.requests).toHaveLength(0);
+    });
+  });
+
   describe('across tabs', () => {
     /** A fake origin: one lock queue and one channel bus shared by the "tabs". */
     function fakeOrigin() {

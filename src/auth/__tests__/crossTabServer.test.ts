@@ -67,7 +67,8 @@ describe.each([
     const s = server(new Set(['user-a-token-0002']));
     let aliceToken = 'user-a-token-0001'; // expired: the server answers 401
     const alice = new AuthRefreshLink({ getToken: () => aliceToken, refresh: async () => (aliceToken = 'user-a-token-0002'), crossTab: true });
-    const visitor = new AuthRefreshLink({ getToken: () => null, refresh: async (): Promise<string> => { throw new Error('not signed in'); }, crossTab: true });
+    // A public page: the visitor's operations go out without a token.
+    const visitor = new AuthRefreshLink({ getToken: () => null, refresh: async (): Promise<string> => { throw new Error('not signed in'); }, refreshWhenMissing: false, crossTab: true });
     const visitorChain = ApolloLink.from([visitor, s.link]);
 
     const before = execute(visitorChain, { variables: { id: 'visitor-1' } });
@@ -81,6 +82,7 @@ describe.each([
     await turns();
     await after.done;
     expect(sent(s).filter((h) => h === 'Bearer user-a-token-0002')).toHaveLength(1); // Alice's replay only
+    expect(s.requests.filter((r) => String(r.variables.id).startsWith('visitor')).map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual([undefined, undefined]);
     alice.dispose();
     visitor.dispose();
   });
