@@ -17,10 +17,12 @@ export function annotateResult(result: ResultLike, options: ClassifyOptions = {}
     setAnnotations(result, classifications);
     return { result, classifications };
   }
+  const extensions = result.extensions;
+  const each = typeof extensions === 'object' && extensions !== null ? { ...options, responseExtensions: extensions as Record<string, unknown> } : options;
   const classifications = errors.map((error: unknown) => {
     const existing = readAnnotations(error)?.[0];
     if (existing) return existing;
-    const classification = classifyErrors(error, options)[0]!;
+    const classification = classifyErrors(error, each)[0]!;
     setAnnotations(error, [classification]);
     return classification;
   });

@@ -136,8 +136,12 @@ export function classifyErrors(input: unknown, options: ClassifyOptions = {}): C
   const existing = readAnnotations(input);
   if (existing) return existing;
   const parts = errorParts(input);
-  if (parts) return parts.flatMap((part) => readAnnotations(part) ?? collectFacts(part, { status: options.status, headers: options.headers }).map((facts) => classifyFacts(facts, options)));
-  return collectFacts(input, { status: options.status, headers: options.headers }).map((facts) => classifyFacts(facts, options));
+  // A container's top-level `extensions` (a result's, AC4 CombinedGraphQLErrors') reach each error's facts (Shopify's cost).
+  const own = parts ? (input as { extensions?: unknown }).extensions : undefined;
+  const extensions = typeof own === 'object' && own !== null && !Array.isArray(own) ? (own as Record<string, unknown>) : options.responseExtensions;
+  const envelope = { status: options.status, headers: options.headers, ...(extensions ? { extensions } : {}) };
+  if (parts) return parts.flatMap((part) => readAnnotations(part) ?? collectFacts(part, envelope).map((facts) => classifyFacts(facts, options)));
+  return collectFacts(input, envelope).map((facts) => classifyFacts(facts, options));
 }
 
 /**

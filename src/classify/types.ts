@@ -158,6 +158,8 @@ export interface ClassifyOptions {
   status?: number;
   /** Response headers (for `Retry-After`), when the input itself does not carry a response. @defaultValue none */
   headers?: { get(name: string): string | null };
+  /** The response's top-level `extensions`, when the input is one error of that response (Shopify's `cost`). @defaultValue none */
+  responseExtensions?: Readonly<Record<string, unknown>>;
   /** Extra strings to redact from messages (the current token, a client secret). @defaultValue `[]` */
   secrets?: ReadonlyArray<string>;
 }

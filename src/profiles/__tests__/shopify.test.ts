@@ -23,10 +23,8 @@ describe('shopify profile', () => {
       const nested = { errors: [{ ...(errors[0] as object), extensions: { code: 'THROTTLED', ...extensions } }] };
       for (const [, input, extra] of shapes200(nested)) expect(classifyError(input, { profiles: [shopify], ...extra }).details?.retryAfterMs).toBe(2000);
     });
-    // classifyErrors / annotateResult classify a result's errors one by one and do not pass the
-    // response's top-level `extensions` down (src/classify/classifyError.ts, annotate.ts: the lead's
-    // files). Until they do, a 200 result / CombinedGraphQLErrors gets no computed wait.
-    test.failing.each(shapes200(throttled()).slice(0, 2))('%s: ceil((752 − 666) / 50) = 2 s (needs the response extensions passed down)', (_shape, input, extra) => {
+    // The response's top-level `extensions` reach each error's facts (classifyErrors, annotateResult).
+    test.each(shapes200(throttled()).slice(0, 2))('%s: ceil((752 − 666) / 50) = 2 s from the response extensions', (_shape, input, extra) => {
       expect(classifyError(input, { profiles: [shopify], ...extra }).details?.retryAfterMs).toBe(2000);
     });
     test.each(shapesHttp(429, throttled('Throttled', 1000, 0, 100)))('%s: ceil((1000 − 0) / 100) = 10 s', (_shape, input) => {
