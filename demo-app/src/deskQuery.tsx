@@ -3,7 +3,7 @@
 import { useQuery } from '@apollo/client/react';
 import type { DocumentNode } from 'graphql';
 import { getClassifications, type Classification } from 'apollo-link-resilience';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { CircuitView } from './circuit';
 import { seconds } from './eventText';
 import { useCircuit } from './stores';
@@ -30,15 +30,14 @@ export interface DeskQuery<T> {
 }
 
 export function useDeskQuery<T>(query: DocumentNode): DeskQuery<T> {
-  const { data, error, loading, refetch } = useQuery<T>(query, { fetchPolicy: 'cache-and-network', errorPolicy: 'all', notifyOnNetworkStatusChange: true });
+  const { data, previousData, error, loading, refetch } = useQuery<T>(query, { fetchPolicy: 'cache-and-network', errorPolicy: 'all', notifyOnNetworkStatusChange: true });
   const failedAsAWhole = error !== undefined && getClassifications(error).every((c) => !c.path);
-  const last = useRef<T | undefined>(undefined);
   const [fetchedAt, setFetchedAt] = useState<number | undefined>(undefined);
-  if (data !== undefined && !failedAsAWhole) last.current = data as T;
   useEffect(() => {
     if (data !== undefined && !failedAsAWhole && !loading) setFetchedAt(Date.now());
   }, [data, failedAsAWhole, loading]);
-  const shown = failedAsAWhole ? last.current ?? (data as T | undefined) : (data as T | undefined) ?? last.current;
+  // A request that failed as a whole has no data of its own: Apollo keeps the last data as previousData.
+  const shown = (data ?? previousData) as T | undefined;
   return {
     data: shown,
     error,
