@@ -2,7 +2,7 @@
 //
 // `@apollo/client/core/index.js` resolves to the user's own ApolloLink/Observable on both majors
 // (AC4: rxjs, AC3: zen-observable). The CJS build rewrites it to `@apollo/client/core`.
-import { ApolloLink, Observable } from '@apollo/client/core/index.js';
+import { ApolloLink, Observable, parseAndCheckHttpResponse } from '@apollo/client/core/index.js';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 
 export { ApolloLink, Observable };
@@ -190,4 +190,31 @@ export function executeForward(
   }
   const execute = ApolloLink.execute as unknown as (link: ApolloLink, req: unknown, ctx?: unknown) => LinkObservable;
   return execute(through, { query: request.query, variables: request.variables ?? {}, context: { ...inherited, ...request.context } }, { client });
+}
+
+/**
+ * Hands a fetch `Response` on exactly as the installed major's `HttpLink` does after its `fetch`
+ * resolved (the testing entry's `FaultLink` uses it to produce real error objects): the response is
+ * stored in the context, the body parsed with Apollo's own `parseAndCheckHttpResponse` (AC4: a
+ * `ServerError` with `statusCode`/`response`/`bodyText`, a non-2xx `application/graphql-response+json`
+ * body as a result; AC3: `throwServerError`'s error with `statusCode`/`response`/`result`), and, as
+ * AC3's `handleError` does, a failed response whose parsed body has `data` and `errors` is emitted as
+ * a result before the error (AC4's `ServerError` has no `result`, so this never happens there).
+ */
+export function deliverHttpResponse(operation: LinkOperation, response: Response, sink: SinkLike): void {
+  (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ response });
+  const parse = parseAndCheckHttpResponse as unknown as (op: LinkOperation) => (r: Response) => Promise<ResultLike>;
+  parse(operation)(response).then(
+    (result) => {
+      if (sink.closed) return;
+      sink.next(result);
+      sink.complete();
+    },
+    (error: unknown) => {
+      if (sink.closed) return;
+      const body = (error as { result?: { data?: unknown; errors?: unknown } } | null)?.result;
+      if (body && typeof body === 'object' && body.errors && body.data) sink.next(body as ResultLike);
+      sink.error(error);
+    },
+  );
 }

@@ -1,0 +1,1 @@
+export { FaultLink } from './FaultLink.js';
