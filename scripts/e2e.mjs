@@ -235,6 +235,8 @@ await test('a persistent partial error still renders the rest', async (context) 
   expect(await page.getByTestId('po-row-3').isVisible(), 'rows must still render');
   expect((await page.getByTestId('po-rating-3').innerText()).includes('unavailable'), 'the failing field must be marked');
   expect((await page.getByTestId('po-qty-3').innerText()) === '30', 'other fields must still show');
+  const note = await page.getByTestId('partial-note').innerText();
+  expect(/^Partial data: \d+ fields? unavailable/.test(note), `partial note: "${note}"`);
   await shot(page, 'partial-data');
 });
 
@@ -293,7 +295,8 @@ await test('"Alice edits" makes a real change each time, and each one merges vis
 
 await test('an outage keeps the last data (stale), counts down to the probe, and reloads every view when the circuit closes', async (context) => {
   const page = await openDesk(context);
-  await fault({ kind: 'status', status: 503, count: -1 });
+  await page.getByTestId('fault-outage').click();
+  await page.getByTestId('last-fault').filter({ hasText: 'Total outage' }).waitFor();
   // Three operations that end in a retryable failure open the circuit (the demo's breaker).
   for (let i = 0; i < 5 && (await page.getByTestId('circuit-banner').count()) === 0; i++) {
     const gaveUp = await page.getByTestId('event-give-up').count();
@@ -317,8 +320,9 @@ await test('an outage keeps the last data (stale), counts down to the probe, and
   await page.getByTestId('refresh-parts').waitFor();
   await page.getByTestId('parts-empty').waitFor({ timeout: 10_000 });
   await shot(page, 'outage-3-parts-never-loaded');
-  await api('/__faults', 'DELETE');
-  // Nobody clicks anything: the probe goes through, the circuit closes, the view reloads.
+  await page.getByTestId('fault-clear').click();
+  await page.getByTestId('last-fault').filter({ hasText: 'Faults cleared' }).waitFor();
+  // Nobody clicks anything else: the probe goes through, the circuit closes, the view reloads.
   await page.getByTestId('part-row-1').waitFor({ timeout: 40_000 });
   await page.getByTestId('event-circuit-close').waitFor({ timeout: 5_000 });
   expect((await page.getByTestId('circuit-banner').count()) === 0, 'the circuit banner stays after the circuit closed');

@@ -23,7 +23,7 @@ export function ConflictDialog() {
     <div className="overlay" role="dialog" aria-modal="true" data-testid="conflict-dialog">
       <div className="dialog">
         <h2>This purchase order was modified by {by}{ago}</h2>
-        <p>{conflict.reason === 'no-base' ? 'Your starting version is unknown; compare your values with theirs.' : 'You both changed the same field(s). Choose what to keep.'}</p>
+        <p>{conflict.reason === 'no-base' ? 'Your starting version is unknown; compare your values with theirs.' : `You both changed ${fields.length === 1 ? `the ${fields[0]!.field}` : `the same ${fields.length} fields`}. Choose what to keep.`}</p>
         <table>
           <thead><tr><th>Field</th><th>Before</th><th>Mine</th><th>Theirs</th><th>Edit</th></tr></thead>
           <tbody>

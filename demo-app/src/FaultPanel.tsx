@@ -48,7 +48,7 @@ export function FaultPanel({ selected }: { selected?: string }) {
         >
           Drop next save's connection (after apply)
         </button>
-        <button data-testid="fault-outage" onClick={act('Total outage: every request 503 until “Clear faults”', { kind: 'status', status: 503, count: -1 })}>Outage (100 % 503)</button>
+        <button data-testid="fault-outage" onClick={act('Total outage: every request 503 until “Clear faults”. Press ↻ Refresh to watch the retries; three failed loads open the circuit.', { kind: 'status', status: 503, count: -1 })}>Outage (100 % 503)</button>
         <button data-testid="fault-alice-notes" onClick={async () => setLast(await aliceEdits(po, 'notes'))}>Alice edits notes of this PO</button>
         <button data-testid="fault-alice-qty" onClick={async () => setLast(await aliceEdits(po, 'quantity'))}>Alice edits quantity of this PO</button>
         <button data-testid="fault-partial" onClick={act('Supplier rating fails on every request', { kind: 'partial', field: 'supplierRating', count: -1 })}>Supplier rating fails</button>

@@ -1,6 +1,7 @@
 import type { Classification } from 'apollo-link-resilience';
 import { PARTS, PURCHASE_ORDERS, type PurchaseOrder } from './documents';
 import { StatusBanner, Toolbar, failedPaths, useDeskQuery } from './deskQuery';
+import { plural } from './eventText';
 
 function Field({ value, failed }: { value: unknown; failed?: Classification }) {
   if (failed) return <span className="failed-field" title={`${failed.message} — ${failed.remediation}`}>⚠ unavailable</span>;
@@ -13,7 +14,7 @@ export function PurchaseOrderList({ selected, onSelect }: { selected?: string; o
   return (
     <div>
       <Toolbar q={q} testid="list">
-        {failed.size > 0 ? <span className="partial-note" data-testid="partial-note">Partial data: {failed.size} field(s) unavailable, the rest is shown.</span> : null}
+        {failed.size > 0 ? <span className="partial-note" data-testid="partial-note">Partial data: {plural(failed.size, 'field')} unavailable, the rest is shown.</span> : null}
       </Toolbar>
       <StatusBanner error={q.error} />
       <div className="table-scroll">
