@@ -1,0 +1,573 @@
+/*
+ * The mutation outbox: mutations that could not be delivered because the device is offline (or the
+ * server unreachable) are kept, and replayed in order, once, when the network returns.
+ *
+ * ## How `OutboxLink` will use these pieces (the wiring lands after the policy core)
+ *
+ * Chain, outermost first: **outbox → etag → retry → auth → classify → HTTP**. The outbox sits above
+ * the etag policy so that a replayed mutation goes through etag (a 409 on replay is re-read and
+ * re-applied on the latest state like any other; real conflicts go to `onConflict`), retry (backoff,
+ * `Idempotency-Key`) and auth (a fresh token at replay time: tokens are never stored).
+ *
+ * 1. **Which mutations.** Only mutations; `context: { outbox: false }` opts one out; the option
+ *    `mutations: string[] | 'all'` lists the operation names that may be queued (default: the etag
+ *    policy's mutations, i.e. those that can be safely re-applied on a newer state).
+ * 2. **Offline or unreachable?** The outbox queues a mutation *instead of sending it* when
+ *    `connectivity.isOnline()` is false, and *after it failed* when the chain below ends in a
+ *    `network` classification (`connection-refused`, `dns`, `fetch-failed`, `timeout`) once retry gave
+ *    up, or with the retry policy's `paused` state while offline. A `server` 5xx is not "unreachable":
+ *    it fails to the caller as today (the server answered; a later replay would hide the problem).
+ * 3. **Idempotency key.** The link generates the key when it first sees the mutation (or reads the one
+ *    the retry policy generated) and stores it in the entry; on replay it passes the key to the retry
+ *    policy through the policy's key option (`context.retry.idempotencyKey = { generate: () => entry.idempotencyKey }`,
+ *    or the core's equivalent), so every attempt of the replay carries the original key. A mutation
+ *    that reached the server before the connection dropped is then applied once.
+ * 4. **Replay.** `new Outbox({ deliver })` where `deliver(entry)` parses `entry.query`, sends it with
+ *    `entry.variables` down the chain below the outbox (etag → … → HTTP) and maps the end:
+ *    a result → `delivered`; a `network` classification → `unreachable` (stop, keep, replay later);
+ *    anything else (validation, forbidden, an aborted conflict) → `rejected` (removed, reported).
+ *    Replay starts on `online`, on load (next page load), and on `flush()`.
+ * 5. **What the caller sees.** Apollo's `optimisticResponse` path: while the entry waits, the link
+ *    keeps the caller's Observable open, so the optimistic result stays in the cache and the UI shows
+ *    the change. On replay the caller receives the real result (the cache is updated, the optimistic
+ *    layer dropped); if the entry is discarded or expires, the caller receives a classified
+ *    `network` error (`outbox-discarded` / `outbox-expired`) and Apollo rolls the optimistic layer
+ *    back. After a reload nobody is waiting: the result reaches `onEvent` (`outbox-delivered`) and the
+ *    app refetches. A full outbox fails the new mutation at once (`outbox-full`); the user's older
+ *    changes are never dropped to make room.
+ * 6. **Serialized writes per record** (`recordQueue.ts`): the link runs each etag mutation under
+ *    `recordKey(operationName, variables)`, live or replayed, so a second save of the same record waits
+ *    for the first and sends the `_etag` the first one returned.
+ *
+ * ## Decisions
+ *
+ * - **Order: strictly one at a time, in enqueue order.** Entries of different records could replay in
+ *   parallel, but offline edits are often causally linked across records (create an order, then add
+ *   its lines), the outbox is a recovery path of tens of entries where throughput does not matter,
+ *   and one-at-a-time makes "applied in the order the user made them" a guarantee, not a hope. An
+ *   `unreachable` outcome stops the replay (head-of-line: later entries may depend on it); a
+ *   `rejected` one is removed and the replay goes on (each later entry gets its own verdict).
+ * - **Crash safety:** an entry is written to storage before `enqueue` resolves, its attempt count is
+ *   written before each send, and it is deleted only after the server's verdict. A crash at any step
+ *   loses nothing; at worst an entry is sent again with its original idempotency key.
+ * - **Two tabs** share the storage. A replay runs inside `replayLock` (a Web Lock where available),
+ *   so one tab replays; it re-loads the storage first, so it sees the other tabs' entries. A tab whose
+ *   waiting caller's entry was replayed (or discarded) by another tab settles it as `removed-elsewhere`.
+ * - **Full outbox:** `enqueue` rejects with a `network` / `outbox-full` `ResilienceError`; nothing is
+ *   dropped. Expired entries are removed first, so they never block new ones.
+ * - **Expiry:** `maxAgeMs` counts from `enqueuedAt`; an expired entry is removed (event
+ *   `outbox-expired`, `onChange`, its caller fails) when it is noticed: on load, before each replay
+ *   step, on enqueue, and by one timer set for the oldest entry while the outbox is not empty.
+ * - **No token in storage:** an entry is built field by field from `operationName`, the printed query
+ *   and the variables; the operation's context (headers, `Authorization`, tokens) is never read, and
+ *   a stored `lastError` keeps only category, reason, status, code and the redacted message.
+ */
+import { print, type DocumentNode } from 'graphql';
+import { ResilienceError } from '../classify/annotations.js';
+import { redact } from '../classify/redact.js';
+import type { Classification } from '../classify/types.js';
+import { findEtagPath } from '../etag/etagPath.js';
+import { notify } from '../guard.js';
+import { browserConnectivity, type Connectivity } from './connectivity.js';
+import { decodeStoredEntry, defaultOutboxStorage, encodeStoredEntry, replayLock, type OutboxStorage, type ReplayLock } from './storage.js';
+
+/** What an entry keeps of its last failure: no details (they may quote a payload), the message redacted. */
+export type StoredClassification = Pick<Classification, 'category' | 'message'> & Partial<Pick<Classification, 'reason' | 'status' | 'code'>>;
+
+/** One queued mutation, exactly as stored. */
+export interface OutboxEntry {
+  /** Unique id of the entry (also its storage key). */
+  readonly id: string;
+  readonly operationName: string;
+  /** The mutation document, printed. */
+  readonly query: string;
+  /** The variables as given (JSON data). */
+  readonly variables: Record<string, unknown>;
+  /** Sent on every replay attempt, so the server applies the mutation once. */
+  readonly idempotencyKey: string;
+  /** `Date.now()` when it was queued; `maxAgeMs` counts from here. */
+  readonly enqueuedAt: number;
+  /** Tie-breaker of entries queued in the same millisecond (enqueue order). */
+  readonly seq: number;
+  /** Replay attempts started so far. */
+  readonly attempts: number;
+  /** Why the last replay did not deliver it. */
+  readonly lastError?: StoredClassification;
+  /** The record it writes (serialized writes per record), if known. */
+  readonly recordKey?: string;
+}
+
+/** What the link hands to `enqueue`: nothing else of the operation is ever read. */
+export interface OutboxInput {
+  operationName: string;
+  /** The printed document. */
+  query: string;
+  /** @defaultValue `{}` */
+  variables?: Record<string, unknown>;
+  /** The key the first attempt carried, if any. @defaultValue a new one from `generateId` */
+  idempotencyKey?: string;
+}
+
+/** The verdict of one replay, from `deliver`. */
+export type ReplayOutcome =
+  /** The server applied it (or had already: same idempotency key). Removed; the caller gets `result`. */
+  | { status: 'delivered'; result?: unknown }
+  /** No answer (offline, network): kept with `lastError`, the replay stops until the next trigger. */
+  | { status: 'unreachable'; classification: Classification }
+  /** The server said no (validation, forbidden, an aborted conflict): removed; the caller gets `error`. */
+  | { status: 'rejected'; classification: Classification; error?: unknown };
+
+/** How a queued mutation ended, for the caller still waiting for it. */
+export type OutboxSettlement =
+  | { status: 'delivered'; entry: OutboxEntry; result?: unknown }
+  | { status: 'rejected'; entry: OutboxEntry; classification: Classification; error: unknown }
+  | { status: 'discarded' | 'expired' | 'removed-elsewhere' | 'disposed'; entry: OutboxEntry; error: ResilienceError };
+
+/** What one `flush()` did. */
+export interface FlushReport {
+  delivered: number;
+  rejected: number;
+  /** Entries still queued when it ended. */
+  remaining: number;
+  /** Why it ended early: offline, an `unreachable` outcome, another tab replays, or disposed. @defaultValue none (the outbox was emptied) */
+  stopped?: 'offline' | 'unreachable' | 'locked' | 'disposed';
+}
+
+interface OutboxEventBase<T extends string> {
+  type: T;
+  operationName: string | undefined;
+  at: number;
+}
+export interface OutboxEnqueueEvent extends OutboxEventBase<'outbox-enqueue'> { id: string; size: number }
+export interface OutboxReplayEvent extends OutboxEventBase<'outbox-replay'> { id: string; attempt: number }
+export interface OutboxDeliveredEvent extends OutboxEventBase<'outbox-delivered'> { id: string; result?: unknown }
+export interface OutboxRejectedEvent extends OutboxEventBase<'outbox-rejected'> { id: string; classification: Classification }
+export interface OutboxUnreachableEvent extends OutboxEventBase<'outbox-unreachable'> { id: string; classification: StoredClassification }
+export interface OutboxExpiredEvent extends OutboxEventBase<'outbox-expired'> { id: string; ageMs: number }
+export interface OutboxDiscardedEvent extends OutboxEventBase<'outbox-discarded'> { id: string }
+/** Storage could not be read at load (the outbox starts empty; enqueue will fail the same way). */
+export interface OutboxStorageErrorEvent extends OutboxEventBase<'outbox-storage-error'> { classification: Classification }
+/** An entry the storage returned was invalid and is ignored (left in storage). */
+export interface OutboxSkippedEvent extends OutboxEventBase<'outbox-skipped'> { classification: Classification }
+
+export type OutboxEvent =
+  | OutboxEnqueueEvent
+  | OutboxReplayEvent
+  | OutboxDeliveredEvent
+  | OutboxRejectedEvent
+  | OutboxUnreachableEvent
+  | OutboxExpiredEvent
+  | OutboxDiscardedEvent
+  | OutboxStorageErrorEvent
+  | OutboxSkippedEvent;
+
+/** Which record a mutation writes; mutations with the same key are serialized. */
+export type RecordKeyFunction = (operationName: string, variables: Record<string, unknown>) => string | undefined;
+
+export declare namespace Outbox {
+  interface Options {
+    /** Sends one entry down the chain below the outbox and maps the end to a verdict (the link provides it). A throw counts as `unreachable`. @defaultValue required */
+    deliver: (entry: OutboxEntry) => Promise<ReplayOutcome>;
+    /** Where entries are kept. @defaultValue `localStorageStorage()` in a browser, `memoryStorage()` elsewhere */
+    storage?: OutboxStorage;
+    /** Online/offline signal: replay starts on `online` and does not start while offline. @defaultValue `browserConnectivity()` */
+    connectivity?: Connectivity;
+    /** One replay at a time across tabs. @defaultValue `replayLock()` (a Web Lock where available) */
+    lock?: ReplayLock;
+    /** An entry older than this is dropped (its caller fails with `outbox-expired`). `Infinity` keeps entries forever. @defaultValue 86400000 (24 h) */
+    maxAgeMs?: number;
+    /** The most entries kept; a mutation beyond it fails with `outbox-full` (older entries are never dropped for it). @defaultValue 100 */
+    maxEntries?: number;
+    /** The record a mutation writes. @defaultValue `defaultRecordKey`: the `id` beside the variables' `_etag`/`etag` */
+    recordKey?: RecordKeyFunction;
+    /** Replay what storage holds once loaded (the next page load). @defaultValue true */
+    replayOnLoad?: boolean;
+    /** Called with every entry (in replay order) after each change, for UI ("3 changes waiting"). @defaultValue none */
+    onChange?: (entries: ReadonlyArray<OutboxEntry>) => void;
+    /** Every event of the outbox. @defaultValue none */
+    onEvent?: (event: OutboxEvent) => void;
+    /** The clock. @defaultValue `Date.now` */
+    now?: () => number;
+    /** Ids of entries and idempotency keys. @defaultValue `crypto.randomUUID()` where available */
+    generateId?: () => string;
+  }
+}
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function outboxError(reason: string, message: string, remediation: string, category: Classification['category'] = 'network', details?: Record<string, unknown>): ResilienceError {
+  return new ResilienceError({ category, reason, message, retryable: false, refreshable: false, remediation, ...(details ? { details } : {}) });
+}
+
+/** The redacted subset of a classification an entry keeps. */
+export function storedClassification(c: Classification): StoredClassification {
+  return {
+    category: c.category,
+    message: redact(String(c.message)),
+    ...(typeof c.reason === 'string' ? { reason: c.reason } : {}),
+    ...(typeof c.status === 'number' ? { status: c.status } : {}),
+    ...(typeof c.code === 'string' ? { code: redact(c.code) } : {}),
+  };
+}
+
+/**
+ * The default record key: `<operationName>:<id>`, where `id` is the `id` beside the first
+ * `_etag`/`etag` of the variables (`{ input: { id, _etag } }` or `{ id, _etag }`). Mutations without an
+ * etag, or without an id beside it, have no key and are not serialized.
+ */
+export const defaultRecordKey: RecordKeyFunction = (operationName, variables) => {
+  const path = findEtagPath(variables);
+  if (!path) return undefined;
+  let holder: unknown = variables;
+  for (const segment of path.split('.').slice(0, -1)) holder = (holder as Record<string, unknown>)[segment];
+  const id = (holder as Record<string, unknown>).id;
+  return typeof id === 'string' || typeof id === 'number' ? `${operationName}:${id}` : undefined;
+};
+
+/** The parts of an Apollo operation the outbox stores. Its context (headers, tokens) is never read. */
+export function outboxInputFromOperation(operation: { operationName?: string | null; query: DocumentNode; variables?: Record<string, unknown> }, idempotencyKey?: string): OutboxInput {
+  return {
+    operationName: operation.operationName ?? 'anonymous',
+    query: print(operation.query),
+    variables: operation.variables ?? {},
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  };
+}
+
+const signature = (entries: ReadonlyArray<OutboxEntry>) => entries.map((e) => `${e.id}/${e.attempts}`).join(',');
+
+const byReplayOrder = (a: OutboxEntry, b: OutboxEntry) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+type Listener = (settlement: OutboxSettlement) => void;
+
+/**
+ * The queue model of the outbox: entries in storage and in memory (the same, in replay order),
+ * enqueue, discard, expiry, and a single-flight in-order replay through `deliver`. No Apollo here:
+ * `OutboxLink` wraps it (see the note at the top of this file).
+ */
+export class Outbox {
+  /** Resolves once the stored entries are loaded (never rejects: a failed load is an `outbox-storage-error` event). */
+  readonly ready: Promise<void>;
+  private list: OutboxEntry[] = [];
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly storage: OutboxStorage;
+  private readonly connectivity: Connectivity;
+  private readonly lock: ReplayLock;
+  private readonly maxAgeMs: number;
+  private readonly maxEntries: number;
+  private readonly recordKey: RecordKeyFunction;
+  private readonly now: () => number;
+  private readonly generateId: () => string;
+  private readonly unsubscribers: Array<() => void> = [];
+  /** Storage steps run one after another, so a re-load never interleaves with a write of this tab. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private flushing: Promise<FlushReport> | undefined;
+  private inFlight: string | undefined;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private nextSeq = 0;
+  private disposed = false;
+
+  constructor(private readonly options: Outbox.Options) {
+    if (!options || typeof options.deliver !== 'function') throw new TypeError('Outbox: `deliver` (entry => Promise<ReplayOutcome>) is required');
+    this.storage = options.storage ?? defaultOutboxStorage();
+    this.connectivity = options.connectivity ?? browserConnectivity();
+    this.lock = options.lock ?? replayLock();
+    this.maxAgeMs = typeof options.maxAgeMs === 'number' && options.maxAgeMs > 0 ? options.maxAgeMs : 86_400_000;
+    this.maxEntries = typeof options.maxEntries === 'number' && options.maxEntries >= 1 ? Math.floor(options.maxEntries) : 100;
+    this.recordKey = options.recordKey ?? defaultRecordKey;
+    this.now = options.now ?? Date.now;
+    this.generateId = options.generateId ?? randomId;
+    this.ready = this.serial(() => this.reload(true)).then(() => {
+      if (this.disposed) return;
+      this.unsubscribers.push(this.connectivity.subscribe((online) => void (online && this.flush())));
+      const unsubscribeStorage = this.storage.subscribe?.(() => void this.serial(() => this.reload(false)));
+      if (unsubscribeStorage) this.unsubscribers.push(unsubscribeStorage);
+      if ((options.replayOnLoad ?? true) && this.list.length > 0) void this.flush();
+    });
+  }
+
+  /** The queued entries, in replay order. */
+  get entries(): ReadonlyArray<OutboxEntry> {
+    return this.list.slice();
+  }
+
+  /**
+   * Stores a mutation for replay; resolves once it is durable. `onSettled` hears how it ended (the
+   * live caller); `detach()` stops listening and leaves the entry queued. Rejects with a
+   * `ResilienceError`: `outbox-full`, `outbox-unserializable` (variables that are not JSON data),
+   * `outbox-storage-failed`, `link-disposed`.
+   */
+  async enqueue(input: OutboxInput, onSettled?: Listener): Promise<{ entry: OutboxEntry; detach: () => void }> {
+    await this.ready;
+    return this.serial(async () => {
+      if (this.disposed) throw this.disposedError();
+      const operationName = String(input.operationName);
+      let variables: Record<string, unknown>;
+      try {
+        variables = JSON.parse(JSON.stringify(input.variables ?? {})) as Record<string, unknown>;
+      } catch {
+        throw outboxError('outbox-unserializable', `Outbox: the variables of ${operationName} are not JSON data and cannot be kept offline`, 'Pass plain data (no BigInt, functions or cycles) as mutation variables.', 'bad-request');
+      }
+      if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) variables = {};
+      await this.expireNow();
+      if (this.list.length >= this.maxEntries) {
+        throw outboxError(
+          'outbox-full',
+          `Outbox is full: ${this.list.length} changes are waiting for the network (maxEntries ${this.maxEntries}); ${operationName} was not kept`,
+          'You are offline and too many changes are waiting; reconnect so they can be sent, then save this one again.',
+          'network',
+          { size: this.list.length, maxEntries: this.maxEntries },
+        );
+      }
+      const recordKey = this.recordKey(operationName, variables);
+      const entry: OutboxEntry = {
+        id: this.generateId(),
+        operationName,
+        query: String(input.query),
+        variables,
+        idempotencyKey: typeof input.idempotencyKey === 'string' && input.idempotencyKey ? input.idempotencyKey : this.generateId(),
+        enqueuedAt: this.now(),
+        seq: this.nextSeq++,
+        attempts: 0,
+        ...(typeof recordKey === 'string' ? { recordKey } : {}),
+      };
+      await this.storage.put(entry);
+      this.list.push(entry);
+      this.list.sort(byReplayOrder);
+      const detach = onSettled ? this.watch(entry.id, onSettled) : () => undefined;
+      this.emit({ type: 'outbox-enqueue', operationName, at: this.now(), id: entry.id, size: this.list.length });
+      this.changed();
+      return { entry, detach };
+    });
+  }
+
+  /** Listens for how an entry ends (e.g. a caller attached after a reload). Returns `detach`. */
+  watch(id: string, onSettled: Listener): () => void {
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
+    set.add(onSettled);
+    return () => {
+      const current = this.listeners.get(id);
+      if (!current?.delete(onSettled)) return;
+      if (current.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  /**
+   * Removes an entry (the user gave up on the change); its caller fails with `outbox-discarded`.
+   * Resolves `false` when there is no such entry. An entry being replayed right now is removed too,
+   * but its request is already on its way: its verdict is then reported by event only.
+   */
+  async discard(id: string): Promise<boolean> {
+    await this.ready;
+    return this.serial(async () => {
+      const entry = this.list.find((e) => e.id === id);
+      if (!entry) return false;
+      await this.storage.delete(id);
+      this.remove(id);
+      this.emit({ type: 'outbox-discarded', operationName: entry.operationName, at: this.now(), id });
+      this.settle(entry, { status: 'discarded', entry, error: outboxError('outbox-discarded', `The offline change ${entry.operationName} was discarded before it was sent`, 'The change was not saved; make it again if it is still needed.') });
+      this.changed();
+      return true;
+    });
+  }
+
+  /**
+   * Replays the queue now, in order, one entry at a time, and resolves with what it did. Single
+   * flight: a call while a replay runs returns that replay (which also takes entries queued meanwhile).
+   * Does nothing while offline (`stopped: 'offline'`) or while another tab replays (`'locked'`).
+   */
+  flush(): Promise<FlushReport> {
+    if (this.disposed) return Promise.resolve({ delivered: 0, rejected: 0, remaining: this.list.length, stopped: 'disposed' });
+    if (this.flushing) return this.flushing;
+    const run = (async (): Promise<FlushReport> => {
+      await this.ready;
+      const report: FlushReport = { delivered: 0, rejected: 0, remaining: this.list.length };
+      if (!this.connectivity.isOnline()) return { ...report, stopped: 'offline' };
+      const locked = await this.lock.tryRun(async () => {
+        await this.serial(() => this.reload(false));
+        return this.replay(report);
+      });
+      return locked.acquired ? locked.value : { ...report, remaining: this.list.length, stopped: 'locked' };
+    })().finally(() => {
+      if (this.flushing === run) this.flushing = undefined;
+    });
+    this.flushing = run;
+    return run;
+  }
+
+  /** Removes the entries older than `maxAgeMs` now (also done on load, enqueue, before each replay step, and by a timer). */
+  async expire(): Promise<ReadonlyArray<OutboxEntry>> {
+    await this.ready;
+    return this.serial(() => this.expireNow());
+  }
+
+  /** Stops listening (connectivity, storage, the expiry timer); waiting callers fail with `link-disposed`. Entries stay in storage. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    for (const entry of this.list) this.settle(entry, { status: 'disposed', entry, error: this.disposedError() });
+    this.listeners.clear();
+  }
+
+  private async replay(report: FlushReport): Promise<FlushReport> {
+    for (;;) {
+      if (this.disposed) return { ...report, remaining: this.list.length, stopped: 'disposed' };
+      await this.serial(() => this.expireNow());
+      const head = this.list[0];
+      if (!head) return { ...report, remaining: 0 };
+      if (!this.connectivity.isOnline()) return { ...report, remaining: this.list.length, stopped: 'offline' };
+      const entry: OutboxEntry = { ...head, attempts: head.attempts + 1 };
+      await this.serial(async () => {
+        await this.storage.put(entry); // the attempt is durable before the request leaves
+        this.replace(entry);
+      });
+      this.inFlight = entry.id;
+      this.emit({ type: 'outbox-replay', operationName: entry.operationName, at: this.now(), id: entry.id, attempt: entry.attempts });
+      this.changed();
+      let outcome: ReplayOutcome;
+      try {
+        outcome = await this.options.deliver(entry);
+      } catch (error) {
+        outcome = { status: 'unreachable', classification: { category: 'unknown', reason: 'link-error', message: `Outbox deliver failed: ${error instanceof Error ? error.message : String(error)}`, retryable: false, refreshable: false, remediation: 'The change is kept and retried on the next reconnect.' } };
+      } finally {
+        this.inFlight = undefined;
+      }
+      const stop = await this.serial(async () => {
+        const current = this.list.find((e) => e.id === entry.id);
+        switch (outcome.status) {
+          case 'delivered':
+            if (current) await this.storage.delete(entry.id);
+            this.remove(entry.id);
+            report.delivered += 1;
+            this.emit({ type: 'outbox-delivered', operationName: entry.operationName, at: this.now(), id: entry.id, result: outcome.result });
+            this.settle(entry, { status: 'delivered', entry, result: outcome.result });
+            this.changed();
+            return false;
+          case 'rejected':
+            if (current) await this.storage.delete(entry.id);
+            this.remove(entry.id);
+            report.rejected += 1;
+            this.emit({ type: 'outbox-rejected', operationName: entry.operationName, at: this.now(), id: entry.id, classification: outcome.classification });
+            this.settle(entry, { status: 'rejected', entry, classification: outcome.classification, error: outcome.error ?? new ResilienceError(outcome.classification) });
+            this.changed();
+            return false;
+          default: {
+            const lastError = storedClassification(outcome.classification);
+            if (current) {
+              const kept: OutboxEntry = { ...current, lastError };
+              await this.storage.put(kept);
+              this.replace(kept);
+              this.changed();
+            }
+            this.emit({ type: 'outbox-unreachable', operationName: entry.operationName, at: this.now(), id: entry.id, classification: lastError });
+            // Discarded meanwhile: the next entry may go on; otherwise head-of-line, wait for the next trigger.
+            return current !== undefined;
+          }
+        }
+      });
+      if (stop) return { ...report, remaining: this.list.length, stopped: 'unreachable' };
+    }
+  }
+
+  /** Reads the storage again: it is the truth (other tabs write to it). */
+  private async reload(initial: boolean): Promise<void> {
+    let loaded: OutboxEntry[];
+    try {
+      loaded = await this.storage.load();
+    } catch (error) {
+      const classification = error instanceof ResilienceError ? error.classification : storedAsClassification(error);
+      this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
+      return;
+    }
+    const valid: OutboxEntry[] = [];
+    for (const raw of Array.isArray(loaded) ? loaded : []) {
+      const decoded = decodeStoredEntry(typeof raw?.id === 'string' ? raw.id : '?', encodeStoredEntry(raw));
+      if ('problem' in decoded) this.emit({ type: 'outbox-skipped', operationName: undefined, at: this.now(), classification: decoded.classification });
+      else valid.push(decoded);
+    }
+    valid.sort(byReplayOrder);
+    const before = signature(this.list);
+    const gone = this.list.filter((e) => e.id !== this.inFlight && !valid.some((v) => v.id === e.id));
+    const inFlight = this.list.find((e) => e.id === this.inFlight);
+    this.list = inFlight && !valid.some((v) => v.id === inFlight.id) ? [...valid, inFlight].sort(byReplayOrder) : valid;
+    this.nextSeq = Math.max(this.nextSeq, ...valid.map((e) => e.seq + 1));
+    for (const entry of gone) {
+      this.settle(entry, { status: 'removed-elsewhere', entry, error: outboxError('outbox-removed-elsewhere', `The offline change ${entry.operationName} was replayed or discarded in another tab`, 'Reload the data to see the saved state.') });
+    }
+    await this.expireNow();
+    if (initial || signature(this.list) !== before) this.changed();
+  }
+
+  private async expireNow(): Promise<OutboxEntry[]> {
+    const now = this.now();
+    const expired = this.list.filter((e) => e.id !== this.inFlight && now - e.enqueuedAt >= this.maxAgeMs);
+    for (const entry of expired) {
+      await this.storage.delete(entry.id).catch(() => undefined); // it is dropped from the replay either way
+      this.remove(entry.id);
+      this.emit({ type: 'outbox-expired', operationName: entry.operationName, at: now, id: entry.id, ageMs: now - entry.enqueuedAt });
+      this.settle(entry, { status: 'expired', entry, error: outboxError('outbox-expired', `The offline change ${entry.operationName} waited longer than ${this.maxAgeMs} ms and was dropped`, 'The change was not saved; make it again now that you are online.', 'network', { ageMs: now - entry.enqueuedAt }) });
+    }
+    if (expired.length > 0) this.changed();
+    else this.scheduleExpiry();
+    return expired;
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    const oldest = this.list.find((e) => e.id !== this.inFlight);
+    if (this.disposed || !oldest || !Number.isFinite(this.maxAgeMs)) return;
+    const wait = Math.max(0, oldest.enqueuedAt + this.maxAgeMs - this.now());
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      void this.expire();
+    }, Math.min(wait, 2_147_483_647));
+    (this.expiryTimer as { unref?: () => void }).unref?.();
+  }
+
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(step, step);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private remove(id: string): void {
+    this.list = this.list.filter((e) => e.id !== id);
+  }
+
+  private replace(entry: OutboxEntry): void {
+    this.list = this.list.map((e) => (e.id === entry.id ? entry : e));
+  }
+
+  private settle(entry: OutboxEntry, settlement: OutboxSettlement): void {
+    const set = this.listeners.get(entry.id);
+    if (!set) return;
+    this.listeners.delete(entry.id);
+    for (const listener of set) notify('outbox settlement', listener, settlement);
+  }
+
+  private changed(): void {
+    if (!this.disposed) this.scheduleExpiry();
+    notify('onChange', this.options.onChange, this.list.slice());
+  }
+
+  private emit(event: OutboxEvent): void {
+    notify('onEvent', this.options.onEvent, event);
+  }
+
+  private disposedError(): ResilienceError {
+    return outboxError('link-disposed', 'The outbox was disposed; its entries stay stored for the next load', 'Create a new client; the waiting changes are replayed when it loads.', 'unknown');
+  }
+}
+
+function storedAsClassification(error: unknown): Classification {
+  return { category: 'unknown', reason: 'outbox-storage-failed', message: redact(error instanceof Error ? error.message : String(error)), retryable: false, refreshable: false, remediation: 'Offline changes cannot be kept on this device.' };
+}
