@@ -211,7 +211,7 @@ await test('an overlapping edit opens the dialog; "take theirs" leaves the serve
   await page.getByTestId('edit-save').click();
   await page.getByTestId('conflict-dialog').waitFor({ timeout: 15_000 });
   const dialog = await page.getByTestId('conflict-dialog').innerText();
-  expect(/modified by alice/i.test(dialog) && /seconds ago/.test(dialog), 'the dialog must say who changed it and when');
+  expect(/modified by alice/i.test(dialog) && /just now|seconds ago/.test(dialog), 'the dialog must say who changed it and when');
   await shot(page, 'conflict-dialog');
   await page.getByTestId('conflict-take-theirs').click();
   await page.getByTestId('edit-outcome').waitFor({ timeout: 15_000 });

@@ -12,7 +12,8 @@ export function ConflictDialog() {
   const { conflict, resolve } = open;
   const { latest, fields } = conflict;
   const updatedAt = typeof latest.updatedAt === 'string' ? Date.parse(latest.updatedAt) : NaN;
-  const ago = Number.isNaN(updatedAt) ? '' : ` ${Math.max(0, Math.round((Date.now() - updatedAt) / 1000))} seconds ago`;
+  const agoS = Math.max(0, Math.round((Date.now() - updatedAt) / 1000));
+  const ago = Number.isNaN(updatedAt) ? '' : agoS < 5 ? ' just now' : agoS < 120 ? ` ${agoS} seconds ago` : ` ${Math.round(agoS / 60)} minutes ago`;
   const by = typeof latest.updatedBy === 'string' ? latest.updatedBy.split('@')[0] : 'someone';
   const editedVariables = () => {
     const input = { ...((conflict.operation.variables.input as Record<string, unknown>) ?? {}) };
