@@ -39,9 +39,15 @@ function shape(out: { next: unknown[]; error?: unknown }) {
       bodyText: e.bodyText,
       result: e.result,
       status: (e.response as Response | undefined)?.status,
-      headers: Object.fromEntries([...((e.response as Response | undefined)?.headers ?? new Headers())]),
+      headers: headersOf(e.response as Response | undefined),
     },
   };
+}
+
+function headersOf(response: Response | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  response?.headers.forEach((value, name) => (out[name] = value));
+  return out;
 }
 
 useFakeTimersAndCheckTeardown();

@@ -1,0 +1,1 @@
+export { otelListener, OTEL_METRICS } from './otelListener.js';
