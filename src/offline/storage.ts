@@ -64,6 +64,11 @@ export function storageError(message: string, cause?: unknown): ResilienceError 
   );
 }
 
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 function skipped(key: string, problem: SkippedEntry['problem'], detail: string): SkippedEntry {
   return {
     key,
@@ -213,7 +218,7 @@ export function localStorageStorage(key = 'apollo-link-resilience:outbox', optio
     try {
       return Promise.resolve(fn());
     } catch (error) {
-      return Promise.reject(error instanceof ResilienceError ? error : storageError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, error));
+      return Promise.reject(error instanceof ResilienceError ? error : storageError(`${what} failed: ${messageOf(error)}`, error));
     }
   };
   const events = options.events ?? (typeof (globalThis as Partial<StorageEventTarget>).addEventListener === 'function' ? (globalThis as unknown as StorageEventTarget) : undefined);
@@ -293,7 +298,7 @@ export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (!factory) return Promise.reject(storageError('IndexedDB is not available here'));
     const opening: Promise<IDBDatabase> = new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(name, 1);
+      const request = factory.open(name); // the current version: a newer one another tab created still has our store
       request.onupgradeneeded = () => {
         if (!request.result.objectStoreNames.contains(STORE)) request.result.createObjectStore(STORE, { keyPath: 'id' });
       };
@@ -309,7 +314,7 @@ export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options
       request.onerror = () => reject(request.error);
     }).catch((error: unknown) => {
       if (connection === opening) connection = undefined;
-      throw storageError(`cannot open database ${name}: ${error instanceof Error ? error.message : String(error)}`, error);
+      throw storageError(`cannot open database ${name}: ${messageOf(error)}`, error);
     });
     connection = opening;
     return opening;
@@ -323,7 +328,7 @@ export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options
       await done;
       return value;
     } catch (error) {
-      throw error instanceof ResilienceError ? error : storageError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+      throw error instanceof ResilienceError ? error : storageError(`${what} failed: ${messageOf(error)}`, error);
     }
   };
   return {
