@@ -24,9 +24,11 @@
  *    that reached the server before the connection dropped is then applied once.
  * 4. **Replay.** `new Outbox({ deliver })` where `deliver(entry)` parses `entry.query`, sends it with
  *    `entry.variables` down the chain below the outbox (etag → … → HTTP) and maps the end:
- *    a result → `delivered`; a `network` classification → `unreachable` (stop, keep, replay later);
- *    anything else (validation, forbidden, an aborted conflict) → `rejected` (removed, reported).
- *    Replay starts on `online`, on load (next page load), and on `flush()`.
+ *    a result → `delivered`; a retryable classification (`network`, `server`, `rate-limited`) once the
+ *    retry policy gave up → `unreachable` (stop, keep, replay later); anything else (validation,
+ *    forbidden, an aborted conflict) → `rejected` (removed, reported). Replay starts on `online`, on
+ *    load (next page load), on `flush()`, and on a backoff while online but unreachable
+ *    (`retryUnreachable`: no `online` event comes when the server, not the Wi-Fi, is down).
  * 5. **What the caller sees.** Apollo's `optimisticResponse` path: while the entry waits, the link
  *    keeps the caller's Observable open, so the optimistic result stays in the cache and the UI shows
  *    the change. On replay the caller receives the real result (the cache is updated, the optimistic
@@ -190,6 +192,15 @@ export declare namespace Outbox {
     now?: () => number;
     /** Ids of entries and idempotency keys. @defaultValue `crypto.randomUUID()` where available */
     generateId?: () => string;
+    /**
+     * While the device says online but a replay ended `unreachable` (the server is down, a captive
+     * portal), the replay is tried again after this backoff: doubling from `initialDelayMs`, ±20 %
+     * jitter, capped at `maxDelayMs`, reset by a delivered entry. `false`: only `online`, a load or
+     * `flush()` start a replay. @defaultValue `{ initialDelayMs: 5000, maxDelayMs: 300000 }`
+     */
+    retryUnreachable?: { initialDelayMs?: number; maxDelayMs?: number } | false;
+    /** Source of randomness for the jitter (tests). @defaultValue `Math.random` */
+    random?: () => number;
   }
 }
 
@@ -270,6 +281,8 @@ export class Outbox {
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private nextSeq = 0;
   private disposed = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private unreachableInARow = 0;
 
   constructor(private readonly options: Outbox.Options) {
     if (!options || typeof options.deliver !== 'function') throw new TypeError('Outbox: `deliver` (entry => Promise<ReplayOutcome>) is required');
@@ -384,6 +397,7 @@ export class Outbox {
   flush(): Promise<FlushReport> {
     if (this.disposed) return Promise.resolve({ delivered: 0, rejected: 0, remaining: this.list.length, stopped: 'disposed' });
     if (this.flushing) return this.flushing;
+    this.clearRetry();
     const run = (async (): Promise<FlushReport> => {
       await this.ready;
       const report: FlushReport = { delivered: 0, rejected: 0, remaining: this.list.length };
@@ -393,9 +407,14 @@ export class Outbox {
         return this.replay(report);
       });
       return locked.acquired ? locked.value : { ...report, remaining: this.list.length, stopped: 'locked' };
-    })().finally(() => {
-      if (this.flushing === run) this.flushing = undefined;
-    });
+    })()
+      .then((report) => {
+        this.afterFlush(report);
+        return report;
+      })
+      .finally(() => {
+        if (this.flushing === run) this.flushing = undefined;
+      });
     this.flushing = run;
     return run;
   }
@@ -413,8 +432,32 @@ export class Outbox {
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
+    this.clearRetry();
     for (const entry of this.list) this.settle(entry, { status: 'disposed', entry, error: this.disposedError() });
     this.listeners.clear();
+  }
+
+  /** Online but unreachable: try again on a backoff, since no `online` event will come. */
+  private afterFlush(report: FlushReport): void {
+    if (report.delivered > 0 || report.stopped === undefined) this.unreachableInARow = 0;
+    const option = this.options.retryUnreachable ?? {};
+    if (report.stopped !== 'unreachable' || option === false || this.disposed || !this.connectivity.isOnline()) return;
+    this.unreachableInARow += 1;
+    const initial = typeof option.initialDelayMs === 'number' && option.initialDelayMs > 0 ? option.initialDelayMs : 5_000;
+    const max = typeof option.maxDelayMs === 'number' && option.maxDelayMs > 0 ? option.maxDelayMs : 300_000;
+    const base = Math.min(max, initial * 2 ** Math.min(this.unreachableInARow - 1, 30));
+    const jitter = 1 + ((this.options.random ?? Math.random)() * 2 - 1) * 0.2;
+    this.clearRetry();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, Math.max(0, Math.round(Math.min(max, base * jitter))));
+    (this.retryTimer as { unref?: () => void }).unref?.();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private async replay(report: FlushReport): Promise<FlushReport> {

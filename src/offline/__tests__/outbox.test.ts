@@ -200,6 +200,48 @@ describe('replay', () => {
     await expect(flushed).resolves.toEqual({ delivered: 2, rejected: 0, remaining: 0 });
   });
 
+  test('online but the server unreachable: replay is tried again on a doubling backoff, reset by a delivery', async () => {
+    const { outbox, script, connectivity } = make({ retryUnreachable: { initialDelayMs: 1_000, maxDelayMs: 3_000 }, random: () => 0.5 });
+    await outbox.enqueue(input(1));
+    await outbox.enqueue(input(2));
+    connectivity.setOnline(true);
+    await tick();
+    const sendsAfter = async (ms: number) => {
+      await jest.advanceTimersByTimeAsync(ms);
+      await tick();
+      return script.calls.length;
+    };
+    await script.answer({ status: 'unreachable', classification: network });
+    expect(await sendsAfter(999)).toBe(1);
+    expect(await sendsAfter(1)).toBe(2); // 1 s
+    await script.answer({ status: 'unreachable', classification: network });
+    expect(await sendsAfter(1_999)).toBe(2);
+    expect(await sendsAfter(1)).toBe(3); // 2 s
+    await script.answer({ status: 'unreachable', classification: network });
+    expect(await sendsAfter(2_999)).toBe(3);
+    expect(await sendsAfter(1)).toBe(4); // capped at 3 s
+    await script.answer({ status: 'delivered' });
+    await script.answer({ status: 'unreachable', classification: network }); // the second entry
+    expect(await sendsAfter(1_000)).toBe(6); // back to 1 s after a delivery
+    await script.answer({ status: 'delivered' });
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test.each([
+    ['retryUnreachable false', { retryUnreachable: false as const }, true],
+    ['offline (the online event will trigger it)', {}, false],
+  ])('no backoff timer when %s', async (_name, options, online) => {
+    const { outbox, script, connectivity } = make(options);
+    await outbox.enqueue(input(1));
+    connectivity.setOnline(true);
+    await tick();
+    if (!online) connectivity.setOnline(false);
+    await script.answer({ status: 'unreachable', classification: network });
+    expect(jest.getTimerCount()).toBe(1); // only the expiry timer
+    await jest.advanceTimersByTimeAsync(600_000);
+    expect(script.calls).toHaveLength(1);
+  });
+
   test('a rejected entry (the server said no) is removed, its caller gets the error, and the replay goes on', async () => {
     const { outbox, script, connectivity } = make();
     const settled: OutboxSettlement[] = [];
