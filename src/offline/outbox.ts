@@ -69,9 +69,9 @@ import { ResilienceError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
 import { findEtagPath } from '../etag/etagPath.js';
-import { notify } from '../guard.js';
+import { notify, reportCallbackError } from '../guard.js';
 import { browserConnectivity, type Connectivity } from './connectivity.js';
-import { decodeStoredEntry, defaultOutboxStorage, encodeStoredEntry, replayLock, type OutboxStorage, type ReplayLock } from './storage.js';
+import { decodeStoredEntry, defaultOutboxStorage, encodeStoredEntry, replayLock, storageError, type OutboxStorage, type ReplayLock } from './storage.js';
 
 /** What an entry keeps of its last failure: no details (they may quote a payload), the message redacted. */
 export type StoredClassification = Pick<Classification, 'category' | 'message'> & Partial<Pick<Classification, 'reason' | 'status' | 'code'>>;
@@ -336,7 +336,12 @@ export class Outbox {
           { size: this.list.length, maxEntries: this.maxEntries },
         );
       }
-      const recordKey = this.recordKey(operationName, variables);
+      let recordKey: string | undefined;
+      try {
+        recordKey = this.recordKey(operationName, variables);
+      } catch (error) {
+        reportCallbackError('recordKey', this.recordKey, error); // the write is then not serialized, never lost
+      }
       const entry: OutboxEntry = {
         id: this.generateId(),
         operationName,
@@ -348,7 +353,11 @@ export class Outbox {
         attempts: 0,
         ...(typeof recordKey === 'string' ? { recordKey } : {}),
       };
-      await this.storage.put(entry);
+      try {
+        await this.storage.put(entry);
+      } catch (error) {
+        throw error instanceof ResilienceError ? error : storageError(`write failed: ${(error as { message?: unknown } | null)?.message ?? String(error)}`, error);
+      }
       this.list.push(entry);
       this.list.sort(byReplayOrder);
       const detach = onSettled ? this.watch(entry.id, onSettled) : () => undefined;

@@ -129,8 +129,18 @@ describe('enqueue', () => {
   test('a storage that cannot write fails the mutation with a classified error (never "queued" in memory only)', async () => {
     const broken: OutboxStorage = { load: async () => [], put: () => Promise.reject(new Error('QuotaExceededError')), delete: async () => undefined };
     const { outbox } = make({ storage: broken });
-    await expect(outbox.enqueue(input(1))).rejects.toThrow('QuotaExceededError');
+    const error = await outbox.enqueue(input(1)).catch((e: unknown) => e);
+    expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'outbox-storage-failed', message: 'Outbox storage: write failed: QuotaExceededError' });
     expect(outbox.entries).toEqual([]);
+  });
+
+  test('a recordKey function that throws is reported once; the mutation is queued without a record key', async () => {
+    const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { outbox } = make({ recordKey: () => { throw new Error('bad mapper'); } });
+    const { entry } = await outbox.enqueue(input(1));
+    expect(entry.recordKey).toBeUndefined();
+    expect(report).toHaveBeenCalledTimes(1);
+    report.mockRestore();
   });
 });
 
