@@ -65,7 +65,7 @@
  *   a stored `lastError` keeps only category, reason, status, code and the redacted message.
  */
 import { print, type DocumentNode } from 'graphql';
-import { ResilienceError } from '../classify/annotations.js';
+import { ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
 import { findEtagPath } from '../etag/etagPath.js';
@@ -168,7 +168,10 @@ export type RecordKeyFunction = (operationName: string, variables: Record<string
 
 export declare namespace Outbox {
   interface Options {
-    /** Sends one entry down the chain below the outbox and maps the end to a verdict (the link provides it). A throw counts as `unreachable`. @defaultValue required */
+    /**
+     * Sends one entry down the chain below the outbox and maps the end to a verdict (the link
+     * provides it). A throw counts as `unreachable`: the change is kept. @defaultValue required
+     */
     deliver: (entry: OutboxEntry) => Promise<ReplayOutcome>;
     /** Where entries are kept. @defaultValue `localStorageStorage()` in a browser, `memoryStorage()` elsewhere */
     storage?: OutboxStorage;
@@ -210,7 +213,21 @@ function randomId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
-function outboxError(reason: string, message: string, remediation: string, category: Classification['category'] = 'network', details?: Record<string, unknown>): ResilienceError {
+/** The failures the outbox itself reports: one row per reason (all `retryable: false`). */
+const OUTBOX_ERRORS = {
+  'outbox-full': ['network', 'You are offline and too many changes are waiting; reconnect so they can be sent, then save this one again.'],
+  'outbox-unserializable': ['bad-request', 'Pass plain data (no BigInt, functions or cycles) as mutation variables.'],
+  'outbox-discarded': ['network', 'The change was not saved; make it again if it is still needed.'],
+  'outbox-expired': ['network', 'The change was not saved; make it again now that you are online.'],
+  'outbox-removed-elsewhere': ['network', 'Another tab sent or discarded this change; reload the data to see the saved state.'],
+  'link-disposed': ['unknown', 'Create a new client; the waiting changes are replayed when it loads.'],
+} as const satisfies Record<string, readonly [Classification['category'], string]>;
+
+/** Why the outbox failed a mutation or a waiting caller (the `reason` of its classification). */
+export type OutboxErrorReason = keyof typeof OUTBOX_ERRORS;
+
+function outboxError(reason: OutboxErrorReason, message: string, details?: Record<string, unknown>): ResilienceError {
+  const [category, remediation] = OUTBOX_ERRORS[reason];
   return new ResilienceError({ category, reason, message, retryable: false, refreshable: false, remediation, ...(details ? { details } : {}) });
 }
 
@@ -240,7 +257,10 @@ export const defaultRecordKey: RecordKeyFunction = (operationName, variables) =>
 };
 
 /** The parts of an Apollo operation the outbox stores. Its context (headers, tokens) is never read. */
-export function outboxInputFromOperation(operation: { operationName?: string | null; query: DocumentNode; variables?: Record<string, unknown> }, idempotencyKey?: string): OutboxInput {
+export function outboxInputFromOperation(
+  operation: { operationName?: string | null; query: DocumentNode; variables?: Record<string, unknown> },
+  idempotencyKey?: string,
+): OutboxInput {
   return {
     operationName: operation.operationName ?? 'anonymous',
     query: print(operation.query),
@@ -323,18 +343,13 @@ export class Outbox {
       try {
         variables = JSON.parse(JSON.stringify(input.variables ?? {})) as Record<string, unknown>;
       } catch {
-        throw outboxError('outbox-unserializable', `Outbox: the variables of ${operationName} are not JSON data and cannot be kept offline`, 'Pass plain data (no BigInt, functions or cycles) as mutation variables.', 'bad-request');
+        throw outboxError('outbox-unserializable', `Outbox: the variables of ${operationName} are not JSON data and cannot be kept offline`);
       }
       if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) variables = {};
       await this.expireNow();
       if (this.list.length >= this.maxEntries) {
-        throw outboxError(
-          'outbox-full',
-          `Outbox is full: ${this.list.length} changes are waiting for the network (maxEntries ${this.maxEntries}); ${operationName} was not kept`,
-          'You are offline and too many changes are waiting; reconnect so they can be sent, then save this one again.',
-          'network',
-          { size: this.list.length, maxEntries: this.maxEntries },
-        );
+        const waiting = `${this.list.length} changes are waiting for the network (maxEntries ${this.maxEntries})`;
+        throw outboxError('outbox-full', `Outbox is full: ${waiting}; ${operationName} was not kept`, { size: this.list.length, maxEntries: this.maxEntries });
       }
       let recordKey: string | undefined;
       try {
@@ -356,7 +371,8 @@ export class Outbox {
       try {
         await this.storage.put(entry);
       } catch (error) {
-        throw error instanceof ResilienceError ? error : storageError(`write failed: ${(error as { message?: unknown } | null)?.message ?? String(error)}`, error);
+        const message = (error as { message?: unknown } | null)?.message ?? String(error);
+        throw error instanceof ResilienceError ? error : storageError(`write failed: ${String(message)}`, error);
       }
       this.list.push(entry);
       this.list.sort(byReplayOrder);
@@ -392,7 +408,8 @@ export class Outbox {
       await this.storage.delete(id);
       this.remove(id);
       this.emit({ type: 'outbox-discarded', operationName: entry.operationName, at: this.now(), id });
-      this.settle(entry, { status: 'discarded', entry, error: outboxError('outbox-discarded', `The offline change ${entry.operationName} was discarded before it was sent`, 'The change was not saved; make it again if it is still needed.') });
+      const error = outboxError('outbox-discarded', `The offline change ${entry.operationName} was discarded before it was sent`);
+      this.settle(entry, { status: 'discarded', entry, error });
       this.changed();
       return true;
     });
@@ -488,7 +505,7 @@ export class Outbox {
       try {
         outcome = await this.options.deliver(entry);
       } catch (error) {
-        outcome = { status: 'unreachable', classification: { category: 'unknown', reason: 'link-error', message: `Outbox deliver failed: ${error instanceof Error ? error.message : String(error)}`, retryable: false, refreshable: false, remediation: 'The change is kept and retried on the next reconnect.' } };
+        outcome = { status: 'unreachable', classification: unexpectedError(error, 'Outbox deliver', redact).classification };
       } finally {
         this.inFlight = undefined;
       }
@@ -508,7 +525,8 @@ export class Outbox {
             this.remove(entry.id);
             report.rejected += 1;
             this.emit({ type: 'outbox-rejected', operationName: entry.operationName, at: this.now(), id: entry.id, classification: outcome.classification });
-            this.settle(entry, { status: 'rejected', entry, classification: outcome.classification, error: outcome.error ?? new ResilienceError(outcome.classification) });
+            const error = outcome.error ?? new ResilienceError(outcome.classification);
+            this.settle(entry, { status: 'rejected', entry, classification: outcome.classification, error });
             this.changed();
             return false;
           default: {
@@ -535,7 +553,8 @@ export class Outbox {
     try {
       loaded = await this.storage.load();
     } catch (error) {
-      const classification = error instanceof ResilienceError ? error.classification : storedAsClassification(error);
+      const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
+      const classification = (error instanceof ResilienceError ? error : storageError(`load failed: ${message}`, error)).classification;
       this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
       return;
     }
@@ -552,7 +571,8 @@ export class Outbox {
     this.list = inFlight && !valid.some((v) => v.id === inFlight.id) ? [...valid, inFlight].sort(byReplayOrder) : valid;
     this.nextSeq = Math.max(this.nextSeq, ...valid.map((e) => e.seq + 1));
     for (const entry of gone) {
-      this.settle(entry, { status: 'removed-elsewhere', entry, error: outboxError('outbox-removed-elsewhere', `The offline change ${entry.operationName} was replayed or discarded in another tab`, 'Reload the data to see the saved state.') });
+      const error = outboxError('outbox-removed-elsewhere', `The offline change ${entry.operationName} was replayed or discarded in another tab`);
+      this.settle(entry, { status: 'removed-elsewhere', entry, error });
     }
     await this.expireNow();
     if (initial || signature(this.list) !== before) this.changed();
@@ -565,7 +585,8 @@ export class Outbox {
       await this.storage.delete(entry.id).catch(() => undefined); // it is dropped from the replay either way
       this.remove(entry.id);
       this.emit({ type: 'outbox-expired', operationName: entry.operationName, at: now, id: entry.id, ageMs: now - entry.enqueuedAt });
-      this.settle(entry, { status: 'expired', entry, error: outboxError('outbox-expired', `The offline change ${entry.operationName} waited longer than ${this.maxAgeMs} ms and was dropped`, 'The change was not saved; make it again now that you are online.', 'network', { ageMs: now - entry.enqueuedAt }) });
+      const message = `The offline change ${entry.operationName} waited longer than ${this.maxAgeMs} ms and was dropped`;
+      this.settle(entry, { status: 'expired', entry, error: outboxError('outbox-expired', message, { ageMs: now - entry.enqueuedAt }) });
     }
     if (expired.length > 0) this.changed();
     else this.scheduleExpiry();
@@ -616,10 +637,6 @@ export class Outbox {
   }
 
   private disposedError(): ResilienceError {
-    return outboxError('link-disposed', 'The outbox was disposed; its entries stay stored for the next load', 'Create a new client; the waiting changes are replayed when it loads.', 'unknown');
+    return outboxError('link-disposed', 'The outbox was disposed; its entries stay stored for the next load');
   }
-}
-
-function storedAsClassification(error: unknown): Classification {
-  return { category: 'unknown', reason: 'outbox-storage-failed', message: redact(error instanceof Error ? error.message : String(error)), retryable: false, refreshable: false, remediation: 'Offline changes cannot be kept on this device.' };
 }

@@ -548,7 +548,7 @@ describe('storage that cannot be read', () => {
     const broken: OutboxStorage = { load: () => Promise.reject(new Error('IndexedDB blocked')), put: async () => undefined, delete: async () => undefined };
     const { outbox, events } = make({ storage: broken });
     await outbox.ready;
-    expect(events).toEqual([expect.objectContaining({ type: 'outbox-storage-error', classification: expect.objectContaining({ message: 'IndexedDB blocked' }) })]);
+    expect(events).toEqual([expect.objectContaining({ type: 'outbox-storage-error', classification: expect.objectContaining({ reason: 'outbox-storage-failed', message: 'Outbox storage: load failed: IndexedDB blocked' }) })]);
     expect(outbox.entries).toEqual([]);
   });
 
@@ -627,7 +627,7 @@ describe('property: replay order and exactly-once per verdict', () => {
         for (const id of finished) expect(stored).not.toContain(id);
         outbox.dispose();
       }),
-      { numRuns: 60 },
+      { numRuns: 200 },
     );
   });
 });
