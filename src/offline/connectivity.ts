@@ -181,3 +181,87 @@ export function resumeDelays(count: number, spreadMs: number, random: () => numb
   }
   return delays;
 }
+
+export interface OnlineGateOptions {
+  /** A burst of paused operations resumes spread over this window (the first at once). @defaultValue 1000 */
+  spreadMs?: number;
+  /** Source of randomness for the spread (tests). @defaultValue `Math.random` */
+  random?: () => number;
+}
+
+/** Where operations wait while the device is offline (the retry policy's `paused` state). */
+export interface OnlineGate {
+  /**
+   * Runs `resume` once the source is online: at once (synchronously) when it is, otherwise when it
+   * comes back, spread over `spreadMs` with the other waiting operations in the order they paused.
+   * Returns `cancel`: an unsubscribed operation is removed and never resumed.
+   */
+  wait(resume: () => void): () => void;
+  /** Operations waiting now (paused, or resuming after their spread delay). */
+  readonly size: number;
+  /** Drops every waiting operation without resuming it; clears timers and the subscription. */
+  dispose(): void;
+}
+
+/**
+ * Parks operations while offline and releases them when the network returns, with `resumeDelays`
+ * across the burst. It listens to the source only while something waits, so an idle gate holds
+ * nothing. A waiter whose spread delay ends while the source is offline again goes back to waiting.
+ */
+export function createOnlineGate(connectivity: Connectivity, options: OnlineGateOptions = {}): OnlineGate {
+  const spreadMs = options.spreadMs ?? 1000;
+  const random = options.random ?? Math.random;
+  interface Waiter { resume: () => void; timer: ReturnType<typeof setTimeout> | undefined }
+  const waiting = new Set<Waiter>();
+  let unsubscribe: (() => void) | undefined;
+
+  const release = (waiter: Waiter) => {
+    waiter.timer = undefined;
+    if (!waiting.has(waiter)) return;
+    if (!connectivity.isOnline()) return; // offline again: stays parked for the next `online`
+    waiting.delete(waiter);
+    sync();
+    notify('resume', waiter.resume);
+  };
+  const onChange = (online: boolean) => {
+    if (!online) return;
+    const parked = [...waiting].filter((w) => w.timer === undefined);
+    resumeDelays(parked.length, spreadMs, random).forEach((delay, i) => {
+      const waiter = parked[i]!;
+      if (delay === 0) release(waiter);
+      else waiter.timer = setTimeout(() => release(waiter), delay);
+    });
+  };
+  /** Subscribed exactly while something waits. */
+  const sync = () => {
+    if (waiting.size > 0 && !unsubscribe) unsubscribe = connectivity.subscribe(onChange);
+    else if (waiting.size === 0 && unsubscribe) {
+      unsubscribe();
+      unsubscribe = undefined;
+    }
+  };
+  return {
+    wait(resume) {
+      if (connectivity.isOnline()) {
+        resume();
+        return () => undefined;
+      }
+      const waiter: Waiter = { resume, timer: undefined };
+      waiting.add(waiter);
+      sync();
+      return () => {
+        if (!waiting.delete(waiter)) return;
+        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        sync();
+      };
+    },
+    get size() {
+      return waiting.size;
+    },
+    dispose() {
+      for (const waiter of waiting) if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      waiting.clear();
+      sync();
+    },
+  };
+}

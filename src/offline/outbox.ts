@@ -13,15 +13,18 @@
  *    `mutations: string[] | 'all'` lists the operation names that may be queued (default: the etag
  *    policy's mutations, i.e. those that can be safely re-applied on a newer state).
  * 2. **Offline or unreachable?** The outbox queues a mutation *instead of sending it* when
- *    `connectivity.isOnline()` is false, and *after it failed* when the chain below ends in a
- *    `network` classification (`connection-refused`, `dns`, `fetch-failed`, `timeout`) once retry gave
- *    up, or with the retry policy's `paused` state while offline. A `server` 5xx is not "unreachable":
- *    it fails to the caller as today (the server answered; a later replay would hide the problem).
+ *    `connectivity.isOnline()` is false (so the retry policy's offline pause never sees it), and
+ *    *after it failed* when the chain below ends in a `network` classification (`connection-refused`,
+ *    `dns`, `fetch-failed`, `timeout`: no response) once the retry policy gave up. A live mutation
+ *    that got a 5xx fails to its caller as today (the server answered; queueing would hide it).
  * 3. **Idempotency key.** The link generates the key when it first sees the mutation (or reads the one
- *    the retry policy generated) and stores it in the entry; on replay it passes the key to the retry
- *    policy through the policy's key option (`context.retry.idempotencyKey = { generate: () => entry.idempotencyKey }`,
- *    or the core's equivalent), so every attempt of the replay carries the original key. A mutation
- *    that reached the server before the connection dropped is then applied once.
+ *    the retry policy generated for its first attempt) and stores it in the entry; on replay it passes
+ *    the key to the retry policy through the policy's key option (today
+ *    `context.retry.idempotencyKey = { generate: () => entry.idempotencyKey }`, or the core's
+ *    equivalent), so every attempt of the replay carries the original key. "Applied exactly once" is
+ *    the server's half of the contract: it must honour `Idempotency-Key` (the demo server does);
+ *    without that, a mutation whose answer was lost is applied again on replay, and the etag turns
+ *    that second write into a 409 the etag policy resolves (no blind double write).
  * 4. **Replay.** `new Outbox({ deliver })` where `deliver(entry)` parses `entry.query`, sends it with
  *    `entry.variables` down the chain below the outbox (etag → … → HTTP) and maps the end:
  *    a result → `delivered`; a retryable classification (`network`, `server`, `rate-limited`) once the
@@ -35,9 +38,16 @@
  *    layer dropped); if the entry is discarded or expires, the caller receives a classified
  *    `network` error (`outbox-discarded` / `outbox-expired`) and Apollo rolls the optimistic layer
  *    back. After a reload nobody is waiting: the result reaches `onEvent` (`outbox-delivered`) and the
- *    app refetches. A full outbox fails the new mutation at once (`outbox-full`); the user's older
+ *    app refetches. A caller whose entry another tab replayed settles `removed-elsewhere`: the link
+ *    completes it with a re-read (etag mutations) or a classified error (open: the lead decides). A full outbox fails the new mutation at once (`outbox-full`); the user's older
  *    changes are never dropped to make room.
- * 6. **Serialized writes per record** (`recordQueue.ts`): the link runs each etag mutation under
+ * 6. **Connectivity-aware retry** (`connectivity.ts`, for the retry policy): a retryable `network`
+ *    failure while `connectivity.isOnline()` is false is parked with `createOnlineGate(connectivity)
+ *    .wait(resume)` instead of spending an attempt, the budget or the breaker (events `paused`,
+ *    `resumed`); the gate resumes a burst spread by `resumeDelays`, and the operation's teardown calls
+ *    the returned `cancel`. A failure while online spends attempts as today (`maxAttempts`/`deadlineMs`).
+ *    A queued mutation of the outbox never reaches that gate: the outbox takes it first when offline.
+ * 7. **Serialized writes per record** (`recordQueue.ts`): the link runs each etag mutation under
  *    `recordKey(operationName, variables)`, live or replayed, so a second save of the same record waits
  *    for the first and sends the `_etag` the first one returned.
  *
@@ -55,6 +65,9 @@
  * - **Two tabs** share the storage. A replay runs inside `replayLock` (a Web Lock where available),
  *   so one tab replays; it re-loads the storage first, so it sees the other tabs' entries. A tab whose
  *   waiting caller's entry was replayed (or discarded) by another tab settles it as `removed-elsewhere`.
+ *   Tabs see each other's writes through the `storage` event (localStorage) or the re-load before each
+ *   replay (IndexedDB). Without Web Locks two tabs may send one entry twice; its idempotency key makes
+ *   the server apply it once. `maxEntries` counts the entries of every tab.
  * - **Full outbox:** `enqueue` rejects with a `network` / `outbox-full` `ResilienceError`; nothing is
  *   dropped. Expired entries are removed first, so they never block new ones.
  * - **Expiry:** `maxAgeMs` counts from `enqueuedAt`; an expired entry is removed (event

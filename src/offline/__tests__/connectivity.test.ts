@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
-import { browserConnectivity, manualConnectivity, resumeDelays, whenOnline, type ConnectivityTarget } from '../connectivity';
+import { browserConnectivity, createOnlineGate, manualConnectivity, resumeDelays, whenOnline, type ConnectivityTarget } from '../connectivity';
 
 useFakeTimersAndCheckTeardown();
 
@@ -177,6 +177,147 @@ describe('resumeDelays', () => {
           expect(d).toBeLessThanOrEqual(spread);
         }
       }),
+    );
+  });
+});
+
+describe('createOnlineGate (paused operations)', () => {
+  const sequence = (...values: number[]) => {
+    let i = 0;
+    return () => values[Math.min(i++, values.length - 1)]!;
+  };
+
+  test('online: runs at once and holds nothing', () => {
+    const w = fakeWindow(true);
+    const gate = createOnlineGate(browserConnectivity({ target: w.target }));
+    const run = jest.fn();
+    gate.wait(run);
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(gate.size).toBe(0);
+    expect(w.count()).toBe(0);
+  });
+
+  test('offline: parked; on reconnect the first resumes at once, the rest spread, in pause order', async () => {
+    const w = fakeWindow(false);
+    const gate = createOnlineGate(browserConnectivity({ target: w.target }), { spreadMs: 1000, random: sequence(0.6, 0.2) });
+    const resumed: string[] = [];
+    for (const name of ['a', 'b', 'c']) gate.wait(() => resumed.push(name));
+    expect(gate.size).toBe(3);
+    expect(w.count()).toBe(2);
+    w.go(true);
+    expect(resumed).toEqual(['a']);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(resumed).toEqual(['a', 'c']); // c drew 200 ms, b 600 ms
+    await jest.advanceTimersByTimeAsync(400);
+    expect(resumed).toEqual(['a', 'c', 'b']);
+    expect(gate.size).toBe(0);
+    expect(w.count()).toBe(0); // unsubscribed once nothing waits
+  });
+
+  test('cancel while paused: removed, never resumed, and the last cancel unsubscribes', () => {
+    const w = fakeWindow(false);
+    const gate = createOnlineGate(browserConnectivity({ target: w.target }));
+    const run = jest.fn();
+    const cancel = gate.wait(run);
+    cancel();
+    cancel();
+    expect(gate.size).toBe(0);
+    expect(w.count()).toBe(0);
+    w.go(true);
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  test('cancel during the spread delay clears its timer', async () => {
+    const c = manualConnectivity(false);
+    const gate = createOnlineGate(c, { spreadMs: 1000, random: () => 0.5 });
+    gate.wait(() => undefined);
+    const late = jest.fn();
+    const cancel = gate.wait(late);
+    c.setOnline(true);
+    expect(jest.getTimerCount()).toBe(1);
+    cancel();
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(late).not.toHaveBeenCalled();
+  });
+
+  test('offline again before its turn: it stays parked and resumes on the next reconnect', async () => {
+    const c = manualConnectivity(false);
+    const gate = createOnlineGate(c, { spreadMs: 1000, random: () => 0.5 });
+    const resumed: string[] = [];
+    gate.wait(() => resumed.push('a'));
+    gate.wait(() => resumed.push('b'));
+    c.setOnline(true);
+    c.setOnline(false);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(resumed).toEqual(['a']);
+    expect(gate.size).toBe(1);
+    c.setOnline(true);
+    expect(resumed).toEqual(['a', 'b']); // alone in its burst: at once
+    expect(gate.size).toBe(0);
+  });
+
+  test('a throwing resume is reported and does not stop the others; dispose drops the rest', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const c = manualConnectivity(false);
+    const gate = createOnlineGate(c, { spreadMs: 0 });
+    const after = jest.fn();
+    gate.wait(() => {
+      throw new Error('resume bug');
+    });
+    gate.wait(after);
+    c.setOnline(true);
+    expect(after).toHaveBeenCalledTimes(1);
+    expect(error).toHaveBeenCalledTimes(1);
+    c.setOnline(false);
+    const dropped = jest.fn();
+    gate.wait(dropped);
+    gate.wait(dropped);
+    gate.dispose();
+    c.setOnline(true);
+    expect(dropped).not.toHaveBeenCalled();
+    expect(gate.size).toBe(0);
+    error.mockRestore();
+  });
+
+  test('property: every waiter not cancelled resumes exactly once, cancelled ones never; nothing is left behind', async () => {
+    type Step = { op: 'wait' } | { op: 'cancel'; pick: number } | { op: 'net'; online: boolean } | { op: 'advance'; ms: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.constant({ op: 'wait' as const }),
+      fc.nat().map((pick) => ({ op: 'cancel' as const, pick })),
+      fc.boolean().map((online) => ({ op: 'net' as const, online })),
+      fc.integer({ min: 0, max: 1500 }).map((ms) => ({ op: 'advance' as const, ms })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), fc.boolean(), async (steps, startOnline) => {
+        const w = fakeWindow(startOnline);
+        const gate = createOnlineGate(browserConnectivity({ target: w.target }), { spreadMs: 1000 });
+        const waiters: Array<{ runs: number; cancelled: boolean; cancel: () => void }> = [];
+        for (const s of steps) {
+          if (s.op === 'wait') {
+            const waiter = { runs: 0, cancelled: false, cancel: () => undefined };
+            waiter.cancel = gate.wait(() => (waiter.runs += 1));
+            waiters.push(waiter);
+          } else if (s.op === 'cancel') {
+            const live = waiters.filter((x) => !x.cancelled && x.runs === 0);
+            const x = live[s.pick % Math.max(live.length, 1)];
+            if (x) {
+              x.cancelled = true;
+              x.cancel();
+            }
+          } else if (s.op === 'net') {
+            if (s.online !== w.target.navigator.onLine) w.go(s.online);
+          } else await jest.advanceTimersByTimeAsync(s.ms);
+          for (const x of waiters) expect(x.runs).toBeLessThanOrEqual(1);
+        }
+        if (!w.target.navigator.onLine) w.go(true);
+        await jest.advanceTimersByTimeAsync(1000);
+        for (const x of waiters) expect(x.runs).toBe(x.cancelled ? 0 : 1);
+        expect(gate.size).toBe(0);
+        expect(w.count()).toBe(0);
+        expect(jest.getTimerCount()).toBe(0);
+      }),
+      { numRuns: 100 },
     );
   });
 });
