@@ -65,6 +65,9 @@ describeIf(`npm pack of a fresh clone${isCheckout ? '' : ' (skipped: not a git c
     // The tarball has no dependencies; its peers come from this repo below (npm would remove them as extraneous).
     run('npm', ['install', join(tmp, packed!.filename), '--offline', '--legacy-peer-deps', '--no-package-lock', '--no-audit', '--no-fund'], consumer);
     for (const dep of ['graphql', 'rxjs', 'tslib']) symlinkSync(join(nm, dep), join(consumer, 'node_modules', dep), 'dir');
+    // The optional peer of the /otel entry, as an app that uses it has it.
+    mkdirSync(join(consumer, 'node_modules', '@opentelemetry'));
+    symlinkSync(join(nm, '@opentelemetry', 'api'), join(consumer, 'node_modules', '@opentelemetry', 'api'), 'dir');
     mkdirSync(join(consumer, 'node_modules', '@apollo'));
     for (const file of ['entries.mjs', 'entries.cjs', 'consumer.mjs', 'consumer.cjs']) cpSync(join(__dirname, 'package', file), join(consumer, file));
     manifest = require(join(consumer, 'node_modules', 'apollo-link-resilience', 'package.json')) as Manifest;

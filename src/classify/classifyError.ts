@@ -59,18 +59,28 @@ function first(layers: ReadonlyArray<ReadonlyArray<ClassificationRule>>, accept:
   return undefined;
 }
 
-function remediationFor(classification: Classification, patch: ClassificationPatch | undefined, remediations: Remediations | undefined): string {
-  const key = `${classification.category}/${classification.reason ?? ''}`;
-  const own = remediations?.[key] ?? remediations?.[classification.category];
-  if (own !== undefined) {
-    try {
-      const text = typeof own === 'function' ? own(classification) : own;
-      if (typeof text === 'string' && text !== '') return text;
-    } catch {
-      // a remediation function that throws falls back to the built-in text
-    }
+function textFrom(table: Remediations | undefined, key: string, classification: Classification): string | undefined {
+  const own = table?.[key] ?? table?.[classification.category];
+  if (own === undefined) return undefined;
+  try {
+    const text = typeof own === 'function' ? own(classification) : own;
+    return typeof text === 'string' && text !== '' ? text : undefined;
+  } catch {
+    return undefined; // a remediation function that throws falls back to the next text
   }
-  return patch?.remediation ?? REASON_REMEDIATION[key] ?? CATEGORY_REMEDIATION[classification.category];
+}
+
+/** Yours (the option), then the deciding rule's own, then the profiles' (in order), then the core's. */
+function remediationFor(classification: Classification, patch: ClassificationPatch | undefined, options: ClassifyOptions): string {
+  const key = `${classification.category}/${classification.reason ?? ''}`;
+  const yours = textFrom(options.remediations, key, classification);
+  if (yours !== undefined) return yours;
+  if (patch?.remediation) return patch.remediation;
+  for (const profile of options.profiles ?? []) {
+    const text = textFrom(profile.remediations, key, classification);
+    if (text !== undefined) return text;
+  }
+  return REASON_REMEDIATION[key] ?? CATEGORY_REMEDIATION[classification.category];
 }
 
 /**
@@ -122,7 +132,7 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
   if (classification.reason === undefined) delete classification.reason;
   if (Object.keys(details).length > 0) classification.details = details;
   if (facts.path) classification.path = facts.path;
-  classification.remediation = remediationFor(classification, patch, options.remediations);
+  classification.remediation = remediationFor(classification, patch, options);
   return classification;
 }
 

@@ -145,6 +145,8 @@ export interface ClassificationProfile {
   /** The profile's name, e.g. `ion`. */
   readonly name: string;
   readonly rules: ReadonlyArray<ClassificationRule>;
+  /** The API's own remediation texts for what the core (or another layer) classifies, by `category` or `category/reason`. */
+  readonly remediations?: Remediations;
 }
 
 export interface ClassifyOptions {

@@ -22,7 +22,9 @@ const variableField = (f: ErrorFacts) => {
 
 const validationCode = (f: ErrorFacts) => f.extensions?.validationErrorCode;
 
-export const apolloServer: ClassificationProfile = { name: 'apolloServer', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const apolloServer: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'apolloServer', rules: [
   // Gateway / Router codes the core does not know (explicit codes: they decide).
   { id: 'apollo/downstream', match: { code: ['DOWNSTREAM_SERVICE_ERROR', 'SUBREQUEST_HTTP_ERROR', 'SUBREQUEST_MALFORMED_RESPONSE'] }, classify: { category: 'server', reason: 'bad-gateway', status: 502 } },
   { id: 'apollo/router-rate-limited', match: { code: 'REQUEST_RATE_LIMITED' }, classify: { category: 'rate-limited', reason: 'rate-limited', status: 429 } },
@@ -33,4 +35,4 @@ export const apolloServer: ClassificationProfile = { name: 'apolloServer', rules
   refine('apollo/too-complex', (f) => validationCode(f) === 'MAX_RECURSIVE_SELECTIONS_EXCEEDED', { category: 'bad-request', reason: 'operation-too-complex' }),
   refine('apollo/csrf', { code: 'BAD_REQUEST', message: /Cross-Site Request Forgery|CSRF/ }, { category: 'bad-request', reason: 'csrf-prevention', remediation: 'The server blocked the request as possible CSRF: send a JSON content-type or an apollo-require-preflight header.' }),
   refine('apollo/context-failed', { code: 'INTERNAL_SERVER_ERROR', message: /^Context creation failed/ }, { category: 'server', reason: 'context-creation-failed' }),
-] };
+] }))();

@@ -20,7 +20,9 @@ const row = (id: string, type: RegExp, patch: ClassificationPatch | ((f: ErrorFa
   classify: (f) => ({ code: errorType(f), ...(typeof patch === 'function' ? patch(f) : patch) }),
 });
 
-export const appSync: ClassificationProfile = { name: 'appSync', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const appSync: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'appSync', rules: [
   row('unauthorized-exception', /^UnauthorizedException$/, { category: 'unauthenticated', reason: 'invalid-token', status: 401, refreshable: true }),
   row('unauthorized', /^Unauthorized$/, (f) => {
     const m = /Not Authorized to access (\w+) on type (\w+)/i.exec(f.message);
@@ -41,4 +43,4 @@ export const appSync: ClassificationProfile = { name: 'appSync', rules: [
   // Message rows: they refine, or decide alone in a 200 without an errorType.
   { id: 'appsync/missing-auth-header', refine: true, match: { message: /Valid authorization header not provided/i }, classify: { category: 'unauthenticated', reason: 'missing-credentials', status: 401, refreshable: true } },
   { id: 'appsync/validation-error', refine: true, match: { message: /^Validation error of type \w+/ }, classify: { category: 'bad-request', reason: 'invalid-operation', status: 400 } },
-] };
+] }))();

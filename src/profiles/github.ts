@@ -28,7 +28,9 @@ const byType = (types: ReadonlyArray<string>, category: Category, reason: string
 
 const limited = (reason: string, retryAfterMs: number | undefined) => ({ category: 'rate-limited' as const, reason, status: 429, details: retryAfterMs === undefined ? undefined : { retryAfterMs } });
 
-export const github: ClassificationProfile = { name: 'github', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const github: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'github', rules: [
   byType(['RATE_LIMITED', 'RATE_LIMIT'], 'rate-limited', 'rate-limited', (f) => limited('rate-limited', resetWaitMs(f))),
   {
     // A 403/429 whose headers say "rate limit" (Retry-After, or no requests left): headers are explicit.
@@ -52,4 +54,4 @@ export const github: ClassificationProfile = { name: 'github', rules: [
   byType(['MAX_NODE_LIMIT_EXCEEDED', 'EXCESSIVE_PAGINATION', 'MISSING_PAGINATION_BOUNDARIES'], 'bad-request', 'query-too-large', () => ({ status: 400 })),
   { id: 'github/static-validation', match: (f) => /^[a-z]+[A-Z]\w*$/.test(f.code ?? ''), classify: { category: 'bad-request', reason: 'invalid-operation', status: 400 } },
   { id: 'github/query-timeout', refine: true, match: { message: /Something went wrong while executing your query/ }, classify: { category: 'server', reason: 'query-timeout', status: 502 } },
-] };
+] }))();

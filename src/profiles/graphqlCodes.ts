@@ -9,7 +9,9 @@ const withField = (f: ErrorFacts) => {
  * The seed `extensions.code` tables (002, 003): the core's codes with the documents' own
  * remediations (e.g. how to send an API key), and `extensions.field` named in the text.
  */
-export const graphqlCodes: ClassificationProfile = { name: 'graphqlCodes', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const graphqlCodes: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'graphqlCodes', rules: [
   {
     id: 'code/unauthenticated',
     match: { code: ['UNAUTHENTICATED', 'UNAUTHORIZED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'AUTH_NOT_AUTHENTICATED'] },
@@ -68,4 +70,4 @@ export const graphqlCodes: ClassificationProfile = { name: 'graphqlCodes', rules
     match: { code: ['INTERNAL_SERVER_ERROR', 'INTERNAL', 'INTERNAL_ERROR'] },
     classify: { category: 'server', reason: 'internal-error', status: 500, remediation: 'Retry with exponential backoff; if it persists, contact support with the full error response and request.' },
   },
-] };
+] }))();

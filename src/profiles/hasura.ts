@@ -39,7 +39,9 @@ const refine = (id: string, code: string | ReadonlyArray<string>, message: RegEx
   },
 });
 
-export const hasura: ClassificationProfile = { name: 'hasura', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const hasura: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'hasura', rules: [
   // A role the request asked for that the session may not take: forbidden, not a sign-in problem.
   // Hasura reports a database check constraint (SQLSTATE 23514) as permission-error: it is the input.
   { id: 'hasura/check-violation', match: { code: 'permission-error', message: /^Check constraint violation/ }, classify: { category: 'validation', reason: 'check-constraint', status: 400 } },
@@ -58,4 +60,4 @@ export const hasura: ClassificationProfile = { name: 'hasura', rules: [
   refine('hasura/not-null', 'constraint-violation', /^Not-NULL violation/, 'validation', 'required-value'),
   refine('hasura/restrict', 'constraint-violation', /^Can not delete or update due to data being referred/, 'validation', 'still-referenced', { remediation: 'Other records still refer to this one; remove or change them first.' }),
   refine('hasura/not-in-role-schema', 'validation-failed', /not found in type/, 'bad-request', 'not-in-role-schema', { remediation: 'This asks for data your role cannot see, or the app is out of date; reload the page, and ask for access if it repeats.' }),
-] };
+] }))();

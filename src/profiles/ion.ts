@@ -1,52 +1,16 @@
 import type { ClassificationProfile, ErrorFacts } from '../classify/types.js';
 
 const isForbiddenContext = (f: ErrorFacts): boolean => f.status === 403 || f.code === 'FORBIDDEN';
-const SERVER_REASON: Readonly<Record<number, string>> = { 500: 'internal-error', 502: 'bad-gateway', 503: 'service-unavailable', 504: 'gateway-timeout' };
-const authStatusOrNone = (s: number | undefined): boolean => s === undefined || s === 200 || s === 401 || s === 403;
 
 /**
  * ION's error pages (seeds 000/001): the 401 message table, the 403 causes with action and resource,
  * 404 and soft deletes, 409 `_etag`, 422 field parsing, each with ION's own remediation. Every row is
  * a message rule: it refines the category the status or code decided, or decides alone in a 200.
  */
-export const ion: ClassificationProfile = { name: 'ion', rules: [
-  // 401: the auth layer's messages.
-  {
-    refine: true,
-    id: 'ion/401-missing-credentials',
-    match: { message: /please provide proper credentials/i, status: authStatusOrNone },
-    classify: { category: 'unauthenticated', reason: 'missing-credentials', status: 401, refreshable: true, remediation: 'Add an "Authorization: Bearer <token>" header to the request.' },
-  },
-  {
-    refine: true,
-    id: 'ion/401-malformed-token',
-    match: { message: /unable to parse authentication token/i, status: authStatusOrNone },
-    classify: { category: 'unauthenticated', reason: 'malformed-token', status: 401, refreshable: true, remediation: 'Verify the full token is being sent; a common cause is an environment variable that lost a trailing character.' },
-  },
-  {
-    refine: true,
-    id: 'ion/401-unknown-signing-key',
-    match: { message: /unable to find appropriate RSA key/i, status: authStatusOrNone },
-    classify: { category: 'unauthenticated', reason: 'unknown-signing-key', status: 401, refreshable: false, remediation: 'The token came from the wrong auth provider; check the client_id and audience you request tokens for.' },
-  },
-  {
-    refine: true,
-    id: 'ion/401-token-expired',
-    match: { message: /token (is|has) expired|expired token|jwt expired/i, status: authStatusOrNone },
-    classify: { category: 'unauthenticated', reason: 'token-expired', status: 401, refreshable: true, remediation: 'Refresh the token (OAuth) or re-issue it (API key).' },
-  },
-  {
-    refine: true,
-    id: 'ion/401-invalid-token',
-    match: { message: /unable to validate authentication token|invalid (access |bearer )?token|token is invalid/i, status: authStatusOrNone },
-    classify: { category: 'unauthenticated', reason: 'invalid-token', status: 401, refreshable: true, remediation: 'Re-issue the token; if it persists, check that the token\'s audience and issuer match this environment.' },
-  },
-  {
-    refine: true,
-    id: 'ion/401-org-mismatch',
-    match: { message: /token organization does not match user'?s organization/i, status: authStatusOrNone },
-    classify: { category: 'unauthenticated', reason: 'org-mismatch', status: 401, refreshable: false, remediation: 'Re-authenticate the user against their actual organization.' },
-  },
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'ion', rules: [
+  // 401: the core knows which of ION's 401 messages a refresh fixes; these add what it cannot parse.
   {
     refine: true,
     id: 'ion/user-deactivated',
@@ -57,12 +21,6 @@ export const ion: ClassificationProfile = { name: 'ion', rules: [
         ? { category: 'forbidden', reason: 'user-deactivated', status: 403, details: email ? { email } : undefined, remediation: 'Reactivate the user in admin settings.' }
         : { category: 'unauthenticated', reason: 'user-deactivated', status: 401, refreshable: false, details: email ? { email } : undefined, remediation: 'Reactivate the user or use a different account.' };
     },
-  },
-  {
-    refine: true,
-    id: 'ion/401-org-blocked',
-    match: { message: /organization is blocked/i },
-    classify: { category: 'unauthenticated', reason: 'org-blocked', status: 401, refreshable: false, remediation: 'The organization is blocked from accessing ION; contact your customer success manager (CSM).' },
   },
   {
     refine: true,
@@ -160,23 +118,23 @@ export const ion: ClassificationProfile = { name: 'ion', rules: [
       return { category: 'validation', reason: 'domain-rule', status: 422, details, remediation: field ? `Fix the value of ${field} (${f.message.trim().replace(/\.$/, '')}) and submit again.` : 'Fix the input named in the message and submit again.' };
     },
   },
-  // The status table's own advice (seed 000: 429 back off, 5xx retry with exponential backoff).
-  {
-    id: 'ion/429',
-    refine: true,
-    match: { status: 429 },
-    classify: { category: 'rate-limited', reason: 'rate-limited', remediation: 'Back off and retry: 1 s doubling to about 30 s, with jitter; batch related queries and cache data that rarely changes.' },
-  },
-  {
-    id: 'ion/5xx',
-    refine: true,
-    match: { status: (s) => s !== undefined && s >= 500 && s < 600 },
-    classify: (f) => ({ category: 'server', reason: SERVER_REASON[f.status ?? 0] ?? 'server-error', remediation: 'An ION-side failure: safe to retry with exponential backoff (1, 2, 4, 8 s); surface it after 3 failures in about 30 s.' }),
-  },
   {
     refine: true,
     id: 'ion/429-rate-limit-message',
     match: { message: /rate[- ]limit|too many requests/i },
     classify: { category: 'rate-limited', reason: 'rate-limited', status: 429, remediation: 'Too many requests: back off (1 s doubling to 30 s, with jitter), batch related queries and cache data that rarely changes.' },
   },
-] };
+],
+  // ION's own fixes for what the core classifies (seed 000: the 401 table, 429 back off, 5xx retry).
+  remediations: {
+    'unauthenticated/missing-credentials': 'Add an "Authorization: Bearer <token>" header to the request.',
+    'unauthenticated/malformed-token': 'Verify the full token is being sent; a common cause is an environment variable that lost a trailing character.',
+    'unauthenticated/unknown-signing-key': 'The token came from the wrong auth provider; check the client_id and audience you request tokens for.',
+    'unauthenticated/token-expired': 'Refresh the token (OAuth) or re-issue it (API key).',
+    'unauthenticated/invalid-token': 'Re-issue the token; if it persists, check that the token\'s audience and issuer match this environment.',
+    'unauthenticated/org-mismatch': 'Re-authenticate the user against their actual organization.',
+    'unauthenticated/org-blocked': 'The organization is blocked from accessing ION; contact your customer success manager (CSM).',
+    'rate-limited': 'Back off and retry: 1 s doubling to about 30 s, with jitter; batch related queries and cache data that rarely changes.',
+    server: 'An ION-side failure: safe to retry with exponential backoff (1, 2, 4, 8 s); surface it after 3 failures in about 30 s.',
+  },
+}))();

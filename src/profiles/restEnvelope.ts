@@ -7,7 +7,9 @@ const AUTHORIZATION = /^authorization$/i;
  * (IXON APIv2, seed 004): content errors, authorization header defects, 2FA and SSO. An entry's
  * `propertyName` is a structured signal and decides; the 2FA and SSO messages refine a 401.
  */
-export const restEnvelope: ClassificationProfile = { name: 'restEnvelope', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const restEnvelope: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'restEnvelope', rules: [
   {
     id: 'rest/two-factor-required',
     refine: true,
@@ -50,16 +52,10 @@ export const restEnvelope: ClassificationProfile = { name: 'restEnvelope', rules
     match: { source: 'rest', status: (s) => s === undefined || s === 400 || s === 422 },
     classify: (f) => ({ category: 'validation', reason: /invalid value/i.test(f.message) ? 'invalid-value' : 'invalid-content', details: { field: f.propertyName }, remediation: `Correct ${f.propertyName ? `the value of ${f.propertyName}` : 'the request'} (the API reference lists valid values), then send it again.` }),
   },
-  {
-    id: 'rest/500',
-    refine: true,
-    match: { status: 500 },
-    classify: { category: 'server', reason: 'internal-error', remediation: 'Most likely a production incident being resolved; retry with exponential backoff.' },
+],
+  // Seed 004's advice for server errors.
+  remediations: {
+    'server/internal-error': 'Most likely a production incident being resolved; retry with exponential backoff.',
+    'server/gateway-timeout': 'The request took more than 60 s; minimize the scope of the request, then retry.',
   },
-  {
-    id: 'rest/504',
-    refine: true,
-    match: { status: 504 },
-    classify: { category: 'server', reason: 'gateway-timeout', remediation: 'The request took more than 60 s; minimize the scope of the request, then retry.' },
-  },
-] };
+}))();

@@ -23,7 +23,9 @@ function shopifyThrottleWaitMs(f: ErrorFacts): number | undefined {
   return Math.max(0, Math.ceil((requested - available) / rate)) * 1000;
 }
 
-export const shopify: ClassificationProfile = { name: 'shopify', rules: [
+// Built inside a pure IIFE: a bundler drops the whole profile when it is not imported, even from
+// one bundled file where its helper calls would otherwise count as side effects.
+export const shopify: ClassificationProfile = /* @__PURE__ */ (() => ({ name: 'shopify', rules: [
   {
     id: 'shopify/throttled',
     match: { code: 'THROTTLED' },
@@ -52,4 +54,4 @@ export const shopify: ClassificationProfile = { name: 'shopify', rules: [
     match: { code: 'INTERNAL_SERVER_ERROR', message: /Request ID: ([\w-]+)/ },
     classify: (_f, m) => ({ category: 'server', details: { requestId: m?.[1] } }),
   },
-] };
+] }))();
