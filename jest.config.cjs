@@ -8,6 +8,9 @@ const transform = {
 const relative = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 const common = {
   testEnvironment: 'node',
+  // Integration suites talk to a real server; on a loaded 2-core machine 5 s is too tight for the
+  // 100-operation cases (unit tests run on fake timers and never come near this).
+  testTimeout: 30_000,
   transform,
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/demo-app/'],
