@@ -295,7 +295,7 @@ describe('createOnlineGate (paused operations)', () => {
         const waiters: Array<{ runs: number; cancelled: boolean; cancel: () => void }> = [];
         for (const s of steps) {
           if (s.op === 'wait') {
-            const waiter = { runs: 0, cancelled: false, cancel: () => undefined };
+            const waiter: { runs: number; cancelled: boolean; cancel: () => void } = { runs: 0, cancelled: false, cancel: () => undefined };
             waiter.cancel = gate.wait(() => (waiter.runs += 1));
             waiters.push(waiter);
           } else if (s.op === 'cancel') {
