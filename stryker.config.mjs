@@ -48,7 +48,8 @@ export default {
   ignoreStatic: false,
   incremental: true,
   incrementalFile: `reports/stryker-incremental${target === 'decision' ? '' : `-${target}`}.json`,
-  ignorePatterns: ['/demo-app', '/bench', '/docs', '/tests', '/dist', '/scratch', '/reports', '/coverage'],
+  // tests/ is copied: unit tests under src/ may import its fixtures.
+  ignorePatterns: ['/demo-app', '/bench', '/docs', '/dist', '/scratch', '/reports', '/coverage'],
   tempDirName: path.join(scratch, 'tmp'),
   reporters: ['json', 'progress'],
   jsonReporter: { fileName: path.join(scratch, `${target}.json`) },
