@@ -62,8 +62,10 @@
  * - **Crash safety:** an entry is written to storage before `enqueue` resolves, its attempt count is
  *   written before each send, and it is deleted only after the server's verdict. A crash at any step
  *   loses nothing; at worst an entry is sent again with its original idempotency key.
- * - **Two tabs** share the storage. A replay runs inside `replayLock` (a Web Lock where available),
- *   so one tab replays; it re-loads the storage first, so it sees the other tabs' entries. A tab whose
+ * - **Two tabs** share the storage. A replay runs inside `replayLock` (a Web Lock where available):
+ *   one tab replays at a time, the others wait for their turn (not skip: they may hold an entry the
+ *   first one did not see), and each re-loads the storage once it holds the lock, so what another
+ *   tab sent is gone and is never sent twice. A tab whose
  *   waiting caller's entry was replayed (or discarded) by another tab settles it as `removed-elsewhere`.
  *   Tabs see each other's writes through the `storage` event (localStorage) or the re-load before each
  *   replay (IndexedDB). Without Web Locks two tabs may send one entry twice; its idempotency key makes
@@ -144,8 +146,8 @@ export interface FlushReport {
   rejected: number;
   /** Entries still queued when it ended. */
   remaining: number;
-  /** Why it ended early: offline, an `unreachable` outcome, another tab replays, or disposed. @defaultValue none (the outbox was emptied) */
-  stopped?: 'offline' | 'unreachable' | 'locked' | 'disposed';
+  /** Why it ended early: offline, an `unreachable` outcome, a storage step that failed (event `outbox-storage-error`), or disposed. @defaultValue none (the outbox was emptied) */
+  stopped?: 'offline' | 'unreachable' | 'storage-failed' | 'disposed';
 }
 
 interface OutboxEventBase<T extends string> {
@@ -160,7 +162,7 @@ export interface OutboxRejectedEvent extends OutboxEventBase<'outbox-rejected'> 
 export interface OutboxUnreachableEvent extends OutboxEventBase<'outbox-unreachable'> { id: string; classification: StoredClassification }
 export interface OutboxExpiredEvent extends OutboxEventBase<'outbox-expired'> { id: string; ageMs: number }
 export interface OutboxDiscardedEvent extends OutboxEventBase<'outbox-discarded'> { id: string }
-/** Storage could not be read at load (the outbox starts empty; enqueue will fail the same way). */
+/** Storage failed at load (the outbox starts empty; enqueue will fail the same way) or during a replay (it stops). */
 export interface OutboxStorageErrorEvent extends OutboxEventBase<'outbox-storage-error'> { classification: Classification }
 /** An entry the storage returned was invalid and is ignored (left in storage). */
 export interface OutboxSkippedEvent extends OutboxEventBase<'outbox-skipped'> { classification: Classification }
@@ -316,6 +318,9 @@ export class Outbox {
   private disposed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private unreachableInARow = 0;
+  /** Resolves on `dispose()`: a replay stops waiting for its request and releases the lock. */
+  private readonly disposal: Promise<'disposed'>;
+  private markDisposed: () => void = () => undefined;
 
   constructor(private readonly options: Outbox.Options) {
     if (!options || typeof options.deliver !== 'function') throw new TypeError('Outbox: `deliver` (entry => Promise<ReplayOutcome>) is required');
@@ -327,6 +332,7 @@ export class Outbox {
     this.recordKey = options.recordKey ?? defaultRecordKey;
     this.now = options.now ?? Date.now;
     this.generateId = options.generateId ?? randomId;
+    this.disposal = new Promise((resolve) => (this.markDisposed = () => resolve('disposed')));
     this.ready = this.serial(() => this.reload(true)).then(() => {
       if (this.disposed) return;
       this.unsubscribers.push(this.connectivity.subscribe((online) => void (online && this.flush())));
@@ -431,7 +437,7 @@ export class Outbox {
   /**
    * Replays the queue now, in order, one entry at a time, and resolves with what it did. Single
    * flight: a call while a replay runs returns that replay (which also takes entries queued meanwhile).
-   * Does nothing while offline (`stopped: 'offline'`) or while another tab replays (`'locked'`).
+   * Does nothing while offline (`stopped: 'offline'`); waits for a replay another tab runs to end.
    */
   flush(): Promise<FlushReport> {
     if (this.disposed) return Promise.resolve({ delivered: 0, rejected: 0, remaining: this.list.length, stopped: 'disposed' });
@@ -441,11 +447,18 @@ export class Outbox {
       await this.ready;
       const report: FlushReport = { delivered: 0, rejected: 0, remaining: this.list.length };
       if (!this.connectivity.isOnline()) return { ...report, stopped: 'offline' };
-      const locked = await this.lock.tryRun(async () => {
-        await this.serial(() => this.reload(false));
-        return this.replay(report);
+      return this.lock.run(async () => {
+        try {
+          await this.serial(() => this.reload(false)); // the truth after another tab's replay
+          return await this.replay(report);
+        } catch (error) {
+          // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
+          const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
+          const classification = (error instanceof ResilienceError ? error : storageError(`replay step failed: ${message}`, error)).classification;
+          this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
+          return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
+        }
       });
-      return locked.acquired ? locked.value : { ...report, remaining: this.list.length, stopped: 'locked' };
     })()
       .then((report) => {
         this.afterFlush(report);
@@ -468,6 +481,7 @@ export class Outbox {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.markDisposed();
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
@@ -514,36 +528,39 @@ export class Outbox {
       this.inFlight = entry.id;
       this.emit({ type: 'outbox-replay', operationName: entry.operationName, at: this.now(), id: entry.id, attempt: entry.attempts });
       this.changed();
-      let outcome: ReplayOutcome;
+      let outcome: ReplayOutcome | 'disposed';
       try {
-        outcome = await this.options.deliver(entry);
+        // Settles for sure (never throws synchronously into the loop), and gives way to dispose().
+        outcome = await Promise.race([Promise.resolve().then(() => this.options.deliver(entry)), this.disposal]);
       } catch (error) {
         outcome = { status: 'unreachable', classification: unexpectedError(error, 'Outbox deliver', redact).classification };
       } finally {
         this.inFlight = undefined;
       }
+      // Disposed mid-request: the entry stays stored (its attempt counted) for the next load.
+      if (outcome === 'disposed') return { ...report, remaining: this.list.length, stopped: 'disposed' };
+      const verdict = outcome;
       const stop = await this.serial(async () => {
         const current = this.list.find((e) => e.id === entry.id);
-        switch (outcome.status) {
+        switch (verdict.status) {
           case 'delivered':
             if (current) await this.storage.delete(entry.id);
             this.remove(entry.id);
             report.delivered += 1;
-            this.emit({ type: 'outbox-delivered', operationName: entry.operationName, at: this.now(), id: entry.id, result: outcome.result });
-            this.settle(entry, { status: 'delivered', entry, result: outcome.result });
+            this.emit({ type: 'outbox-delivered', operationName: entry.operationName, at: this.now(), id: entry.id, result: verdict.result });
+            this.settle(entry, { status: 'delivered', entry, result: verdict.result });
             this.changed();
             return false;
           case 'rejected':
             if (current) await this.storage.delete(entry.id);
             this.remove(entry.id);
             report.rejected += 1;
-            this.emit({ type: 'outbox-rejected', operationName: entry.operationName, at: this.now(), id: entry.id, classification: outcome.classification });
-            const error = outcome.error ?? new ResilienceError(outcome.classification);
-            this.settle(entry, { status: 'rejected', entry, classification: outcome.classification, error });
+            this.emit({ type: 'outbox-rejected', operationName: entry.operationName, at: this.now(), id: entry.id, classification: verdict.classification });
+            this.settle(entry, { status: 'rejected', entry, classification: verdict.classification, error: verdict.error ?? new ResilienceError(verdict.classification) });
             this.changed();
             return false;
           default: {
-            const lastError = storedClassification(outcome.classification);
+            const lastError = storedClassification(verdict.classification);
             if (current) {
               const kept: OutboxEntry = { ...current, lastError };
               await this.storage.put(kept);

@@ -375,13 +375,13 @@ export function defaultOutboxStorage(): OutboxStorage {
 
 /** The subset of the Web Locks API the replay lock uses. */
 export interface ReplayLockManager {
-  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { mode: 'exclusive' }, callback: () => Promise<T>): Promise<T>;
 }
 
 /** One replay at a time: across tabs with Web Locks, within this JavaScript realm without. */
 export interface ReplayLock {
-  /** Runs `task` holding the lock; `{ acquired: false }` at once when another holder has it (it replays instead). */
-  tryRun<T>(task: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+  /** Runs `task` holding the lock, after any replay that holds it now (in this tab or another) has ended. */
+  run<T>(task: () => Promise<T>): Promise<T>;
 }
 
 export interface ReplayLockOptions {
@@ -389,27 +389,33 @@ export interface ReplayLockOptions {
   locks?: ReplayLockManager;
 }
 
+/** Realm-local queues by lock name: two outboxes of one page (two clients) on one storage take turns. */
+const localTurns = new Map<string, Promise<unknown>>();
+
 /**
- * The lock around one replay of the outbox. With Web Locks (`navigator.locks.request(name,
- * { ifAvailable: true })`) only one tab of the origin replays; the others skip and pick up the result
- * through the storage. Without Web Locks only this realm is covered: two tabs may both send an entry,
- * and its idempotency key makes the server apply it once.
+ * The lock around one replay of the outbox. A replay waits for its turn rather than skipping, and
+ * re-loads the storage once it holds the lock: whatever another tab already sent is gone by then,
+ * and whatever it did not see (an entry this tab queued meanwhile) is replayed now.
+ *
+ * With Web Locks (`navigator.locks`) the turns span every tab of the origin. Without them only this
+ * realm is covered: two tabs may both send an entry, and its idempotency key makes the server apply it
+ * once. A replay that never ends holds the lock; the retry policy's attempt timeout and deadline
+ * bound every request a replay makes.
  * @param name the lock name; outboxes sharing a storage must share it. @defaultValue 'apollo-link-resilience:outbox'
  */
 export function replayLock(name = 'apollo-link-resilience:outbox', options: ReplayLockOptions = {}): ReplayLock {
   const locks = options.locks ?? (globalThis as { navigator?: { locks?: ReplayLockManager } }).navigator?.locks;
-  let held = false;
   return {
-    async tryRun<T>(task: () => Promise<T>) {
-      if (held) return { acquired: false as const };
-      held = true;
-      try {
-        if (!locks) return { acquired: true as const, value: await task() };
-        type Out = { acquired: true; value: T } | { acquired: false };
-        return await locks.request<Out>(name, { ifAvailable: true }, async (lock) => (lock ? { acquired: true, value: await task() } : { acquired: false }));
-      } finally {
-        held = false;
-      }
+    run<T>(task: () => Promise<T>): Promise<T> {
+      if (locks) return locks.request(name, { mode: 'exclusive' }, task);
+      const previous = localTurns.get(name) ?? Promise.resolve();
+      const mine = previous.then(task, task);
+      const settled = mine.then(() => undefined, () => undefined);
+      localTurns.set(name, settled);
+      void settled.then(() => {
+        if (localTurns.get(name) === settled) localTurns.delete(name);
+      });
+      return mine;
     },
   };
 }

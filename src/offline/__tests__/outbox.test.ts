@@ -13,6 +13,7 @@ const network: Classification = { category: 'network', reason: 'fetch-failed', m
 const validation: Classification = { category: 'validation', reason: 'invalid-input', message: 'quantity must be positive', retryable: false, refreshable: false, remediation: 'Fix it.' };
 
 const created: Outbox[] = [];
+let lockNames = 0;
 beforeEach(() => {
   jest.useFakeTimers();
   jest.setSystemTime(new Date('2026-01-01T08:00:00Z'));
@@ -70,7 +71,7 @@ function make(options: Partial<ConstructorParameters<typeof Outbox>[0]> & { conn
   const changes: Array<ReadonlyArray<OutboxEntry>> = [];
   const outbox = new Outbox({
     deliver: script.deliver,
-    lock: replayLock('test', { locks: undefined }),
+    lock: replayLock(`test-${++lockNames}`, { locks: undefined }),
     onEvent: (e) => events.push(e),
     onChange: (entries) => changes.push(entries),
     ...options,
@@ -484,16 +485,12 @@ describe('two tabs sharing one localStorage', () => {
   /** Web Locks shared by the tabs (ifAvailable), and storage events delivered to the other tab. */
   function origin() {
     const ls = fakeLocalStorage();
-    const held = new Set<string>();
+    const turns = new Map<string, Promise<unknown>>();
     const locks: ReplayLockManager = {
-      async request(name, _o, callback) {
-        if (held.has(name)) return callback(null);
-        held.add(name);
-        try {
-          return await callback({});
-        } finally {
-          held.delete(name);
-        }
+      request(name, _o, callback) {
+        const mine = (turns.get(name) ?? Promise.resolve()).then(callback, callback);
+        turns.set(name, mine.catch(() => undefined));
+        return mine;
       },
     };
     const tabs: Array<Set<(e: { key: string | null }) => void>> = [];
@@ -530,16 +527,72 @@ describe('two tabs sharing one localStorage', () => {
     expect(t1.outbox.entries.map((e) => e.id)).toEqual([a.entry.id, b.entry.id]); // each tab sees both
     net2.setOnline(true); // tab 2 comes online first and takes the lock
     await tick();
-    net1.setOnline(true);
+    net1.setOnline(true); // tab 1's replay waits for its turn
+    const t1Flush = t1.outbox.flush();
     await tick();
     expect(t1.script.deliver).not.toHaveBeenCalled();
     await t2.script.answer({ status: 'delivered' });
     await t2.script.answer({ status: 'delivered' });
-    await expect(t1.outbox.flush()).resolves.toEqual({ delivered: 0, rejected: 0, remaining: 0 });
+    await expect(t1Flush).resolves.toEqual({ delivered: 0, rejected: 0, remaining: 0 });
     expect(t2.script.calls.map((e) => e.id)).toEqual([a.entry.id, b.entry.id]);
     expect(t1.script.deliver).not.toHaveBeenCalled();
     expect(ls.map.size).toBe(0);
     expect(settled.map((s) => s.status)).toEqual(['removed-elsewhere']);
+  });
+});
+
+describe('two tabs without storage events (IndexedDB)', () => {
+  test('an entry tab 1 queued while tab 2 replayed is sent by tab 1 on its turn, not left behind', async () => {
+    const shared = memoryStorage(); // no subscribe: like IndexedDB, tabs learn only by re-loading
+    const lock = replayLock('shared-idb-like');
+    const net1 = manualConnectivity(false);
+    const net2 = manualConnectivity(false);
+    const t1 = make({ storage: shared, lock, connectivity: net1 });
+    const t2 = make({ storage: shared, lock, connectivity: net2 });
+    await Promise.all([t1.outbox.ready, t2.outbox.ready]);
+    const a = await t2.outbox.enqueue(input(1));
+    net2.setOnline(true); // tab 2 replays a
+    await tick();
+    const b = await t1.outbox.enqueue(input(2)); // queued meanwhile, unseen by tab 2
+    net1.setOnline(true); // tab 1 waits for the lock
+    await tick();
+    await t2.script.answer({ status: 'delivered' });
+    expect(t2.script.calls.map((e) => e.id)).toEqual([a.entry.id]);
+    expect(t1.script.calls.map((e) => e.id)).toEqual([b.entry.id]); // tab 1's turn: re-loaded, a is gone, b goes
+    await t1.script.answer({ status: 'delivered' });
+    expect(await shared.load()).toEqual([]);
+  });
+});
+
+describe('dispose and failing storage during a replay', () => {
+  test('dispose mid-request releases the lock; the entry stays stored with its attempt for the next load', async () => {
+    const storage = memoryStorage();
+    const lock = replayLock('dispose-mid-request');
+    const first = make({ storage, lock, connectivity: manualConnectivity(true) });
+    await first.outbox.enqueue(input(1));
+    const flushed = first.outbox.flush();
+    await tick();
+    expect(first.script.calls).toHaveLength(1); // the request never answers
+    first.outbox.dispose();
+    await expect(flushed).resolves.toMatchObject({ stopped: 'disposed', remaining: 1 });
+    const next = make({ storage, lock, connectivity: manualConnectivity(true) });
+    await next.outbox.ready;
+    await tick();
+    expect(next.script.calls.map((e) => e.attempts)).toEqual([2]);
+    await next.script.answer({ status: 'delivered' });
+  });
+
+  test('a storage step that fails during a replay stops it with an event; the entry is kept (sent again later, same key)', async () => {
+    const inner = memoryStorage();
+    const storage: OutboxStorage = { load: () => inner.load(), put: (e) => inner.put(e), delete: () => Promise.reject(new Error('disk full')) };
+    const { outbox, script, events } = make({ storage, connectivity: manualConnectivity(true) });
+    const { entry } = await outbox.enqueue(input(1));
+    const flushed = outbox.flush();
+    await tick();
+    await script.answer({ status: 'delivered' });
+    await expect(flushed).resolves.toEqual({ delivered: 0, rejected: 0, remaining: 1, stopped: 'storage-failed' });
+    expect(events.at(-1)).toMatchObject({ type: 'outbox-storage-error', classification: { reason: 'outbox-storage-failed', message: 'Outbox storage: replay step failed: disk full' } });
+    expect(outbox.entries.map((e) => e.idempotencyKey)).toEqual([entry.idempotencyKey]);
   });
 });
 

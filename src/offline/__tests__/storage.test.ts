@@ -338,44 +338,59 @@ describe('defaultOutboxStorage', () => {
 });
 
 describe('replayLock', () => {
-  /** Web Locks with `ifAvailable`: the callback gets null when the lock is held. */
-  function fakeLocks(): ReplayLockManager {
-    const held = new Set<string>();
-    return {
-      async request(name, _options, callback) {
-        if (held.has(name)) return callback(null);
-        held.add(name);
-        try {
-          return await callback({ name });
-        } finally {
-          held.delete(name);
-        }
+  /** Web Locks (exclusive, queued): one holder per name, the others wait their turn in order. */
+  function fakeLocks(): ReplayLockManager & { requests: number } {
+    const turns = new Map<string, Promise<unknown>>();
+    const manager = {
+      requests: 0,
+      request<T>(name: string, _options: { mode: 'exclusive' }, callback: () => Promise<T>): Promise<T> {
+        manager.requests += 1;
+        const mine = (turns.get(name) ?? Promise.resolve()).then(callback, callback);
+        turns.set(name, mine.catch(() => undefined));
+        return mine;
       },
     };
+    return manager;
   }
 
-  test('with Web Locks: one tab replays, the other is told at once and does not run its task', async () => {
-    const locks = fakeLocks();
-    const tab1 = replayLock('outbox', { locks });
-    const tab2 = replayLock('outbox', { locks });
+  /** Two replays on one lock: the second starts only after the first ended. */
+  async function takesTurns(tab1: ReturnType<typeof replayLock>, tab2: ReturnType<typeof replayLock>) {
+    const log: string[] = [];
     let release!: () => void;
-    const first = tab1.tryRun(() => new Promise<string>((r) => (release = () => r('replayed'))));
-    const task = jest.fn(async () => 'twice');
-    await expect(tab2.tryRun(task)).resolves.toEqual({ acquired: false });
-    expect(task).not.toHaveBeenCalled();
+    const first = tab1.run(async () => {
+      log.push('tab1 start');
+      await new Promise<void>((r) => (release = r));
+      log.push('tab1 end');
+      return 'replayed';
+    });
+    const second = tab2.run(async () => (log.push('tab2 start'), 'after'));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(log).toEqual(['tab1 start']);
     release();
-    await expect(first).resolves.toEqual({ acquired: true, value: 'replayed' });
-    await expect(tab2.tryRun(task)).resolves.toEqual({ acquired: true, value: 'twice' });
+    await expect(first).resolves.toBe('replayed');
+    await expect(second).resolves.toBe('after');
+    expect(log).toEqual(['tab1 start', 'tab1 end', 'tab2 start']);
+  }
+
+  test('with Web Locks: tabs take turns (the second waits, it does not skip)', async () => {
+    const locks = fakeLocks();
+    await takesTurns(replayLock('outbox', { locks }), replayLock('outbox', { locks }));
+    expect(locks.requests).toBe(2);
   });
 
-  test('without Web Locks: one replay at a time within this realm; a failing task releases the lock', async () => {
-    const lock = replayLock();
+  test('without Web Locks: outboxes of one realm on the same name take turns; other names do not wait', async () => {
+    await takesTurns(replayLock('realm-a'), replayLock('realm-a'));
     let release!: () => void;
-    const first = lock.tryRun(() => new Promise<void>((r) => (release = r)));
-    await expect(lock.tryRun(async () => 1)).resolves.toEqual({ acquired: false });
+    const blocking = replayLock('realm-b').run(() => new Promise<void>((r) => (release = r)));
+    await expect(replayLock('realm-c').run(async () => 'free')).resolves.toBe('free');
     release();
-    await first;
-    await expect(lock.tryRun(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(lock.tryRun(async () => 2)).resolves.toEqual({ acquired: true, value: 2 });
+    await blocking;
+  });
+
+  test('a failing replay releases the lock for the next one', async () => {
+    const lock = replayLock('realm-d');
+    await expect(lock.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(lock.run(async () => 2)).resolves.toBe(2);
   });
 });
