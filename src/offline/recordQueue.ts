@@ -23,6 +23,10 @@ export interface RecordJob<T> {
    * Cancels it. A queued task is removed and never runs. A running task's slot is released at once
    * (the next task starts, seeing `{ status: 'cancelled' }`) and its eventual outcome is ignored;
    * stopping its work (the request) is up to the caller, e.g. by unsubscribing. No-op once done.
+   *
+   * In a link, call it from the teardown only when the caller unsubscribed before the task ended:
+   * Apollo also runs the teardown right after `complete`, before the task's promise has settled
+   * (a microtask later), and cancelling then would hide its result from the next task.
    */
   cancel(): void;
 }

@@ -7,9 +7,11 @@
 // idempotency key, which the server uses to apply it once.
 //
 // Two tabs share one storage (same origin, same key or database). Both see every entry (the
-// `storage` event, or a re-load on `online`); `replayLock` makes one tab at a time replay, with a Web
-// Lock where the browser has one. Without Web Locks two tabs may send the same entry: the shared
-// idempotency key still makes the server apply it once, so the lock saves requests, not correctness.
+// `storage` event for localStorage; a re-load before each replay for both). `replayLock` makes the
+// tabs replay one after another (a Web Lock where the browser has one), each re-loading first, so an
+// entry one tab sent is gone before the next tab's turn. Without Web Locks two tabs may send the same
+// entry: the shared idempotency key still makes the server apply it once, so the lock saves requests,
+// not correctness.
 import { ResilienceError } from '../classify/annotations.js';
 import type { Classification } from '../classify/types.js';
 import type { OutboxEntry, StoredClassification } from './outbox.js';

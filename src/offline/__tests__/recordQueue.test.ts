@@ -1,5 +1,8 @@
+import { ApolloLink } from '@apollo/client/core/index.js';
 import fc from 'fast-check';
-import { useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
+import { parse } from 'graphql';
+import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
+import { createLink, createObservable, subscribe } from '../../compat/index';
 import { getClassifications } from '../../classify/getClassifications';
 import { RecordQueue, type PreviousOutcome } from '../recordQueue';
 
@@ -236,5 +239,68 @@ describe('RecordQueue', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('RecordQueue inside a link (the wiring pattern, on both Apollo majors)', () => {
+  const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag } }');
+  type Result = { data?: { updatePo?: { _etag?: string } } };
+
+  /** A link that serializes writes per `input.id` and sends the previous save's `_etag`. */
+  function serializingLink(queue: RecordQueue<Result>) {
+    return createLink((operation, forward) =>
+      createObservable((sink) => {
+        const input = operation.variables.input as { id: string; _etag: string };
+        let ended = false; // the teardown after complete/error is not a cancellation
+        const job = queue.run(input.id, (previous) => {
+          const etag = previous.status === 'fulfilled' ? previous.value.data?.updatePo?._etag ?? input._etag : input._etag;
+          operation.variables = { ...operation.variables, input: { ...input, _etag: etag } };
+          return new Promise<Result>((resolve, reject) => {
+            let last: Result = {};
+            subscribe(forward(operation), {
+              next: (value) => {
+                last = value as Result;
+                sink.next(value);
+              },
+              error: (error) => ((ended = true), reject(error), sink.error(error)),
+              complete: () => ((ended = true), resolve(last), sink.complete()),
+            });
+          });
+        });
+        return () => {
+          if (!ended) job.cancel();
+        };
+      }),
+    );
+  }
+
+  test('two quick saves of one record: the second waits and sends the first one\'s new _etag; unsubscribing a queued save sends nothing', async () => {
+    const server = scripted((sink, _n, op) => {
+      const { _etag } = op.variables.input as { _etag: string };
+      setTimeout(() => {
+        sink.next({ data: { updatePo: { id: 'po-1', _etag: `${_etag}+1` } } });
+        sink.complete();
+      }, 50);
+    });
+    const queue = new RecordQueue<Result>();
+    const link = ApolloLink.from([serializingLink(queue), server.link]);
+    const first = execute(link, { query: UPDATE, variables: { input: { id: 'po-1', _etag: 'e1', qty: 1 } } });
+    const second = execute(link, { query: UPDATE, variables: { input: { id: 'po-1', _etag: 'e1', qty: 2 } } });
+    const third = execute(link, { query: UPDATE, variables: { input: { id: 'po-1', _etag: 'e1', qty: 3 } } });
+    const other = execute(link, { query: UPDATE, variables: { input: { id: 'po-2', _etag: 'x', qty: 9 } } });
+    await flush();
+    expect(server.requests.map((r) => (r.variables.input as { id: string }).id)).toEqual(['po-1', 'po-2']); // other records in parallel
+    third.unsubscribe(); // the user navigated away before it started
+    await jest.advanceTimersByTimeAsync(50);
+    await flush();
+    await jest.advanceTimersByTimeAsync(50);
+    await Promise.all([first.done, second.done, other.done]);
+    expect(server.requests.map((r) => r.variables.input)).toEqual([
+      { id: 'po-1', _etag: 'e1', qty: 1 },
+      { id: 'po-2', _etag: 'x', qty: 9 },
+      { id: 'po-1', _etag: 'e1+1', qty: 2 },
+    ]);
+    expect(second.next).toEqual([{ data: { updatePo: { id: 'po-1', _etag: 'e1+1+1' } } }]);
+    expect(queue.size).toBe(0);
   });
 });
