@@ -14,9 +14,18 @@ export function disposedError(link: string): ResilienceError {
   });
 }
 
+/** A running operation as `Lifecycle` keeps it: linked in place, so adding and removing one allocates nothing. */
+export abstract class Tracked {
+  /** @hidden */ prev: Tracked | undefined;
+  /** @hidden */ next: Tracked | undefined;
+  /** @hidden */ tracked = false;
+  /** Stops the operation's work and fails it with `error`. */
+  abstract end(error: ResilienceError): void;
+}
+
 /** The operations one link is running, so that `dispose()` can end them. */
 export class Lifecycle {
-  private readonly running = new Set<(error: ResilienceError) => void>();
+  private head: Tracked | undefined;
   private error: ResilienceError | undefined;
 
   constructor(private readonly link: string) {}
@@ -31,18 +40,30 @@ export class Lifecycle {
     return createObservable((sink) => sink.error(error));
   }
 
-  /** Registers how to end a running operation (stop its work, then fail it); returns the unregister function. */
-  track(end: (error: ResilienceError) => void): () => void {
-    this.running.add(end);
-    return () => void this.running.delete(end);
+  add(entry: Tracked): void {
+    entry.tracked = true;
+    entry.prev = undefined;
+    entry.next = this.head;
+    if (this.head) this.head.prev = entry;
+    this.head = entry;
+  }
+
+  delete(entry: Tracked): void {
+    if (!entry.tracked) return;
+    entry.tracked = false;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    entry.prev = entry.next = undefined;
   }
 
   /** Ends every running operation; later ones fail with the same error. Idempotent. */
   dispose(): void {
     if (this.error) return;
     const error = (this.error = disposedError(this.link));
-    const running = [...this.running];
-    this.running.clear();
-    for (const end of running) end(error);
+    const running: Tracked[] = [];
+    for (let entry = this.head; entry; entry = entry.next) running.push(entry);
+    for (const entry of running) this.delete(entry);
+    for (const entry of running) entry.end(error);
   }
 }

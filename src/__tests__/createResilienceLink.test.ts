@@ -1,20 +1,15 @@
-// The fused chain: the happy path runs without the links' plumbing, and everything else is handed
-// to the four links with the first attempt's outcome. These tests pin that hand-over down.
+// The combined link: one executor with the four policies. The happy path costs one request and one
+// Observable; a first attempt that goes wrong is judged by the policies exactly once (budget,
+// token, classification). These tests pin that down.
 import { ApolloLink, Observable } from '@apollo/client/core/index.js';
 import { parse } from 'graphql';
 import { getClassifications } from '../classify/getClassifications';
 import { MUTATION, execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../__testUtils__/harness';
 import { createResilienceLink } from '../createResilienceLink';
 import type { ResilienceEvent } from '../events';
+import { answer, authHeader, noJitter, server, serverError, type Sink } from '../__testUtils__/fixtures';
 
-type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
-const serverError = (status: number) =>
-  Object.assign(new Error(`Response not successful: Received status code ${status}`), { name: 'ServerError', statusCode: status, bodyText: '', response: { status, headers: new Headers() } });
-const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
-const server = (answers: unknown[]) => scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
-const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
-const authHeader = (request: { context: Record<string, unknown> }) => (request.context.headers as Record<string, string> | undefined)?.Authorization;
 
 useFakeTimersAndCheckTeardown();
 
@@ -358,4 +353,46 @@ const isRxjs = typeof (Observable.prototype as { pipe?: unknown }).pipe === 'fun
   out.unsubscribe();
   expect(s.teardowns.count).toBe(1);
   expect(jest.getTimerCount()).toBe(0);
+});
+
+describe('createResilienceLink: what an app drives its UI with', () => {
+  test('circuitState, resetCircuit() and the circuit-close event (a moment to refetch)', async () => {
+    const events: ResilienceEvent[] = [];
+    const s = server([serverError(503), serverError(503), ok]);
+    const link = createResilienceLink({ retry: { jitter: false, maxAttempts: 1, circuitBreaker: { failures: 2 } }, onEvent: (e) => events.push(e) });
+    const chain = link.concat(s.link);
+    expect(link.circuitState).toBe('closed');
+    for (const id of ['a', 'b']) {
+      const out = execute(chain, { variables: { id } });
+      await flush();
+      await out.done;
+    }
+    expect(link.circuitState).toBe('open');
+    const rejected = execute(chain, { variables: { id: 'c' } });
+    await flush();
+    expect(getClassifications(rejected.error)[0]).toMatchObject({ reason: 'circuit-open' });
+    link.resetCircuit();
+    expect(link.circuitState).toBe('closed');
+    const close = events.find((e) => e.type === 'circuit-close');
+    expect(close).toMatchObject({ type: 'circuit-close', state: 'closed', previous: 'open', operationName: undefined });
+    const after = execute(chain, { variables: { id: 'd' } });
+    await flush();
+    await after.done;
+    expect(after.next).toEqual([ok]);
+    expect(s.requests).toHaveLength(3);
+    expect(createResilienceLink({ retry: false }).circuitState).toBe('closed');
+  });
+
+  test('events are typed by `type`: a retry event carries its attempt, delay and classification', async () => {
+    const events: ResilienceEvent[] = [];
+    const s = server([serverError(503), ok]);
+    const out = execute(createResilienceLink({ retry: noJitter, onEvent: (e) => events.push(e) }).concat(s.link));
+    await jest.advanceTimersByTimeAsync(1000);
+    await out.done;
+    const retry = events[0]!;
+    if (retry.type !== 'retry') throw new Error('expected a retry event');
+    const { attempt, delayMs, classification, at, operationName } = retry;
+    expect({ attempt, delayMs, category: classification.category, operationName }).toEqual({ attempt: 2, delayMs: 1000, category: 'server', operationName: 'Q' });
+    expect(typeof at).toBe('number');
+  });
 });

@@ -10,17 +10,9 @@ import { createResilienceLink } from '../createResilienceLink';
 import { EtagConflictLink } from '../etag/EtagConflictLink';
 import { RetryBackoffLink } from '../retry/RetryBackoffLink';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../__testUtils__/harness';
+import { answer, hanging, server, serverError, unauthorized, type Sink } from '../__testUtils__/fixtures';
 
-type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 const ok = { data: { po: { id: '1' } } };
-const serverError = (status: number) =>
-  Object.assign(new Error(`Response not successful: Received status code ${status}`), { name: 'ServerError', statusCode: status, bodyText: '', response: { status, headers: new Headers() } });
-const unauthorized = () =>
-  Object.assign(new Error('Response not successful: Received status code 401'), { name: 'ServerError', statusCode: 401, bodyText: JSON.stringify({ errors: [{ message: 'Token is expired' }] }), response: { status: 401, headers: new Headers() } });
-const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
-const server = (answers: unknown[]) => scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
-/** A server that never answers (a request in flight). */
-const hanging = () => scripted(() => undefined);
 const disposed = (error: unknown) => expect(getClassifications(error)[0]).toMatchObject({ category: 'unknown', reason: 'link-disposed', retryable: false });
 
 useFakeTimersAndCheckTeardown();

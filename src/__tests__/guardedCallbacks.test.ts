@@ -10,21 +10,14 @@ import { EtagConflictLink } from '../etag/EtagConflictLink';
 import type { ResilienceEvent } from '../events';
 import { RetryBackoffLink } from '../retry/RetryBackoffLink';
 import { MUTATION, execute, flush, scripted, useFakeTimersAndCheckTeardown, type Observed } from '../__testUtils__/harness';
+import { answer, noJitter, server, serverError, unauthorized } from '../__testUtils__/fixtures';
 
-type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 const ok = { data: { po: { id: '1' } } };
-const serverError = (status: number) =>
-  Object.assign(new Error(`Response not successful: Received status code ${status}`), { name: 'ServerError', statusCode: status, bodyText: '', response: { status, headers: new Headers() } });
-const unauthorized = () =>
-  Object.assign(new Error('Response not successful: Received status code 401'), { name: 'ServerError', statusCode: 401, bodyText: JSON.stringify({ errors: [{ message: 'Token is expired' }] }), response: { status: 401, headers: new Headers() } });
-const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
-const server = (answers: unknown[]) => scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
 /** A new throwing callback each time (a listener is reported once per function). */
 const boom = () => (): never => {
   throw new Error('callback bug');
 };
 const never = <T>() => new Promise<T>(() => undefined);
-const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes } }');

@@ -1,4 +1,5 @@
 export { AuthRefreshLink } from './AuthRefreshLink.js';
+export { TokenManager } from './TokenManager.js';
 export { clientCredentials } from './clientCredentials.js';
 export type { ClientCredentialsOptions, TokenSource } from './clientCredentials.js';
 export { CrossTabCoordinator } from './crossTab.js';

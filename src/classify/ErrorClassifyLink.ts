@@ -1,5 +1,7 @@
-import { ApolloLink, createObservable, getResponse, subscribe } from '../compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation, ResultLike } from '../compat/index.js';
+import { getResponse } from '../compat/index.js';
+import type { LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
+import { PolicyExecutor } from '../core/executor.js';
+import type { Downstream, Policy, Sink } from '../core/policy.js';
 import { annotateError, annotateResult } from './annotate.js';
 import type { ClassificationProfile, ClassificationRule, ClassifyOptions, Remediations } from './types.js';
 
@@ -25,6 +27,37 @@ export declare namespace ErrorClassifyLink {
   }
 }
 
+class Annotating implements Sink {
+  constructor(
+    private readonly sink: Sink,
+    private readonly operation: LinkOperation,
+    private readonly options: ClassifyOptions,
+  ) {}
+
+  next(result: ResultLike): void {
+    if (!result || !result.errors) return this.sink.next(result);
+    const response = getResponse(this.operation);
+    this.sink.next(annotateResult(result, { ...this.options, status: response?.errorStatus, headers: response?.headers }).result);
+  }
+
+  error(error: unknown): void {
+    this.sink.error(annotateError(error, this.options).error);
+  }
+
+  complete(): void {
+    this.sink.complete();
+  }
+}
+
+/** The classify policy: every error passing through gets its classification recorded, out of sight. */
+export class ClassifyPolicy implements Policy {
+  constructor(private readonly options: ClassifyOptions) {}
+
+  run(operation: LinkOperation, _context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
+    return next.send(operation, new Annotating(sink, operation, this.options));
+  }
+}
+
 /**
  * Classifies every error passing through and records the classification out of sight: the result,
  * its `data` and its error objects reach the app exactly as the link below sent them (no field
@@ -32,35 +65,9 @@ export declare namespace ErrorClassifyLink {
  * `data` and never turns a result into an error. Put it last, next to the `HttpLink`, so that every
  * other link reads its classification instead of classifying again.
  */
-export class ErrorClassifyLink extends ApolloLink {
-  private readonly options: ClassifyOptions;
-
+export class ErrorClassifyLink extends PolicyExecutor {
   constructor(options: ErrorClassifyLink.Options = {}) {
-    super();
     const { rules = [], profiles = [], remediations } = options;
-    this.options = { rules, profiles, ...(remediations ? { remediations } : {}) };
-  }
-
-  /** @internal The result with every GraphQL error annotated (as this link passes it on). */
-  annotateResult(result: ResultLike, operation: LinkOperation): ResultLike {
-    if (!result || !result.errors) return result;
-    const response = getResponse(operation);
-    return annotateResult(result, { ...this.options, status: response?.errorStatus, headers: response?.headers }).result;
-  }
-
-  /** @internal The transport error with its classification attached (as this link passes it on). */
-  annotateError(error: unknown): unknown {
-    return annotateError(error, this.options).error;
-  }
-
-  override request(operation: LinkOperation, forward: LinkForward): LinkObservable {
-    return createObservable((sink) => {
-      const subscription = subscribe(forward(operation), {
-        next: (result) => sink.next(this.annotateResult(result, operation)),
-        error: (error) => sink.error(this.annotateError(error)),
-        complete: () => sink.complete(),
-      });
-      return () => subscription.unsubscribe();
-    });
+    super([new ClassifyPolicy({ rules, profiles, ...(remediations ? { remediations } : {}) })], 'ErrorClassifyLink');
   }
 }

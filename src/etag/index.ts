@@ -1,4 +1,3 @@
-export { EtagConflictLink, intendedChange } from './EtagConflictLink.js';
-export { threeWayMerge, deepEqual } from './threeWayMerge.js';
+export { EtagConflictLink } from './EtagConflictLink.js';
+export { threeWayMerge } from './threeWayMerge.js';
 export type { FieldConflict, MergeResult } from './threeWayMerge.js';
-export { findEtagPath, getAtPath, setAtPath } from './etagPath.js';

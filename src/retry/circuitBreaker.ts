@@ -87,6 +87,13 @@ export class CircuitBreaker {
     }
   }
 
+  /** Closes the circuit now (the app knows the server is back): the failures counted so far are forgotten. */
+  reset(): void {
+    this.failureTimes = [];
+    this.probeInFlight = false;
+    this.transition('closed');
+  }
+
   /** A probe that ended without telling (cancelled): let another one try. */
   releaseProbe(): void {
     this.probeInFlight = false;

@@ -1,4 +1,6 @@
 export { RetryBackoffLink } from './RetryBackoffLink.js';
+export { decideRetry, retryDelay } from './decideRetry.js';
+export type { RetryDecision, RetryFacts, RetrySchedule } from './decideRetry.js';
 export { computeBackoffDelay, nextDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { RetryBudget } from './retryBudget.js';

@@ -6,13 +6,11 @@ import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../_
 import { AuthRefreshLink } from '../AuthRefreshLink';
 import type { BroadcastChannelLike, LockManagerLike } from '../crossTab';
 import { jwtExpiryMs } from '../jwt';
+import { deferred, unauthorized, type Sink } from '../../__testUtils__/fixtures';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const jwt = (expMs: number, sub = 'desk') => `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(expMs / 1000) })}.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZw`;
 const ok = { data: { po: { id: '1' } } };
-const unauthorized = (message = 'Token is expired') =>
-  Object.assign(new Error('Response not successful: Received status code 401'), { name: 'ServerError', statusCode: 401, bodyText: JSON.stringify({ errors: [{ message }] }), response: { status: 401, headers: new Headers() } });
-type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 
 /** A server that accepts only `valid()` tokens (401 "Token is expired" otherwise). */
 function authServer(valid: () => string, reject: (token: string | undefined) => unknown = () => unauthorized()) {
@@ -33,12 +31,6 @@ function authServer(valid: () => string, reject: (token: string | undefined) => 
   });
 }
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-}
 
 useFakeTimersAndCheckTeardown();
 

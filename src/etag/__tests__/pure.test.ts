@@ -1,5 +1,5 @@
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from '../etagPath';
-import { intendedChange } from '../EtagConflictLink';
+import { intendedChange } from '../etagPolicy';
 import { deepEqual, threeWayMerge } from '../threeWayMerge';
 
 describe('threeWayMerge', () => {

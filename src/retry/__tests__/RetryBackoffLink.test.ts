@@ -1,21 +1,12 @@
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
 import type { Classification } from '../../classify/types';
+import type { ResilienceEvent } from '../../core/events';
 import { MUTATION, QUERY, execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { RetryBackoffLink } from '../RetryBackoffLink';
+import { answer, networkError, noJitter, server, serverError } from '../../__testUtils__/fixtures';
 
-const serverError = (status: number, headers: Record<string, string> = {}) =>
-  Object.assign(new Error(`Response not successful: Received status code ${status}`), { name: 'ServerError', statusCode: status, bodyText: '', response: { status, headers: new Headers(headers) } });
-const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
 const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
-type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
-const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
-
-/** A terminating link that answers the n-th request with `answers[n-1]` (the last one repeats). */
-function server(answers: unknown[]) {
-  return scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
-}
-const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
 
 useFakeTimersAndCheckTeardown();
 
@@ -155,15 +146,50 @@ describe('RetryBackoffLink', () => {
       expect(s.requests).toHaveLength(2);
       expect(out.next).toEqual([ok]);
     });
-    test('a persistent partial error ends with the data and the error, not a blank', async () => {
+    test('a persistent partial error ends with the data and the error after one quick retry (partialRetries 1, 250 ms)', async () => {
       const s = server([partial]);
-      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
-      await jest.advanceTimersByTimeAsync(7000);
+      const events: ResilienceEvent[] = [];
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onEvent: (e) => events.push(e) }), s.link]));
+      await jest.advanceTimersByTimeAsync(249);
+      expect(s.requests).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
       await out.done;
-      expect(s.requests).toHaveLength(4);
+      expect(s.requests).toHaveLength(2);
       expect(out.error).toBeUndefined();
       expect(out.next).toHaveLength(1);
       expect(out.next[0]).toMatchObject({ data: { po: { id: '1', supplier: null } }, errors: [{ path: ['po', 'supplier'] }] });
+      expect(events.map((e) => e.type)).toEqual(['retry']);
+      expect(events[0]).toMatchObject({ attempt: 2, delayMs: 250, partial: true });
+    });
+    test('partialRetries and partialRetryDelayMs retry a partial result more often (the full schedule: partialRetries = maxAttempts - 1)', async () => {
+      const s = server([partial]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, partialRetries: 3, partialRetryDelayMs: 1000 }), s.link]));
+      await jest.advanceTimersByTimeAsync(3000);
+      await out.done;
+      expect(s.requests).toHaveLength(4);
+      expect(out.next[0]).toMatchObject({ data: { po: { id: '1', supplier: null } }, errors: [{ path: ['po', 'supplier'] }] });
+    });
+    test('partialRetries: 0 shows partial data at once; a per-operation override works too', async () => {
+      const s = server([partial]);
+      const link = new RetryBackoffLink({ ...noJitter, partialRetries: 0 });
+      const out = execute(ApolloLink.from([link, s.link]));
+      await flush();
+      await out.done;
+      expect(s.requests).toHaveLength(1);
+      const more = execute(ApolloLink.from([link, s.link]), { context: { retry: { partialRetries: 2, partialRetryDelayMs: 10 } } });
+      await jest.advanceTimersByTimeAsync(20);
+      await more.done;
+      expect(s.requests).toHaveLength(4);
+    });
+    test('a result without data and only retryable errors is a failure: the normal schedule', async () => {
+      const failure = { data: null, errors: [{ message: 'Service unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+      const s = server([failure]);
+      const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+      await jest.advanceTimersByTimeAsync(999);
+      expect(s.requests).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(7000);
+      await out.done;
+      expect(s.requests).toHaveLength(4);
     });
     test('data from an earlier attempt survives a later transport failure', async () => {
       const s = server([partial, serverError(502)]);

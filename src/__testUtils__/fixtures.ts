@@ -1,0 +1,51 @@
+// Fixtures the unit tests share: server answers, a scripted server, and small helpers.
+import { scripted } from './harness';
+
+export type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
+
+/** AC4's `ServerError` shape for a non-2xx response (AC3's has the same fields the links read). */
+export const serverError = (status: number, headers: Record<string, string> = {}) =>
+  Object.assign(new Error(`Response not successful: Received status code ${status}`), {
+    name: 'ServerError',
+    statusCode: status,
+    bodyText: '',
+    response: { status, headers: new Headers(headers) },
+  });
+
+/** A 401 whose body says the token expired (refreshable). */
+export const unauthorized = (message = 'Token is expired') =>
+  Object.assign(new Error('Response not successful: Received status code 401'), {
+    name: 'ServerError',
+    statusCode: 401,
+    bodyText: JSON.stringify({ errors: [{ message }] }),
+    response: { status: 401, headers: new Headers() },
+  });
+
+/** A failed fetch with a Node error code (ECONNREFUSED, ECONNRESET…). */
+export const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+
+/** Answers a request: an Error fails it, anything else is its one result. */
+export const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
+
+/** A terminating link that answers the n-th request with `answers[n-1]` (the last one repeats). */
+export const server = (answers: unknown[]) => scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
+
+/** A server that never answers (a request in flight). */
+export const hanging = () => scripted(() => undefined);
+
+/** Retry options that make schedules exact: no jitter, no budget, no circuit. */
+export const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
+
+/** The Authorization header a scripted server saw. */
+export const authHeader = (request: { context: Record<string, unknown> }) => (request.context.headers as Record<string, string> | undefined)?.Authorization;
+
+/** A promise with its resolve and reject. */
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

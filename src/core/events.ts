@@ -1,0 +1,169 @@
+// Every event the links emit: one interface per `type`, one union, one guarded `notify`.
+import type { Classification } from '../classify/types.js';
+import { notify } from '../guard.js';
+
+/** What every event carries. */
+export interface ResilienceEventBase {
+  /** The operation the event is about (`undefined` for link-wide events such as the circuit). */
+  operationName: string | undefined;
+  /** `Date.now()` when it happened. */
+  at: number;
+  /** Fields of other event types read as `unknown` (narrow on `type` to get the typed ones). */
+  readonly [detail: string]: unknown;
+}
+
+/** Why an operation stopped retrying (`give-up`). */
+export type GiveUpReason =
+  | 'not-retryable'
+  | 'max-attempts'
+  | 'unsafe-mutation'
+  | 'deadline'
+  | 'deadline-passed'
+  | 'circuit-open'
+  | 'budget-exhausted'
+  | 'abort';
+
+/** A failed attempt will be retried after `delayMs`. */
+export interface RetryEvent extends ResilienceEventBase {
+  type: 'retry';
+  /** The attempt about to be sent (2 for the first retry). */
+  attempt: number;
+  delayMs: number;
+  /** What the failed attempt ended with. */
+  classification: Classification;
+  /** A partial result (data and only retryable errors) is retried, on its own short schedule. */
+  partial?: boolean;
+}
+
+/** An operation stopped retrying: its last failure goes to the app. */
+export interface GiveUpEvent extends ResilienceEventBase {
+  type: 'give-up';
+  /** Attempts made (0: none was sent), or re-apply rounds for the etag link. */
+  attempt: number;
+  reason: GiveUpReason;
+  classification?: Classification;
+  /** The etag link's abort: the fields both writers changed. */
+  conflicts?: string[];
+}
+
+interface CircuitEventBase extends ResilienceEventBase {
+  state: 'open' | 'half-open' | 'closed';
+  previous: 'open' | 'half-open' | 'closed';
+  cooldownMs: number | undefined;
+}
+/** The circuit opened: new operations fail fast until a probe succeeds. */
+export interface CircuitOpenEvent extends CircuitEventBase {
+  type: 'circuit-open';
+  state: 'open';
+}
+/** The cooldown passed: the next operation is the probe. */
+export interface CircuitHalfOpenEvent extends CircuitEventBase {
+  type: 'circuit-half-open';
+  state: 'half-open';
+}
+/** The circuit closed (a probe succeeded, or `resetCircuit()`): a good moment to refetch. */
+export interface CircuitCloseEvent extends CircuitEventBase {
+  type: 'circuit-close';
+  state: 'closed';
+}
+
+/** Why a refresh runs: the token is about to expire, the server rejected it, or there is none yet. */
+export type RefreshReason = 'expiring' | 'rejected' | 'missing';
+
+export interface RefreshStartEvent extends ResilienceEventBase {
+  type: 'refresh-start';
+  reason: RefreshReason;
+  /** Operations waiting for the token. */
+  waiting: number;
+}
+export interface RefreshSuccessEvent extends ResilienceEventBase {
+  type: 'refresh-success';
+  reason: RefreshReason;
+  source: 'this-tab' | 'other-tab';
+  durationMs: number;
+  waiting: number;
+}
+export interface RefreshFailureEvent extends ResilienceEventBase {
+  type: 'refresh-failure';
+  reason: RefreshReason;
+  durationMs: number;
+  waiting: number;
+  classification: Classification;
+}
+/** A failure no new token fixes (or a failed refresh): the app should sign the user in again. */
+export interface AuthFailureEvent extends ResilienceEventBase {
+  type: 'auth-failure';
+  classification: Classification;
+}
+
+/** A configured mutation met a 409 / etag mismatch. */
+export interface ConflictEvent extends ResilienceEventBase {
+  type: 'conflict';
+  attempt: number;
+  classification: Classification;
+}
+/** The entity was re-read (and written to the cache). */
+export interface RereadEvent extends ResilienceEventBase {
+  type: 'reread';
+  attempt: number;
+  durationMs: number;
+  updatedBy?: unknown;
+  modifiedBy?: unknown;
+  updatedAt?: unknown;
+  modifiedAt?: unknown;
+}
+/** The user's change was re-applied on the latest state and is sent again. */
+export interface ReapplyEvent extends ResilienceEventBase {
+  type: 'reapply';
+  attempt: number;
+  /** Fields where the other writer's value was kept. */
+  keptTheirs: string[];
+  conflicts: string[];
+  etagChanged: boolean;
+}
+
+/** Every event of every link, discriminated by `type`. */
+export type ResilienceEvent =
+  | RetryEvent
+  | GiveUpEvent
+  | CircuitOpenEvent
+  | CircuitHalfOpenEvent
+  | CircuitCloseEvent
+  | RefreshStartEvent
+  | RefreshSuccessEvent
+  | RefreshFailureEvent
+  | AuthFailureEvent
+  | ConflictEvent
+  | RereadEvent
+  | ReapplyEvent;
+
+export type ResilienceEventType = ResilienceEvent['type'];
+
+/** An event of one type, by its `type`. */
+export type EventOf<T extends ResilienceEventType> = Extract<ResilienceEvent, { type: T }>;
+
+/** What an event carries besides `type`, `operationName` and `at`. */
+export type EventDetails<T extends ResilienceEventType> = Omit<EventOf<T>, 'type' | 'operationName' | 'at'>;
+
+export type EventListener = (event: ResilienceEvent) => void;
+
+/** Builds an event and hands it to the listener through the guarded `notify` (a throw never reaches the operation). */
+export function emit<T extends ResilienceEventType>(
+  listener: EventListener | undefined,
+  type: T,
+  operationName: string | undefined,
+  details: EventDetails<T>,
+): EventOf<T> {
+  const event = { ...details, type, operationName, at: Date.now() } as unknown as EventOf<T>;
+  notify('onEvent', listener, event);
+  return event;
+}
+
+/** Two listeners as one, each guarded on its own (one that throws does not keep the event from the other). */
+export function bothListeners(first: EventListener | undefined, second: EventListener | undefined): EventListener | undefined {
+  if (!first || !second) return first ?? second;
+  return (event) => {
+    notify('onEvent', first, event);
+    notify('onEvent', second, event);
+  };
+}

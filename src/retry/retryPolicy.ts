@@ -1,0 +1,414 @@
+// The retry policy: per operation, one `RetryRun` whose `phase` says where it is; what follows a
+// failed attempt is `decideRetry`'s answer. Budget and circuit are shared by the policy's operations.
+import { classifiedGraphQLError, primaryClassification, RETRYABLE_CATEGORIES, ResilienceError, unexpectedError } from '../classify/annotations.js';
+import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
+import type { Classification } from '../classify/types.js';
+import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/index.js';
+import type { LinkOperation, OperationType, ResultLike, SubscriptionLike } from '../compat/index.js';
+import { emit, type GiveUpReason } from '../core/events.js';
+import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
+import { answer, notify, reportCallbackError } from '../guard.js';
+import { CircuitBreaker, type CircuitState } from './circuitBreaker.js';
+import { decideRetry } from './decideRetry.js';
+import { mergePartialResults } from './mergePartialResults.js';
+import { onlyRetryableErrors } from './retryDecision.js';
+import { RetryBudget } from './retryBudget.js';
+import type { RetryBackoffLink } from './RetryBackoffLink.js';
+
+type Resolved = Required<Omit<RetryBackoffLink.AttemptOptions, 'deadlineMs' | 'retryIf' | 'idempotencyKey'>> & {
+  deadlineMs: number | undefined;
+  retryIf: RetryBackoffLink.RetryIf | undefined;
+  idempotencyKey: Required<RetryBackoffLink.IdempotencyKeyOptions> | undefined;
+};
+
+function defaultKey(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function resolveKey(option: boolean | RetryBackoffLink.IdempotencyKeyOptions | undefined): Resolved['idempotencyKey'] {
+  if (!option) return undefined;
+  const { header = 'Idempotency-Key', generate = defaultKey } = option === true ? {} : option;
+  return { header, generate };
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+function resolve(o: RetryBackoffLink.AttemptOptions, base?: Resolved): Resolved {
+  return {
+    maxAttempts: Math.max(1, Math.floor(positive(o.maxAttempts, base?.maxAttempts ?? 4))),
+    initialDelayMs: positive(o.initialDelayMs, base?.initialDelayMs ?? 1000),
+    maxDelayMs: positive(o.maxDelayMs, base?.maxDelayMs ?? 30_000),
+    jitter: o.jitter ?? base?.jitter ?? true,
+    respectRetryAfter: o.respectRetryAfter ?? base?.respectRetryAfter ?? true,
+    maxRetryAfterMs: positive(o.maxRetryAfterMs, base?.maxRetryAfterMs ?? 60_000),
+    retryIf: o.retryIf ?? base?.retryIf,
+    mutations: o.mutations ?? base?.mutations ?? 'safe',
+    attemptTimeoutMs: positive(o.attemptTimeoutMs, base?.attemptTimeoutMs ?? 30_000),
+    deadlineMs: o.deadlineMs !== undefined ? positive(o.deadlineMs, Infinity) : base?.deadlineMs,
+    idempotencyKey: o.idempotencyKey !== undefined ? resolveKey(o.idempotencyKey) : base?.idempotencyKey,
+    partialRetries: Math.floor(positive(o.partialRetries, base?.partialRetries ?? 1)),
+    partialRetryDelayMs: positive(o.partialRetryDelayMs, base?.partialRetryDelayMs ?? 250),
+  };
+}
+
+/** The classification of an attempt that outlived its timeout (or the operation's deadline). */
+function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: number): Classification {
+  const cut = deadlineMs !== undefined;
+  return {
+    category: 'network',
+    reason: cut ? 'deadline-exceeded' : 'timeout',
+    message: cut ? `Deadline of ${deadlineMs} ms passed during attempt ${attempt}` : `Attempt ${attempt} timed out after ${timeoutMs} ms and was aborted`,
+    retryable: !cut,
+    refreshable: false,
+    remediation: cut
+      ? 'The operation ran out of time; try again later or allow a longer deadline.'
+      : 'The server did not answer in time; it is retried, and if it keeps timing out, narrow the request.',
+    details: { timeoutMs, attempt },
+  };
+}
+
+const NONE: ReadonlyArray<Classification> = [];
+const hasData = (result: ResultLike | undefined): boolean => result?.data !== undefined && result.data !== null;
+
+export class RetryPolicy implements Policy {
+  readonly defaults: Resolved;
+  readonly budget: RetryBudget | undefined;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly random: () => number;
+
+  constructor(readonly options: RetryBackoffLink.Options) {
+    this.random = options.random ?? Math.random;
+    this.defaults = resolve(options);
+    this.budget = options.budget === false ? undefined : new RetryBudget(options.budget ?? {});
+    this.breaker =
+      options.circuitBreaker === false
+        ? undefined
+        : new CircuitBreaker(options.circuitBreaker ?? {}, (state, previous) => this.circuitChanged(state, previous));
+  }
+
+  get circuitState(): CircuitState {
+    return this.breaker?.current ?? 'closed';
+  }
+
+  resetCircuit(): void {
+    this.breaker?.reset();
+  }
+
+  run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
+    const override = context.retry;
+    const kind = getOperationType(operation);
+    if (override === false || kind === 'subscription') return next.send(operation, sink);
+    const cfg = typeof override === 'object' && override !== null ? resolve(override as RetryBackoffLink.AttemptOptions, this.defaults) : this.defaults;
+    return new RetryRun(this, operation, kind, cfg, context.idempotent === true, next, sink).start();
+  }
+
+  private circuitChanged(state: CircuitState, previous: CircuitState): void {
+    const type = state === 'open' ? 'circuit-open' : state === 'closed' ? 'circuit-close' : 'circuit-half-open';
+    const event = emit(this.options.onEvent, type, undefined, { state, previous, cooldownMs: this.breaker?.cooldownMs } as never);
+    notify('onCircuitChange', this.options.onCircuitChange, event);
+  }
+
+  retryEvent(operationName: string | undefined, details: { attempt: number; delayMs: number; classification: Classification; partial?: boolean }): void {
+    notify('onRetry', this.options.onRetry, emit(this.options.onEvent, 'retry', operationName, details));
+  }
+
+  giveUpEvent(operationName: string | undefined, details: { attempt: number; reason: GiveUpReason; classification: Classification }): void {
+    notify('onGiveUp', this.options.onGiveUp, emit(this.options.onEvent, 'give-up', operationName, details));
+  }
+}
+
+/** Where one operation is: sending an attempt, passing a clean attempt on, asking `retryIf`, waiting to retry, or done. */
+type Phase = 'sending' | 'passing' | 'deciding' | 'waiting' | 'done';
+
+/** One attempt's observer: callbacks of an attempt that is no longer the current one are ignored. */
+class Attempt implements Sink {
+  /** Partial results (data and only retryable errors) held back while a retry may still complete them. */
+  held: ResultLike | undefined;
+  constructor(private readonly run: RetryRun) {}
+  next(result: ResultLike): void {
+    if (this.run.current === this) this.run.onResult(this, result);
+  }
+  error(error: unknown): void {
+    if (this.run.current === this) this.run.onError(this, error);
+  }
+  complete(): void {
+    if (this.run.current === this) this.run.onComplete(this);
+  }
+}
+
+class RetryRun implements SubscriptionLike {
+  phase: Phase = 'sending';
+  current: Attempt | undefined;
+  private attempt = 0;
+  private partialRetries = 0;
+  private inner: SubscriptionLike | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private merged: ResultLike | undefined;
+  private cancelVerdict: (() => void) | undefined;
+  private key: string | undefined;
+  private probe = false;
+  /** The circuit heard this operation's outcome (once per operation). */
+  private reported = false;
+  private readonly deadlineAt: number;
+  private readonly operationName: string | undefined;
+
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly operation: LinkOperation,
+    private readonly kind: OperationType,
+    private readonly cfg: Resolved,
+    private readonly idempotent: boolean,
+    private readonly next: Downstream,
+    private readonly sink: Sink,
+  ) {
+    this.deadlineAt = cfg.deadlineMs !== undefined ? Date.now() + cfg.deadlineMs : Infinity;
+    this.operationName = operation.operationName ?? undefined;
+  }
+
+  start(): SubscriptionLike {
+    const { cfg, policy } = this;
+    try {
+      this.key = this.kind === 'mutation' && cfg.idempotencyKey ? cfg.idempotencyKey.generate() : undefined;
+    } catch (error) {
+      this.phase = 'done';
+      this.sink.error(unexpectedError(error, 'RetryBackoffLink idempotencyKey.generate'));
+      return NOTHING;
+    }
+    const admission = policy.breaker?.admit() ?? 'allow';
+    if (admission === 'reject') {
+      this.phase = 'done';
+      const remaining = policy.breaker!.remainingCooldownMs();
+      const classification: Classification = {
+        category: 'server',
+        reason: 'circuit-open',
+        message: `Requests are paused: the server failed repeatedly; the next probe is in ${Math.ceil(remaining / 1000)} s.`,
+        retryable: true,
+        refreshable: false,
+        remediation: 'The server is failing; requests resume automatically when a probe succeeds. Check the service status if it lasts.',
+        details: { retryAfterMs: remaining },
+      };
+      policy.giveUpEvent(this.operationName, { attempt: 0, reason: 'circuit-open', classification });
+      this.sink.error(new ResilienceError(classification));
+      return NOTHING;
+    }
+    this.probe = admission === 'probe';
+    policy.budget?.recordFirstAttempt();
+    this.send();
+    return this;
+  }
+
+  unsubscribe(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.cancelVerdict?.();
+    this.clearTimer();
+    const inner = this.inner;
+    this.inner = undefined;
+    this.current = undefined;
+    inner?.unsubscribe();
+    if (this.probe && !this.reported) this.policy.breaker?.releaseProbe();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Sends the next attempt. */
+  private send(): void {
+    if (this.phase === 'done') return;
+    const { cfg } = this;
+    this.attempt += 1;
+    this.phase = 'sending';
+    if (this.key && cfg.idempotencyKey) setRequestOnlyHeader(this.operation, cfg.idempotencyKey.header, this.key);
+    const attempt = new Attempt(this);
+    this.current = attempt;
+    const subscription = this.next.send(this.operation, attempt);
+    if (this.current !== attempt) return; // it ended synchronously
+    this.inner = subscription;
+    if (this.phase !== 'sending') return;
+    const remaining = this.deadlineAt === Infinity ? Infinity : this.deadlineAt - Date.now();
+    const timeoutMs = Math.min(cfg.attemptTimeoutMs, remaining);
+    if (Number.isFinite(timeoutMs)) {
+      // Armed after subscribing, so an attempt that answered synchronously costs no timer.
+      this.timer = setTimeout(() => this.timedOut(attempt, timeoutMs, remaining < cfg.attemptTimeoutMs), Math.max(0, timeoutMs));
+    }
+  }
+
+  private timedOut(attempt: Attempt, timeoutMs: number, cutByDeadline: boolean): void {
+    this.timer = undefined;
+    if (this.current !== attempt || this.phase !== 'sending') return;
+    const running = this.inner;
+    this.endAttempt();
+    running?.unsubscribe(); // HttpLink aborts the fetch on unsubscribe
+    const classification = attemptTimeout(this.attempt, timeoutMs, cutByDeadline ? this.cfg.deadlineMs : undefined);
+    const error = new ResilienceError(classification);
+    if (attempt.held) this.merged = mergePartialResults(this.merged, attempt.held);
+    if (cutByDeadline) this.giveUp(error, classification, 'deadline-passed');
+    else this.failed(error, classification, false);
+  }
+
+  private endAttempt(): void {
+    this.current = undefined;
+    this.inner = undefined;
+    this.clearTimer();
+  }
+
+  private classifyResult(result: ResultLike): ReadonlyArray<Classification> {
+    if (!Array.isArray(result.errors) || result.errors.length === 0) return NONE;
+    const response = getResponse(this.operation);
+    return classifyErrors(result, { status: response?.errorStatus, headers: response?.headers });
+  }
+
+  /** Whether a result with only retryable errors is held back for a retry instead of passed on. */
+  private mayHold(result: ResultLike, held: ResultLike | undefined): boolean {
+    if (this.kind !== 'query' || this.attempt >= this.cfg.maxAttempts) return false;
+    // A partial result is retried `partialRetries` times, quickly: its data is worth showing soon.
+    return !(hasData(result) || hasData(held)) || this.partialRetries < this.cfg.partialRetries;
+  }
+
+  onResult(attempt: Attempt, result: ResultLike): void {
+    if (this.phase === 'passing') return this.sink.next(result);
+    const classifications = this.classifyResult(result);
+    const retryable = onlyRetryableErrors(classifications);
+    if (retryable && this.mayHold(result, attempt.held)) {
+      attempt.held = attempt.held ? mergePartialResults(attempt.held, result) : result;
+      return;
+    }
+    this.phase = 'passing';
+    this.clearTimer();
+    this.report(retryable ? primaryClassification(classifications) : undefined);
+    const out = this.merged ? mergePartialResults(this.merged, result) : result;
+    this.merged = undefined;
+    this.sink.next(out);
+  }
+
+  onError(attempt: Attempt, error: unknown): void {
+    this.endAttempt();
+    if (this.phase === 'passing') {
+      this.phase = 'done';
+      return this.sink.error(error);
+    }
+    if (attempt.held) this.merged = mergePartialResults(this.merged, attempt.held);
+    this.failed(error, primaryClassification(classifyErrors(error))!, false);
+  }
+
+  onComplete(attempt: Attempt): void {
+    this.endAttempt();
+    if (this.phase === 'passing') {
+      this.phase = 'done';
+      return this.sink.complete();
+    }
+    const held = attempt.held;
+    if (held) {
+      this.merged = mergePartialResults(this.merged, held);
+      return this.failed(undefined, primaryClassification(this.classifyResult(held))!, hasData(held));
+    }
+    this.report(undefined);
+    this.phase = 'done';
+    if (this.merged) this.sink.next(this.merged);
+    this.sink.complete();
+  }
+
+  /** The circuit hears each operation's outcome once: a retryable failure, or anything else. */
+  private report(classification: Classification | undefined): void {
+    const breaker = this.policy.breaker;
+    if (this.reported || !breaker) return;
+    this.reported = true;
+    if (classification && classification.retryable && RETRYABLE_CATEGORIES.has(classification.category)) breaker.recordFailure(this.probe);
+    else breaker.recordSuccess(this.probe);
+  }
+
+  /** An attempt failed: ask `retryIf` (bounded), then act on `decideRetry`. */
+  private failed(error: unknown, classification: Classification, partial: boolean): void {
+    const retryIf = this.cfg.retryIf;
+    if (!retryIf) return this.decide(error, classification, partial, classification.retryable);
+    this.phase = 'deciding';
+    // A verdict that never comes must not hold the operation: no answer in time is "do not retry".
+    const waitMs = Math.min(this.cfg.attemptTimeoutMs, this.deadlineAt - Date.now());
+    const attempt = this.attempt;
+    this.cancelVerdict = answer(
+      () => retryIf(classification, { attempt, operation: this.operation }),
+      waitMs,
+      () => undefined,
+      (outcome) => {
+        this.cancelVerdict = undefined;
+        if (!outcome.ok && outcome.error !== undefined) reportCallbackError('retryIf', retryIf, outcome.error);
+        this.decide(error, classification, partial, outcome.ok && outcome.value === true);
+      },
+    );
+  }
+
+  private decide(error: unknown, classification: Classification, partial: boolean, wanted: boolean): void {
+    if (this.phase === 'done') return;
+    const { policy } = this;
+    const breaker = policy.breaker;
+    const decision = decideRetry(
+      {
+        classification,
+        wanted,
+        attempt: this.attempt,
+        kind: this.kind,
+        partial,
+        idempotent: this.idempotent,
+        keyed: this.key !== undefined,
+        now: Date.now(),
+        deadlineAt: this.deadlineAt,
+        circuitBlocks: this.probe || (breaker !== undefined && !breaker.allowsRetry()),
+      },
+      this.cfg,
+      policy.random,
+    );
+    if ('answer' in decision) return this.finish(error, classification);
+    if ('giveUp' in decision) return this.giveUp(error, classification, decision.giveUp);
+    if (policy.budget && !policy.budget.tryAcquireRetry()) return this.giveUp(error, classification, 'budget-exhausted');
+    if (partial) this.partialRetries += 1;
+    const { delayMs } = decision;
+    policy.retryEvent(this.operationName, { attempt: this.attempt + 1, delayMs, classification, ...(partial ? { partial } : {}) });
+    this.phase = 'waiting';
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.send();
+    }, delayMs);
+  }
+
+  private giveUp(error: unknown, classification: Classification, reason: GiveUpReason): void {
+    let finalError = error;
+    let finalClassification = classification;
+    if (reason === 'deadline') {
+      const attempts = this.attempt;
+      finalClassification = {
+        ...classification,
+        reason: 'deadline-exceeded',
+        message: `Deadline of ${this.cfg.deadlineMs} ms passed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${classification.message}`,
+        remediation: 'The operation ran out of time while the server kept failing; try again later or allow a longer deadline.',
+        details: { ...classification.details, lastReason: classification.reason, attempts, deadlineMs: this.cfg.deadlineMs },
+      };
+      finalError = error !== undefined ? new ResilienceError(finalClassification, { cause: error }) : undefined;
+    }
+    this.policy.giveUpEvent(this.operationName, { attempt: this.attempt, reason, classification: finalClassification });
+    this.finish(finalError, finalClassification);
+  }
+
+  private finish(error: unknown, classification: Classification | undefined): void {
+    this.report(classification);
+    this.phase = 'done';
+    const merged = this.merged;
+    if (merged && hasData(merged)) {
+      // Partial data is never lost: the failure travels with it as a classified error.
+      const extra = error !== undefined && classification ? [classifiedGraphQLError(classification)] : [];
+      const errors = [...(Array.isArray(merged.errors) ? merged.errors : []), ...extra];
+      this.sink.next(errors.length > 0 ? { ...merged, errors } : merged);
+      this.sink.complete();
+    } else if (error !== undefined) {
+      this.sink.error(classified(error));
+    } else {
+      if (merged) this.sink.next(merged);
+      this.sink.complete();
+    }
+  }
+}
