@@ -253,19 +253,22 @@ await test('a dropped connection after the server applied a save is visible, and
   // Whether Chromium re-sends on its own (it does, for a reused connection) or the retry link does,
   // the page must say what the server saw: two requests with one key, one apply.
   await page.getByTestId('edit-ledger').waitFor({ timeout: 30_000 });
+  await shot(page, 'drop-2-applied-once');
+  // What the server did comes first: one apply, whatever the page says.
+  const after = (await api('/__state')).purchaseOrders.find((p) => p.id === '4');
+  const stats = await api('/__stats');
+  const fired = (await api('/__faults')).fired;
+  expect(fired.length === 1 && fired[0].idempotencyKey, `the dropped save request carried no Idempotency-Key: ${JSON.stringify(fired)}`);
+  expect(after.notes === 'Deliver to dock 7' && after.version === before.version + 1, `one apply expected, the PO went from version ${before.version} to ${after.version}`);
+  const keys = Object.keys(stats.requestsByKey);
+  expect(keys.length === 1 && stats.appliedByKey[keys[0]] === 1 && stats.requestsByKey[keys[0]] >= 2, `server: ${JSON.stringify({ requests: stats.requestsByKey, applied: stats.appliedByKey })}`);
   const ledger = await page.getByTestId('edit-ledger').innerText();
   expect(/dropped after the server had applied/.test(ledger), `the page does not say the connection dropped: "${ledger}"`);
   expect((await page.getByTestId('ledger-applied').innerText()) === 'applied once', `not "applied once": "${ledger}"`);
   expect(/^[2-9] requests$/.test(await page.getByTestId('ledger-requests').innerText()), `the repeat is not visible: "${ledger}"`);
   expect(/browser re-sent|links retried/.test(ledger), `the page does not say who repeated the request: "${ledger}"`);
   expect(/^Saved\./.test(await page.getByTestId('edit-outcome').innerText()), 'the save is not shown as saved');
-  const stats = await api('/__stats');
-  const keys = Object.keys(stats.requestsByKey);
-  expect(keys.length === 1 && stats.appliedByKey[keys[0]] === 1 && stats.requestsByKey[keys[0]] >= 2, `server: ${JSON.stringify({ requests: stats.requestsByKey, applied: stats.appliedByKey })}`);
-  const after = (await api('/__state')).purchaseOrders.find((p) => p.id === '4');
-  expect(after.notes === 'Deliver to dock 7' && after.version === before.version + 1, `one apply expected, got ${JSON.stringify(after)}`);
   await expectHonestLog(page);
-  await shot(page, 'drop-2-applied-once');
 });
 
 await test('"Alice edits" makes a real change each time, and each one merges visibly', async (context) => {

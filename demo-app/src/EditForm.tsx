@@ -12,7 +12,12 @@ interface Ledger {
   requests: number;
   applied: number;
   droppedAfterApply: boolean;
+  /** A save request without an Idempotency-Key was applied and its connection dropped: a repeat of it is a new apply. */
+  droppedWithoutKey: boolean;
 }
+
+/** The server clock's time of the last dropped connection this page has reported. */
+let reportedDropsUntil = 0;
 
 /** Asks the demo server how often it received and applied this save's Idempotency-Key. */
 async function ledger(delivery: Delivery): Promise<Ledger | undefined> {
@@ -21,14 +26,17 @@ async function ledger(delivery: Delivery): Promise<Ledger | undefined> {
   try {
     const [stats, faults] = await Promise.all([
       fetch('/__stats').then((r) => r.json() as Promise<{ requestsByKey?: Record<string, number>; appliedByKey?: Record<string, number> }>),
-      fetch('/__faults').then((r) => r.json() as Promise<{ fired?: Array<{ idempotencyKey?: string }> }>),
+      fetch('/__faults').then((r) => r.json() as Promise<{ fired?: Array<{ at: number; idempotencyKey?: string; operationName?: string; applied?: boolean }> }>),
     ]);
+    const fresh = (faults.fired ?? []).filter((f) => f.at > reportedDropsUntil);
+    reportedDropsUntil = Math.max(reportedDropsUntil, ...fresh.map((f) => f.at));
     return {
       key,
       attempts: delivery.attempts,
       requests: stats.requestsByKey?.[key] ?? 0,
       applied: stats.appliedByKey?.[key] ?? 0,
-      droppedAfterApply: (faults.fired ?? []).some((f) => f.idempotencyKey === key),
+      droppedAfterApply: fresh.some((f) => f.idempotencyKey === key),
+      droppedWithoutKey: fresh.some((f) => f.idempotencyKey === undefined && f.operationName === 'UpdatePurchaseOrder' && f.applied === true),
     };
   } catch {
     return undefined;
@@ -40,8 +48,13 @@ const times = (n: number) => (n === 0 ? 'not at all' : n === 1 ? 'once' : n === 
 function LedgerLine({ l }: { l: Ledger }) {
   const resentByBrowser = l.requests > l.attempts;
   return (
-    <div className={`ledger${l.droppedAfterApply || l.requests > 1 ? ' notable' : ''}`} data-testid="edit-ledger">
+    <div className={`ledger${l.droppedAfterApply || l.droppedWithoutKey || l.requests > 1 ? ' notable' : ''}`} data-testid="edit-ledger">
       {l.droppedAfterApply ? <div>The connection dropped after the server had applied this save, before its answer arrived.</div> : null}
+      {l.droppedWithoutKey ? (
+        <div className="warning" data-testid="ledger-unkeyed-drop">
+          A save request without an Idempotency-Key was applied and then its connection dropped: the server could not recognise a repeat of it, so it may have been applied twice.
+        </div>
+      ) : null}
       <div>
         Server: <b data-testid="ledger-requests">{l.requests} request{l.requests === 1 ? '' : 's'}</b> with Idempotency-Key <code>{l.key.slice(0, 8)}…</code>,{' '}
         <b data-testid="ledger-applied">applied {times(l.applied)}</b>

@@ -19,9 +19,7 @@ function store<T>(initial: T) {
   };
 }
 
-export interface LoggedEvent extends ResilienceEvent {
-  id: number;
-}
+export type LoggedEvent = ResilienceEvent & { id: number };
 
 const events = store<LoggedEvent[]>([]);
 let nextId = 1;

@@ -6,7 +6,8 @@ import { closedCircuit, nextCircuit } from '../circuit';
 import { eventText, plural, probeDueAt, seconds } from '../eventText';
 
 const AT = 1_000_000;
-const ev = (type: string, details: Record<string, unknown> = {}, operationName: string | undefined = 'PurchaseOrders'): ResilienceEvent => ({ type, operationName, at: AT, ...details });
+// Events as the links emit them; typed loosely so a case can also hold fields a future event may add.
+const ev = (type: string, details: Record<string, unknown> = {}, operationName: string | undefined = 'PurchaseOrders'): ResilienceEvent => ({ type, operationName, at: AT, ...details }) as unknown as ResilienceEvent;
 const c503 = { category: 'server', reason: 'service-unavailable', status: 503, message: '503', retryable: true, refreshable: false, remediation: 'x' };
 const c502 = { ...c503, reason: 'bad-gateway', status: 502 };
 const circuitRejection = { category: 'server', reason: 'circuit-open', message: 'm', retryable: true, refreshable: false, remediation: 'r', details: { retryAfterMs: 7000 } };
