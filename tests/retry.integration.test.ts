@@ -57,6 +57,20 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
     expect(getClassifications(error)).toEqual([expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] })]);
   });
 
+  test('defaults: a persistently failing field costs one quick retry (2 requests, well under a second) before the data shows', async () => {
+    server.inject({ kind: 'partial', field: 'supplierRating', count: -1 });
+    const events: ResilienceEvent[] = [];
+    const t0 = Date.now();
+    const { data, error } = await run<{ purchaseOrder: { number: string; supplierRating: number | null } }>(client({}, events), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
+    const ms = Date.now() - t0;
+    expect(data?.purchaseOrder).toMatchObject({ number: 'PO-1002', supplierRating: null });
+    expect(getClassifications(error)).toEqual([expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] })]);
+    expect(server.stats.graphqlRequests).toBe(2);
+    expect(events.map((e) => e.type)).toEqual(['retry']);
+    expect(events[0]).toMatchObject({ delayMs: 250, partial: true });
+    expect(ms).toBeLessThan(1500);
+  });
+
   test('total outage: 100 concurrent queries send at most 1.25 requests each, and the circuit opens', async () => {
     const events: ResilienceEvent[] = [];
     server.inject({ kind: 'status', status: 503, count: -1 });

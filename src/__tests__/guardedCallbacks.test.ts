@@ -143,7 +143,6 @@ describe('AuthRefreshLink callbacks', () => {
 
   test.each([
     ['onAuthFailure', { onAuthFailure: boom() }],
-    ['onRefresh', { onRefresh: boom() }],
     ['onEvent', { onEvent: boom() }],
   ])('%s throws: the refresh, the replay and the failure still settle', async (_name, callbacks) => {
     const { s, link: l } = link({ ...callbacks }, [unauthorized()]);

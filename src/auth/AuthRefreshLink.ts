@@ -1,7 +1,7 @@
 import type { Classification } from '../classify/types.js';
 import type { LinkOperation } from '../compat/index.js';
 import { PolicyExecutor } from '../core/executor.js';
-import type { EventListener, RefreshFailureEvent, RefreshReason as EventRefreshReason, RefreshStartEvent, RefreshSuccessEvent } from '../core/events.js';
+import type { EventListener, RefreshReason as EventRefreshReason } from '../core/events.js';
 import { AuthPolicy } from './authPolicy.js';
 import type { CrossTabOptions } from './crossTab.js';
 import { TokenManager } from './TokenManager.js';
@@ -51,9 +51,7 @@ export declare namespace AuthRefreshLink {
      * it (reason `refresh-timeout` / `token-timeout`), so nothing waits forever. @defaultValue 30000
      */
     refreshTimeoutMs?: number;
-    /** `refresh-start`, `refresh-success`, `refresh-failure` events (duration, waiting count). @defaultValue none */
-    onRefresh?: (event: RefreshStartEvent | RefreshSuccessEvent | RefreshFailureEvent) => void;
-    /** Every event of this link, in one stream. @defaultValue none */
+    /** Every event of this link (`refresh-start`, `refresh-success`, `refresh-failure`, `auth-failure`), in one stream. @defaultValue none */
     onEvent?: EventListener;
   }
 }

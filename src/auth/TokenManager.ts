@@ -4,7 +4,7 @@ import { readAnnotations, ResilienceError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
 import { rememberSecret } from '../classify/secrets.js';
 import type { Classification } from '../classify/types.js';
-import { emit, type AuthFailureEvent, type EventListener, type RefreshReason, type RefreshFailureEvent, type RefreshStartEvent, type RefreshSuccessEvent } from '../core/events.js';
+import { emit, type AuthFailureEvent, type EventListener, type RefreshReason } from '../core/events.js';
 import { ask, notify } from '../guard.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
@@ -39,9 +39,7 @@ export declare namespace TokenManager {
     crossTab?: boolean | CrossTabOptions;
     /** Called once per failed refresh, per non-refreshable auth failure, and per 401 after a fresh token: log out, re-authenticate. @defaultValue none */
     onAuthFailure?: (classification: Classification) => void;
-    /** `refresh-start`, `refresh-success`, `refresh-failure` events (duration, waiting count). @defaultValue none */
-    onRefresh?: (event: RefreshStartEvent | RefreshSuccessEvent | RefreshFailureEvent) => void;
-    /** Every event of this manager (refreshes, auth failures), in one stream. @defaultValue none */
+    /** Every event of this manager (`refresh-start`, `refresh-success`, `refresh-failure`, `auth-failure`), in one stream. @defaultValue none */
     onEvent?: EventListener;
   }
 }
@@ -300,10 +298,6 @@ export class TokenManager {
     };
   }
 
-  private refreshEvent(event: RefreshStartEvent | RefreshSuccessEvent | RefreshFailureEvent): void {
-    notify('onRefresh', this.options.onRefresh, event);
-  }
-
   /** One refresh at a time; everyone who asks while it runs gets its result. */
   private refreshFor(failedToken: string | undefined, reason: RefreshReason, operationName: string | undefined, fatal: boolean): Promise<string> {
     if (fatal) this.inflightReported = true;
@@ -312,7 +306,7 @@ export class TokenManager {
     const started = Date.now();
     const generation = this.generation;
     const onEvent = this.options.onEvent;
-    this.refreshEvent(emit(onEvent, 'refresh-start', operationName, { reason, waiting: this.waiting }));
+    emit(onEvent, 'refresh-start', operationName, { reason, waiting: this.waiting });
     const once = async () => {
       const pending = ask(
         () => Promise.resolve().then(() => this.options.refresh({ failedToken, reason })),
@@ -340,12 +334,12 @@ export class TokenManager {
             if (failedToken && failedToken !== token) this.staleTokens.add(failedToken);
             this.adopt(token, failedToken);
           }
-          this.refreshEvent(emit(onEvent, 'refresh-success', operationName, { reason, source, durationMs: Date.now() - started, waiting: this.waiting }));
+          emit(onEvent, 'refresh-success', operationName, { reason, source, durationMs: Date.now() - started, waiting: this.waiting });
           return token;
         },
         (error: unknown) => {
           const classification = this.failedRefreshClassification(error, failedToken);
-          this.refreshEvent(emit(onEvent, 'refresh-failure', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting, classification }));
+          emit(onEvent, 'refresh-failure', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting, classification });
           if (this.inflightReported) this.authFailure(classification, operationName);
           throw new ResilienceError(classification);
         },
