@@ -88,6 +88,15 @@ export function setHeaders(operation: LinkOperation, headers: Record<string, str
   const previous = (context.headers as Record<string, string> | undefined) ?? {};
   // The object form: one copy of the context instead of the function form's three.
   (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: { ...previous, ...headers } });
+  rewritten.add(operation);
+}
+
+/** Operations whose headers a link changed: a context read before that is stale. */
+const rewritten = new WeakSet<object>();
+
+/** Whether a link changed the operation's headers (since it started): then its context must be read again. */
+export function headersRewritten(operation: LinkOperation): boolean {
+  return rewritten.has(operation);
 }
 
 /** Header names (lower case) a link set for one operation only: requests derived from it do not inherit them. */

@@ -1,6 +1,6 @@
 // The executor: one Observable per operation, in which a list of policies runs (outermost first).
 // Each link of the package is an executor with one policy; `createResilienceLink` is one with four.
-import { ApolloLink, createObservable, getContext, subscribe } from '../compat/index.js';
+import { ApolloLink, createObservable, getContext, headersRewritten, subscribe } from '../compat/index.js';
 import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SinkLike, SubscriptionLike } from '../compat/index.js';
 import type { ResilienceError } from '../classify/annotations.js';
 import { Lifecycle, Tracked } from '../lifecycle.js';
@@ -100,7 +100,9 @@ class Below implements Downstream {
       }
       return new Forwarded(sink).start(observable);
     }
-    const context = operation === this.operation ? this.context : getContext(operation);
+    // The context read when the operation started, unless a policy above changed its headers since
+    // (a policy that wrote headers from that stale copy would drop the other's: the Idempotency-Key).
+    const context = operation === this.operation && !headersRewritten(operation) ? this.context : getContext(operation);
     return this.policies[this.index]!.run(operation, context, this.next(), sink);
   }
 
