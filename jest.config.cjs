@@ -12,8 +12,8 @@ const common = {
   // 100-operation cases (unit tests run on fake timers and never come near this).
   testTimeout: 30_000,
   transform,
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/demo-app/'],
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tests/**/*.test.ts', '<rootDir>/demo-app/src/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/demo-app/(server|dist|test-results)/'],
 };
 module.exports = {
   projects: [

@@ -5,7 +5,12 @@ import { defineConfig } from 'vite';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  resolve: { alias: { 'apollo-link-resilience': `${root}dist/index.js` } },
+  resolve: {
+    alias: [
+      { find: /^apollo-link-resilience\/profiles$/, replacement: `${root}dist/profiles.js` },
+      { find: /^apollo-link-resilience$/, replacement: `${root}dist/index.js` },
+    ],
+  },
   oxc: { jsx: { runtime: 'automatic' } },
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
   logLevel: 'warn',

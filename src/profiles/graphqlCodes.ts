@@ -48,7 +48,7 @@ export const graphqlCodes: ClassificationProfile = /* @__PURE__ */ (() => ({ nam
   {
     id: 'code/rate-limited',
     match: { code: ['RATE_LIMITED', 'TOO_MANY_REQUESTS', 'THROTTLED'] },
-    classify: { category: 'rate-limited', reason: 'rate-limited', status: 429, remediation: 'Too many requests: back off exponentially before retrying, and cache data you read often.' },
+    classify: { category: 'rate-limited', reason: 'rate-limited', status: 429, remediation: 'Too many requests: back off for a moment before trying again.' },
   },
   {
     id: 'code/graphql-parse-failed',
@@ -63,11 +63,11 @@ export const graphqlCodes: ClassificationProfile = /* @__PURE__ */ (() => ({ nam
   {
     id: 'code/service-unavailable',
     match: { code: ['SERVICE_UNAVAILABLE', 'UNAVAILABLE'] },
-    classify: { category: 'server', reason: 'service-unavailable', status: 503, remediation: 'The service is temporarily unavailable; retry with exponential backoff.' },
+    classify: { category: 'server', reason: 'service-unavailable', status: 503, remediation: 'The service is temporarily unavailable; try again in a few minutes.' },
   },
   {
     id: 'code/internal-server-error',
     match: { code: ['INTERNAL_SERVER_ERROR', 'INTERNAL', 'INTERNAL_ERROR'] },
-    classify: { category: 'server', reason: 'internal-error', status: 500, remediation: 'Retry with exponential backoff; if it persists, contact support with the full error response and request.' },
+    classify: { category: 'server', reason: 'internal-error', status: 500, remediation: 'The server failed; try again, and report it with the time it happened if it keeps failing.' },
   },
 ] }))();

@@ -55,7 +55,7 @@ export const restEnvelope: ClassificationProfile = /* @__PURE__ */ (() => ({ nam
 ],
   // Seed 004's advice for server errors.
   remediations: {
-    'server/internal-error': 'Most likely a production incident being resolved; retry with exponential backoff.',
-    'server/gateway-timeout': 'The request took more than 60 s; minimize the scope of the request, then retry.',
+    'server/internal-error': 'Most likely a production incident that is being resolved; try again in a few minutes.',
+    'server/gateway-timeout': 'The request took more than 60 s; narrow its scope, then try again.',
   },
 }))();
