@@ -59,65 +59,19 @@ export class EtagPolicy implements Policy {
   run(operation: LinkOperation, _context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
     const config = this.configFor(operation);
     if (!config) return next.send(operation, sink);
-    return resolveConflicts(this, config, operation, next, sink);
+    return new EtagRun(this, config, operation, next, sink).start();
   }
 }
 
-/** One configured mutation: sent, and on a conflict re-read, re-applied and sent again. */
-function resolveConflicts(policy: EtagPolicy, config: EtagConflictLink.MutationConfig, operation: LinkOperation, next: Downstream, sink: Sink): SubscriptionLike {
-  const name = operation.operationName ?? undefined;
-  const onEvent = policy.options.onEvent;
-  let closed = false;
-  let inner: SubscriptionLike | undefined;
-  let cancelDecision: (() => void) | undefined;
-  const cache = getCache(operation);
-  const etagPath = config.etagPath ?? findEtagPath(operation.variables);
-  let variables: Variables = { ...(operation.variables as Variables) };
-  let attempt = 0;
-  let rereadRequest: { query: DocumentNode; variables?: Variables } | undefined;
-  let base: Entity | undefined;
-  try {
-    rereadRequest = config.reread(operation);
-    const transform = (cache as { transformDocument?: (d: DocumentNode) => DocumentNode } | undefined)?.transformDocument;
-    if (transform && cache) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
-    base = readEntity(cache, rereadRequest);
-    // The cache may already hold a newer version than the one the user edited: then it is not the base.
-    const sentEtag = etagPath ? getAtPath(operation.variables, etagPath) : undefined;
-    if (base && sentEtag !== undefined && entityEtag(base, etagPath!) !== undefined && entityEtag(base, etagPath!) !== sentEtag) base = undefined;
-  } catch (error) {
-    sink.error(callbackFailed(error));
-    return NOTHING;
-  }
+/** Whether a configured mutation's first send, a re-read, a user decision or a re-send is running. */
+type Phase = 'sending' | 'rereading' | 'deciding' | 'resending' | 'done';
 
-  const fail = (error: unknown) => {
-    if (!closed) sink.error(error);
-  };
+type Outcome = { results: ResultLike[]; error?: unknown; failed: boolean };
+type Decision = EtagConflictLink.Decision | 'retry';
 
-  /** Runs one request to its end: all results, or the error. */
-  const collect = (start: (sink: Sink) => SubscriptionLike) =>
-    new Promise<{ results: ResultLike[]; error?: unknown; failed: boolean }>((resolve) => {
-      const results: ResultLike[] = [];
-      let done = false;
-      const sub = start({
-        next: (r) => results.push(r),
-        error: (error) => { done = true; inner = undefined; resolve({ results, error, failed: true }); },
-        complete: () => { done = true; inner = undefined; resolve({ results, failed: false }); },
-      });
-      if (!done) inner = sub;
-    });
-
-  const conflictOf = (outcome: { results: ResultLike[]; error?: unknown; failed: boolean }): Classification | undefined => {
-    if (outcome.failed) return conflictInError(outcome.error);
-    const response = getResponse(operation);
-    for (const r of outcome.results) {
-      const found = conflictInResult(r, response?.errorStatus);
-      if (found) return found;
-    }
-    return undefined;
-  };
-
-  const conflictError = (reason: string, message: string, details: Record<string, unknown>, cause?: unknown) =>
-    new ResilienceError({
+function conflictError(reason: string, message: string, details: Record<string, unknown>, cause?: unknown): ResilienceError {
+  return new ResilienceError(
+    {
       category: 'conflict',
       reason,
       status: 409,
@@ -126,112 +80,246 @@ function resolveConflicts(policy: EtagPolicy, config: EtagConflictLink.MutationC
       refreshable: false,
       remediation: 'Someone else changed this record: review their values next to yours, then keep yours, take theirs, or edit.',
       details,
-    }, cause === undefined ? undefined : { cause });
+    },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Who changed the record, as far as the entity says (`updatedBy`, `modifiedAt`…). */
+function whoChanged(latest: Entity | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['updatedBy', 'modifiedBy', 'updatedAt', 'modifiedAt']) if (latest && latest[key] !== undefined) out[key] = latest[key];
+  return out;
+}
+
+const entityGone = (): Classification => ({
+  category: 'not-found',
+  reason: 'entity-gone',
+  message: 'The record could not be re-read after a conflict (deleted or no longer visible).',
+  retryable: false,
+  refreshable: false,
+  remediation: 'Reload the list; the record may have been deleted by someone else.',
+});
+
+/** One configured mutation: sent, and on a conflict re-read, re-applied and sent again. */
+class EtagRun implements SubscriptionLike {
+  private phase: Phase = 'sending';
+  private inner: SubscriptionLike | undefined;
+  private cancelDecision: (() => void) | undefined;
+  private variables: Variables;
+  private attempt = 0;
+  private base: Entity | undefined;
+  private rereadRequest: { query: DocumentNode; variables?: Variables } | undefined;
+  private readonly cache: CacheLike | undefined;
+  private readonly etagPath: string | undefined;
+  private readonly name: string | undefined;
+
+  constructor(
+    private readonly policy: EtagPolicy,
+    private readonly config: EtagConflictLink.MutationConfig,
+    private readonly operation: LinkOperation,
+    private readonly next: Downstream,
+    private readonly sink: Sink,
+  ) {
+    this.cache = getCache(operation);
+    this.etagPath = config.etagPath ?? findEtagPath(operation.variables);
+    this.variables = { ...(operation.variables as Variables) };
+    this.name = operation.operationName ?? undefined;
+  }
+
+  start(): SubscriptionLike {
+    const { config, operation, cache, etagPath } = this;
+    try {
+      let rereadRequest = config.reread(operation);
+      const transform = (cache as { transformDocument?: (d: DocumentNode) => DocumentNode } | undefined)?.transformDocument;
+      if (transform && cache) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
+      this.rereadRequest = rereadRequest;
+      let base = readEntity(cache, rereadRequest);
+      // The cache may already hold a newer version than the one the user edited: then it is not the base.
+      const sentEtag = etagPath ? getAtPath(operation.variables, etagPath) : undefined;
+      if (base && sentEtag !== undefined && entityEtag(base, etagPath!) !== undefined && entityEtag(base, etagPath!) !== sentEtag) base = undefined;
+      this.base = base;
+    } catch (error) {
+      this.phase = 'done';
+      this.sink.error(callbackFailed(error));
+      return NOTHING;
+    }
+    this.send(true).catch((error: unknown) => this.fail(callbackFailed(error)));
+    return this;
+  }
+
+  unsubscribe(): void {
+    this.phase = 'done';
+    this.cancelDecision?.();
+    const running = this.inner;
+    this.inner = undefined;
+    running?.unsubscribe();
+  }
+
+  /** Failed, answered or unsubscribed (read after an await: the phase may have changed meanwhile). */
+  private get ended(): boolean {
+    return this.phase === 'done';
+  }
+
+  private fail(error: unknown): void {
+    if (this.ended) return;
+    this.phase = 'done';
+    this.sink.error(error);
+  }
+
+  /** Runs one request to its end: all results, or the error. */
+  private collect(start: (sink: Sink) => SubscriptionLike): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const results: ResultLike[] = [];
+      let done = false;
+      const end = (outcome: Outcome) => {
+        done = true;
+        this.inner = undefined;
+        resolve(outcome);
+      };
+      const subscription = start({
+        next: (r) => results.push(r),
+        error: (error) => end({ results, error, failed: true }),
+        complete: () => end({ results, failed: false }),
+      });
+      if (!done) this.inner = subscription;
+    });
+  }
+
+  private conflictOf(outcome: Outcome): Classification | undefined {
+    if (outcome.failed) return conflictInError(outcome.error);
+    const response = getResponse(this.operation);
+    for (const r of outcome.results) {
+      const found = conflictInResult(r, response?.errorStatus);
+      if (found) return found;
+    }
+    return undefined;
+  }
 
   /** A user decision (`reapply`, `onConflict`): a throw rejects, and so does no answer within `decisionTimeoutMs`. */
-  const decide = <T>(fn: () => T | PromiseLike<T>): Promise<T> => {
-    const pending = ask(fn, policy.decisionTimeoutMs, () => conflictError('decision-timeout', `No decision on the conflict within ${policy.decisionTimeoutMs} ms: the change was not re-applied.`, { attempts: attempt }));
-    cancelDecision = pending.cancel;
-    return pending.promise.finally(() => (cancelDecision = undefined));
-  };
+  private decide<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+    const ms = this.policy.decisionTimeoutMs;
+    const pending = ask(fn, ms, () =>
+      conflictError('decision-timeout', `No decision on the conflict within ${ms} ms: the change was not re-applied.`, { attempts: this.attempt }),
+    );
+    this.cancelDecision = pending.cancel;
+    return pending.promise.finally(() => (this.cancelDecision = undefined));
+  }
 
-  const whoChanged = (latest: Entity | undefined) => {
-    const out: Record<string, unknown> = {};
-    for (const key of ['updatedBy', 'modifiedBy', 'updatedAt', 'modifiedAt']) if (latest && latest[key] !== undefined) out[key] = latest[key];
-    return out;
-  };
+  /** The mutation (first as the app sent it, then re-applied): its outcome, or the conflict's resolution. */
+  private async send(first: boolean): Promise<void> {
+    const { next, operation } = this;
+    this.phase = first ? 'sending' : 'resending';
+    const outcome = await this.collect(
+      first ? (s) => next.send(operation, s) : fromObservable(executeForward(next.forward, operation, { query: operation.query, variables: this.variables })),
+    );
+    if (this.ended) return;
+    const conflict = this.conflictOf(outcome);
+    if (conflict) return this.resolve(conflict, outcome.error);
+    this.phase = 'done';
+    for (const r of outcome.results) this.sink.next(r);
+    if (outcome.failed) this.sink.error(outcome.error);
+    else this.sink.complete();
+  }
 
-  const send = async (first: boolean) => {
-    const outcome = await collect(first ? (s) => next.send(operation, s) : fromObservable(executeForward(next.forward, operation, { query: operation.query, variables })));
-    if (closed) return;
-    const conflict = conflictOf(outcome);
-    if (!conflict) {
-      for (const r of outcome.results) sink.next(r);
-      if (outcome.failed) sink.error(outcome.error);
-      else sink.complete();
-      return;
-    }
-    await resolve(conflict, outcome.error);
-  };
-
-  const resolve = async (conflict: Classification, lastError: unknown) => {
-    attempt += 1;
+  private async resolve(conflict: Classification, lastError: unknown): Promise<void> {
+    const { policy, name } = this;
+    const onEvent = policy.options.onEvent;
+    const attempt = (this.attempt += 1);
     if (attempt > policy.maxAttempts) {
       emit(onEvent, 'give-up', name, { attempt: attempt - 1, reason: 'max-attempts', classification: conflict });
-      return fail(conflictError('conflict-unresolved', `The record kept changing: the mutation still conflicted after ${policy.maxAttempts} re-read and re-apply attempts.`, { attempts: policy.maxAttempts, lastReason: conflict.reason }, lastError));
+      const message = `The record kept changing: the mutation still conflicted after ${policy.maxAttempts} re-read and re-apply attempts.`;
+      return this.fail(conflictError('conflict-unresolved', message, { attempts: policy.maxAttempts, lastReason: conflict.reason }, lastError));
     }
     emit(onEvent, 'conflict', name, { attempt, classification: conflict });
-    if (!rereadRequest) return fail(lastError);
+    const latest = await this.reread(lastError);
+    if (latest === undefined || this.ended) return;
+    this.phase = 'deciding';
+    let reapplied: { decision: Decision; conflicts: FieldConflict[]; keptTheirs: string[] };
+    try {
+      reapplied = await this.reapply(latest);
+    } catch (error) {
+      return this.fail(readAnnotations(error)?.[0]?.reason === 'decision-timeout' ? error : callbackFailed(error));
+    }
+    if (this.ended) return;
+    const { decision, conflicts, keptTheirs } = reapplied;
+    if (decision === 'abort' || !isObject(decision)) return this.abort(latest, conflicts, lastError);
+    const etagPath = this.etagPath;
+    const newEtag = entityEtag(latest, etagPath ?? '_etag');
+    this.variables = etagPath && newEtag !== undefined ? setAtPath(decision, etagPath, newEtag) : decision;
+    const etagChanged = etagPath ? getAtPath(this.operation.variables, etagPath) !== newEtag : false;
+    emit(onEvent, 'reapply', name, { attempt, keptTheirs, conflicts: conflicts.map((c) => c.field), etagChanged });
+    this.base = latest;
+    await this.send(false);
+  }
+
+  /** Re-reads the entity down the rest of the chain and writes it to the cache; `undefined` when the operation failed. */
+  private async reread(lastError: unknown): Promise<Entity | undefined> {
+    const request = this.rereadRequest;
+    if (!request) {
+      this.fail(lastError);
+      return undefined;
+    }
+    this.phase = 'rereading';
     const started = Date.now();
-    const reread = await collect(fromObservable(executeForward(next.forward, operation, { query: rereadRequest.query, variables: rereadRequest.variables ?? {} })));
-    if (closed) return;
+    const { next, operation } = this;
+    const reread = await this.collect(fromObservable(executeForward(next.forward, operation, { query: request.query, variables: request.variables ?? {} })));
+    if (this.ended) return undefined;
     const data = reread.results.find((r) => r.data)?.data;
     const latest = rootEntity(data);
     if (reread.failed || !latest) {
       const c = readAnnotations(reread.results[0]?.errors?.[0])?.[0];
-      return fail(reread.failed ? reread.error : new ResilienceError(c ?? { category: 'not-found', reason: 'entity-gone', message: 'The record could not be re-read after a conflict (deleted or no longer visible).', retryable: false, refreshable: false, remediation: 'Reload the list; the record may have been deleted by someone else.' }));
+      this.fail(reread.failed ? reread.error : new ResilienceError(c ?? entityGone()));
+      return undefined;
     }
     try {
-      cache?.writeQuery({ query: rereadRequest.query, variables: rereadRequest.variables, data });
+      this.cache?.writeQuery({ query: request.query, variables: request.variables, data });
     } catch {
       // a cache that cannot take the re-read must not hide the conflict's resolution
     }
-    emit(onEvent, 'reread', name, { attempt, durationMs: Date.now() - started, ...whoChanged(latest) });
+    emit(this.policy.options.onEvent, 'reread', this.name, { attempt: this.attempt, durationMs: Date.now() - started, ...whoChanged(latest) });
+    return latest;
+  }
 
-    let decision: EtagConflictLink.Decision | 'retry';
-    let conflicts: FieldConflict[] = [];
-    let keptTheirs: string[] = [];
-    try {
-      if (config.reapply) {
-        const reapply = config.reapply;
-        decision = await decide(() => reapply({ latest, variables, base, attempt, operation }));
-      } else {
-        const { mine, inputKey } = intendedChange(variables);
-        const skip = new Set([...ID_KEYS, ...(etagPath ? [etagPath.split('.').pop()!] : [])]);
-        if (!base) {
-          // No base to merge on: only the etag is swapped, unless onConflict decides otherwise.
-          conflicts = Object.entries(mine).filter(([f, v]) => !skip.has(f) && f in latest && !deepEqual(v, latest[f])).map(([field, v]) => ({ field, base: undefined, mine: v, theirs: latest[field] }));
-          const onConflict = policy.options.onConflict;
-          decision = onConflict ? await decide(() => onConflict({ operation, base: undefined, latest, mine, fields: conflicts, attempt, reason: 'no-base' })) : 'retry';
-        } else {
-          const merge = threeWayMerge(base, latest, mine, skip);
-          conflicts = merge.conflicts;
-          keptTheirs = merge.keptTheirs;
-          const mergedVariables = inputKey ? { ...variables, [inputKey]: { ...mine, ...merge.merged } } : { ...variables, ...merge.merged };
-          const onConflict = policy.options.onConflict;
-          const fields = conflicts;
-          decision = conflicts.length === 0 ? mergedVariables : onConflict ? await decide(() => onConflict({ operation, base, latest, mine, fields, attempt, reason: 'fields' })) : 'abort';
-          if (decision === 'retry') decision = mergedVariables;
-        }
-        if (decision === 'retry') decision = variables;
-      }
-    } catch (error) {
-      return fail(readAnnotations(error)?.[0]?.reason === 'decision-timeout' ? error : callbackFailed(error));
+  /** What to send now: the app's `reapply`, or the three-way merge (with `onConflict` for real conflicts). */
+  private async reapply(latest: Entity): Promise<{ decision: Decision; conflicts: FieldConflict[]; keptTheirs: string[] }> {
+    const { config, operation, variables, base, attempt } = this;
+    if (config.reapply) {
+      const reapply = config.reapply;
+      return { decision: await this.decide(() => reapply({ latest, variables, base, attempt, operation })), conflicts: [], keptTheirs: [] };
     }
-    if (closed) return;
-    if (decision === 'abort' || !isObject(decision)) {
-      emit(onEvent, 'give-up', name, { attempt, reason: 'abort', conflicts: conflicts.map((c) => c.field) });
-      const fields = Object.fromEntries(conflicts.map((c) => [c.field, { base: c.base, mine: c.mine, theirs: c.theirs }]));
-      const who = whoChanged(latest);
-      const by = typeof who.updatedBy === 'string' ? ` by ${who.updatedBy}` : '';
-      return fail(conflictError(conflicts.length > 0 ? 'edit-conflict' : 'conflict-aborted', conflicts.length > 0 ? `This record was modified${by} while you edited it: ${conflicts.map((c) => c.field).join(', ')} changed on both sides.` : 'The conflicting change was not re-applied.', { fields, conflicts, latest, ...who, attempts: attempt, noBase: base === undefined }, lastError));
+    const { mine, inputKey } = intendedChange(variables);
+    const etagPath = this.etagPath;
+    const skip = new Set([...ID_KEYS, ...(etagPath ? [etagPath.split('.').pop()!] : [])]);
+    const onConflict = this.policy.options.onConflict;
+    if (!base) {
+      // No base to merge on: only the etag is swapped, unless onConflict decides otherwise.
+      const fields = Object.entries(mine)
+        .filter(([f, v]) => !skip.has(f) && f in latest && !deepEqual(v, latest[f]))
+        .map(([field, v]) => ({ field, base: undefined, mine: v, theirs: latest[field] }));
+      const decision = onConflict ? await this.decide(() => onConflict({ operation, base: undefined, latest, mine, fields, attempt, reason: 'no-base' })) : 'retry';
+      return { decision: decision === 'retry' ? variables : decision, conflicts: fields, keptTheirs: [] };
     }
-    const newEtag = entityEtag(latest, etagPath ?? '_etag');
-    variables = etagPath && newEtag !== undefined ? setAtPath(decision, etagPath, newEtag) : decision;
-    emit(onEvent, 'reapply', name, { attempt, keptTheirs, conflicts: conflicts.map((c) => c.field), etagChanged: etagPath ? getAtPath(operation.variables, etagPath) !== newEtag : false });
-    base = latest;
-    await send(false);
-  };
+    const merge = threeWayMerge(base, latest, mine, skip);
+    const fields = merge.conflicts;
+    const mergedVariables = inputKey ? { ...variables, [inputKey]: { ...mine, ...merge.merged } } : { ...variables, ...merge.merged };
+    let decision: Decision = 'abort';
+    if (fields.length === 0) decision = mergedVariables;
+    else if (onConflict) decision = await this.decide(() => onConflict({ operation, base, latest, mine, fields, attempt, reason: 'fields' }));
+    return { decision: decision === 'retry' ? mergedVariables : decision, conflicts: fields, keptTheirs: merge.keptTheirs };
+  }
 
-  const teardown = () => {
-    closed = true;
-    cancelDecision?.();
-    const running = inner;
-    inner = undefined;
-    running?.unsubscribe();
-  };
-  send(true).catch((error: unknown) => fail(callbackFailed(error)));
-  return { unsubscribe: teardown };
+  /** A real conflict nobody resolved: the app gets both sides per field. */
+  private abort(latest: Entity, conflicts: FieldConflict[], lastError: unknown): void {
+    emit(this.policy.options.onEvent, 'give-up', this.name, { attempt: this.attempt, reason: 'abort', conflicts: conflicts.map((c) => c.field) });
+    const fields = Object.fromEntries(conflicts.map((c) => [c.field, { base: c.base, mine: c.mine, theirs: c.theirs }]));
+    const who = whoChanged(latest);
+    const by = typeof who.updatedBy === 'string' ? ` by ${who.updatedBy}` : '';
+    const names = conflicts.map((c) => c.field).join(', ');
+    const message = conflicts.length > 0 ? `This record was modified${by} while you edited it: ${names} changed on both sides.` : 'The conflicting change was not re-applied.';
+    const details = { fields, conflicts, latest, ...who, attempts: this.attempt, noBase: this.base === undefined };
+    this.fail(conflictError(conflicts.length > 0 ? 'edit-conflict' : 'conflict-aborted', message, details, lastError));
+  }
 }
 
 function readEntity(cache: CacheLike | undefined, request: { query: DocumentNode; variables?: Variables }): Entity | undefined {
