@@ -3,7 +3,7 @@
 import { attachClassifications, readAnnotations, ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
-import { getContext, getResponse, setHeaders } from '../compat/index.js';
+import { getResponse, setHeaders } from '../compat/index.js';
 import type { LinkOperation, ResultLike, SubscriptionLike } from '../compat/index.js';
 import type { Downstream, Policy, Sink } from '../core/policy.js';
 import { decideSafely } from '../guard.js';
@@ -45,7 +45,7 @@ export class AuthPolicy implements Policy {
 
   run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
     if (context.auth === false) return next.send(operation, sink);
-    return new AuthRun(this, operation, next, sink).start();
+    return new AuthRun(this, operation, context, next, sink).start();
   }
 
   dispose(): void {
@@ -66,6 +66,7 @@ class AuthRun implements Sink, SubscriptionLike {
   constructor(
     private readonly policy: AuthPolicy,
     private readonly operation: LinkOperation,
+    private readonly context: Readonly<Record<string, unknown>>,
     private readonly below: Downstream,
     private readonly sink: Sink,
   ) {
@@ -104,8 +105,8 @@ class AuthRun implements Sink, SubscriptionLike {
     this.policy.tokens.markSent(token);
     if (token !== undefined) {
       try {
-        // Read now: a policy above (retry's Idempotency-Key) may have set headers since the operation started.
-        this.policy.applyToken(token, this.operation, getContext(this.operation));
+        // The context as of this run: it holds the caller's headers and any a policy above set (a replay only changes the token).
+        this.policy.applyToken(token, this.operation, this.context);
       } catch (error) {
         return this.fail(unexpectedError(error, 'AuthRefreshLink applyToken', (t) => redact(t, this.policy.tokens.secrets(token))));
       }

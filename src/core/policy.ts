@@ -16,15 +16,15 @@ export interface Downstream {
   send(operation: LinkOperation, sink: Sink): SubscriptionLike;
   /** The rest of the chain as a link's `forward` (for requests built with `executeForward`). */
   readonly forward: LinkForward;
+  /** This policy changed the operation's context (a header): the policies below read it again. */
+  contextChanged(): void;
 }
 
 export interface Policy {
   /**
-   * Runs one operation. `context` is the operation's context as the executor read it when the
-   * operation arrived (AC4 returns a frozen copy; never mutate it): read the app's settings
-   * (`retry`, `auth`, `idempotent`) from it, but read headers fresh (`getContext`) before
-   * changing them, since a policy above may have set some since. A policy with nothing to do
-   * returns `next.send(operation, sink)`.
+   * Runs one operation. `context` is the operation's context as the executor read it (AC4 returns
+   * a frozen copy; never mutate it), read again after a policy above called `contextChanged()`.
+   * A policy with nothing to do returns `next.send(operation, sink)`.
    */
   run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike;
   /** Stops what the policy holds beyond its operations (a channel, a refresh timer). */

@@ -224,7 +224,10 @@ class RetryRun implements SubscriptionLike {
     const { cfg } = this;
     this.attempt += 1;
     this.phase = 'sending';
-    if (this.key && cfg.idempotencyKey) setRequestOnlyHeader(this.operation, cfg.idempotencyKey.header, this.key);
+    if (this.key && cfg.idempotencyKey) {
+      setRequestOnlyHeader(this.operation, cfg.idempotencyKey.header, this.key);
+      this.next.contextChanged();
+    }
     const attempt = new Attempt(this);
     this.current = attempt;
     const subscription = this.next.send(this.operation, attempt);
