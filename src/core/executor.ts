@@ -86,13 +86,8 @@ class Below implements Downstream {
     private readonly index: number,
     private readonly linkForward: LinkForward,
     private readonly operation: LinkOperation,
-    private context: Readonly<Record<string, unknown>>,
+    private readonly context: Readonly<Record<string, unknown>>,
   ) {}
-
-  contextChanged(): void {
-    this.context = getContext(this.operation);
-    for (let below = this.lower; below; below = below.lower) below.context = this.context;
-  }
 
   send(operation: LinkOperation, sink: Sink): SubscriptionLike {
     if (this.index === this.policies.length) {

@@ -16,14 +16,12 @@ export interface Downstream {
   send(operation: LinkOperation, sink: Sink): SubscriptionLike;
   /** The rest of the chain as a link's `forward` (for requests built with `executeForward`). */
   readonly forward: LinkForward;
-  /** This policy changed the operation's context (a header): the policies below read it again. */
-  contextChanged(): void;
 }
 
 export interface Policy {
   /**
    * Runs one operation. `context` is the operation's context as the executor read it (AC4 returns
-   * a frozen copy; never mutate it), read again after a policy above called `contextChanged()`.
+   * a frozen copy; never mutate it), read again when a policy above changed its headers.
    * A policy with nothing to do returns `next.send(operation, sink)`.
    */
   run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike;

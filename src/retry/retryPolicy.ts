@@ -224,10 +224,8 @@ class RetryRun implements SubscriptionLike {
     const { cfg } = this;
     this.attempt += 1;
     this.phase = 'sending';
-    if (this.key && cfg.idempotencyKey) {
-      setRequestOnlyHeader(this.operation, cfg.idempotencyKey.header, this.key);
-      this.next.contextChanged();
-    }
+    // The policies below read the context again after this (compat's setHeaders marks it rewritten).
+    if (this.key && cfg.idempotencyKey) setRequestOnlyHeader(this.operation, cfg.idempotencyKey.header, this.key);
     const attempt = new Attempt(this);
     this.current = attempt;
     const subscription = this.next.send(this.operation, attempt);
