@@ -1,6 +1,6 @@
 import { AuthPolicy } from './auth/authPolicy.js';
 import type { AuthRefreshLink } from './auth/AuthRefreshLink.js';
-import { TokenManager } from './auth/TokenManager.js';
+import { stateOf, TokenManager } from './auth/TokenManager.js';
 import { ClassifyPolicy } from './classify/ErrorClassifyLink.js';
 import type { ErrorClassifyLink } from './classify/ErrorClassifyLink.js';
 import type { ApolloLink } from './compat/index.js';
@@ -68,7 +68,7 @@ export function createResilienceLink(options: ResilienceLinkOptions = {}): Resil
   const etag = options.etag ? new EtagPolicy(withEvents(options.etag, onEvent)) : undefined;
   const retry = options.retry !== false ? new RetryPolicy(withEvents(options.retry ?? {}, onEvent)) : undefined;
   const tokenManager = options.auth ? new TokenManager(withEvents(options.auth, onEvent)) : undefined;
-  const auth = options.auth && tokenManager ? new AuthPolicy(tokenManager, options.auth) : undefined;
+  const auth = options.auth && tokenManager ? new AuthPolicy(stateOf(tokenManager), options.auth) : undefined;
   const { rules = [], profiles = [], remediations } = options.classify ?? {};
   const classify = new ClassifyPolicy({ rules, profiles, ...(remediations ? { remediations } : {}) });
   const policies = [etag, retry, auth, classify].filter((p): p is NonNullable<typeof p> => p !== undefined) as Policy[];

@@ -4,7 +4,7 @@ import { PolicyExecutor } from '../core/executor.js';
 import type { EventListener, RefreshReason as EventRefreshReason } from '../core/events.js';
 import { AuthPolicy } from './authPolicy.js';
 import type { CrossTabOptions } from './crossTab.js';
-import { TokenManager } from './TokenManager.js';
+import { stateOf, TokenManager } from './TokenManager.js';
 
 export declare namespace AuthRefreshLink {
   type TokenValue = string | null | undefined;
@@ -72,7 +72,7 @@ export class AuthRefreshLink extends PolicyExecutor {
 
   constructor(options: AuthRefreshLink.Options) {
     const tokenManager = new TokenManager(options);
-    super([new AuthPolicy(tokenManager, options)], 'AuthRefreshLink');
+    super([new AuthPolicy(stateOf(tokenManager), options)], 'AuthRefreshLink');
     this.tokenManager = tokenManager;
   }
 

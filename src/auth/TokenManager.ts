@@ -44,17 +44,8 @@ export declare namespace TokenManager {
   }
 }
 
-/**
- * Owns the token: `getToken()` answers the token to send now (waiting for a running refresh,
- * refreshing one that is about to expire or missing), `refresh(reason)` gets a new one single
- * flight, `onToken(fn)` hears every new token, and `clear()` signs out.
- *
- * The token a refresh returned is sent while the app's `getToken` does not know it yet (returns
- * none, or the token it replaced). Once `getToken` has returned it, a later empty answer means
- * the app signed out: the manager never sends a token the app no longer has. `clear()` forgets it
- * at once.
- */
-export class TokenManager {
+/** The token's state and its refresh logic, behind `TokenManager` (the auth policy uses it directly). */
+export class TokenState {
   readonly refreshWhenMissing: boolean;
   private readonly options: TokenManager.Options;
   private readonly refreshBeforeExpiryMs: number;
@@ -80,7 +71,7 @@ export class TokenManager {
 
   constructor(options: TokenManager.Options) {
     if (!options || typeof options.getToken !== 'function' || typeof options.refresh !== 'function') {
-      throw new TypeError('AuthRefreshLink: `getToken` and `refresh` functions are required');
+      throw new TypeError('AuthRefreshLink / TokenManager: `getToken` and `refresh` functions are required');
     }
     this.options = options;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
@@ -93,11 +84,6 @@ export class TokenManager {
       });
       this.crossTab = coordinator.coordinated ? coordinator : undefined;
     }
-  }
-
-  /** The token to send now; waits for a running refresh and refreshes an expiring or missing one. */
-  async getToken(): Promise<string | undefined> {
-    return this.obtain(undefined);
   }
 
   /** A new token, single flight (a refresh already running is shared). `failedToken` is the token that was rejected. */
@@ -348,5 +334,57 @@ export class TokenManager {
         this.inflight = undefined;
       });
     return this.inflight;
+  }
+}
+
+const states = new WeakMap<TokenManager, TokenState>();
+
+/** The state behind a manager (for the auth policy; not exported from the package). */
+export function stateOf(manager: TokenManager): TokenState {
+  return states.get(manager)!;
+}
+
+/**
+ * Owns the token: `getToken()` answers the token to send now (waiting for a running refresh,
+ * refreshing one that is about to expire or missing), `refresh(reason)` gets a new one single
+ * flight, `onToken(fn)` hears every new token, and `clear()` signs out.
+ *
+ * The token a refresh returned is sent while the app's `getToken` does not know it yet (returns
+ * none, or the token it replaced). Once `getToken` has returned it, a later empty answer means
+ * the app signed out: the manager never sends a token the app no longer has. `clear()` forgets it
+ * at once.
+ */
+export class TokenManager {
+  constructor(options: TokenManager.Options) {
+    states.set(this, new TokenState(options));
+  }
+
+  /** The token to send now; waits for a running refresh and refreshes an expiring or missing one. */
+  getToken(): Promise<string | undefined> {
+    return stateOf(this).obtain(undefined);
+  }
+
+  /** A new token, single flight (a refresh already running is shared). `failedToken` is the token that was rejected. */
+  refresh(reason: RefreshReason = 'rejected', failedToken?: string): Promise<string> {
+    return stateOf(this).refresh(reason, failedToken);
+  }
+
+  /** Calls `listener` with every new token (a refresh here or in another tab); returns the unsubscribe function. */
+  onToken(listener: (token: string) => void): () => void {
+    return stateOf(this).onToken(listener);
+  }
+
+  /**
+   * Signs out: forgets every token this manager refreshed, adopted or sent, so the next operation
+   * uses only what `getToken` returns (none: no token, or a `'missing'` refresh with
+   * `refreshWhenMissing`). A refresh still running is not kept when it settles.
+   */
+  clear(): void {
+    stateOf(this).clear();
+  }
+
+  /** Stops listening to other tabs and clears the refresh timeout (the auth link's `dispose()` does it for its manager). */
+  dispose(): void {
+    stateOf(this).dispose();
   }
 }

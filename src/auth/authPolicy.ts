@@ -9,7 +9,7 @@ import type { Downstream, Policy, Sink } from '../core/policy.js';
 import { decideSafely } from '../guard.js';
 import type { AuthRefreshLink } from './AuthRefreshLink.js';
 import { authFailureInError, authFailureInResult } from './authFailure.js';
-import type { TokenManager } from './TokenManager.js';
+import type { TokenManager, TokenState } from './TokenManager.js';
 
 type ApplyToken = (token: string, operation: LinkOperation, context: Readonly<Record<string, unknown>>) => void;
 
@@ -34,7 +34,7 @@ export class AuthPolicy implements Policy {
   readonly isAuthError: (c: Classification) => boolean;
 
   constructor(
-    readonly tokens: TokenManager,
+    readonly tokens: TokenState,
     options: Pick<AuthRefreshLink.Options, 'applyToken' | 'isAuthError'>,
   ) {
     const apply = options.applyToken;
