@@ -293,6 +293,34 @@ export class TokenState {
     const generation = this.generation;
     const onEvent = this.options.onEvent;
     emit(onEvent, 'refresh-start', operationName, { reason, waiting: this.waiting });
+    const ended = (source?: 'this-tab' | 'other-tab') => ({ reason, durationMs: Date.now() - started, waiting: this.waiting, ...(source ? { source } : {}) });
+    this.inflight = this.refreshOnce(failedToken, reason)
+      .then(
+        ({ token, source }) => {
+          rememberSecret(token);
+          // A refresh that started before a sign-out is not kept (its waiters still get it).
+          if (generation === this.generation) {
+            if (failedToken && failedToken !== token) this.staleTokens.add(failedToken);
+            this.adopt(token, failedToken);
+          }
+          emit(onEvent, 'refresh-success', operationName, { ...ended(source), source });
+          return token;
+        },
+        (error: unknown) => {
+          const classification = this.failedRefreshClassification(error, failedToken);
+          emit(onEvent, 'refresh-failure', operationName, { ...ended(), classification });
+          if (this.inflightReported) this.authFailure(classification, operationName);
+          throw new ResilienceError(classification);
+        },
+      )
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  /** One call of the app's `refresh` (bounded by `refreshTimeoutMs`), or, across tabs, the token another tab got meanwhile. */
+  private refreshOnce(failedToken: string | undefined, reason: RefreshReason): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
     const once = async () => {
       const pending = ask(
         () => Promise.resolve().then(() => this.options.refresh({ failedToken, reason })),
@@ -304,36 +332,11 @@ export class TokenState {
       if (typeof token !== 'string' || token.length === 0) throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
       return token;
     };
-    const run = async (): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> => {
-      if (!this.crossTab) return { token: await once(), source: 'this-tab' };
-      // Another tab may have refreshed while this one waited for the lock: then its token is used.
-      const fresh = (token: string | undefined) => (token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined);
-      // After the lock: the token another tab shared (BroadcastChannel), or the one it stored (getToken).
-      return this.crossTab.run(once, async () => fresh(this.refreshedToken) ?? fresh(await this.read(undefined).catch(() => undefined)), failedToken);
-    };
-    this.inflight = run()
-      .then(
-        ({ token, source }) => {
-          rememberSecret(token);
-          // A refresh that started before a sign-out is not kept (its waiters still get it).
-          if (generation === this.generation) {
-            if (failedToken && failedToken !== token) this.staleTokens.add(failedToken);
-            this.adopt(token, failedToken);
-          }
-          emit(onEvent, 'refresh-success', operationName, { reason, source, durationMs: Date.now() - started, waiting: this.waiting });
-          return token;
-        },
-        (error: unknown) => {
-          const classification = this.failedRefreshClassification(error, failedToken);
-          emit(onEvent, 'refresh-failure', operationName, { reason, durationMs: Date.now() - started, waiting: this.waiting, classification });
-          if (this.inflightReported) this.authFailure(classification, operationName);
-          throw new ResilienceError(classification);
-        },
-      )
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return this.inflight;
+    if (!this.crossTab) return once().then((token) => ({ token, source: 'this-tab' as const }));
+    // Another tab may have refreshed while this one waited for the lock: then its token is used.
+    const fresh = (token: string | undefined) => (token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined);
+    // After the lock: the token another tab shared (BroadcastChannel), or the one it stored (getToken).
+    return this.crossTab.run(once, async () => fresh(this.refreshedToken) ?? fresh(await this.read(undefined).catch(() => undefined)), failedToken);
   }
 }
 
