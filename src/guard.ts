@@ -2,7 +2,7 @@
 // that may leave an operation unsettled or reach the process as an uncaught error.
 import { redact } from './classify/redact.js';
 
-const reported = new WeakSet<object>();
+const reported = new WeakSet();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -33,7 +33,7 @@ export function notify<A extends unknown[]>(name: string, listener: ((...args: A
 /** A user predicate (`isAuthError`) that throws counts as `fallback`, and is reported once. */
 export function decideSafely<A extends unknown[]>(name: string, predicate: (...args: A) => boolean, fallback: boolean, ...args: A): boolean {
   try {
-    return predicate(...args) === true;
+    return predicate(...args);
   } catch (error) {
     reportCallbackError(name, predicate, error);
     return fallback;

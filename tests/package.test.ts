@@ -53,7 +53,7 @@ test(`the public types check against Apollo Client ${major}'s types`, () => {
   };
   const out = mkdtempSync(join(tmpdir(), 'alr-lint-'));
   try {
-    const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: root, encoding: 'utf8', stdio: 'pipe' })) as { filename: string }[];
+    const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: root, encoding: 'utf8', stdio: 'pipe' })) as [{ filename: string }];
     lint(join(nm, 'publint/src/cli.js'), ['run', join(out, filename), '--strict']);
     lint(join(nm, '@arethetypeswrong/cli/dist/index.js'), [join(out, filename), '--profile', 'strict', '--format', 'ascii']);
   } finally {

@@ -78,7 +78,7 @@ export class CrossTabCoordinator {
     this.handoffMs = options.handoffMs ?? 50;
     const browser = inBrowserContext();
     const locks = options.locks ?? (browser ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks : undefined);
-    const factory = options.createChannel ?? (browser && typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) as unknown as BroadcastChannelLike : undefined);
+    const factory = options.createChannel ?? (browser && typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) : undefined);
     let channel: BroadcastChannelLike | undefined;
     try {
       // Half of it is worse than none: a channel without the lock shares tokens without coordinating.
@@ -136,7 +136,7 @@ export class CrossTabCoordinator {
         // The lock was held too long (a frozen tab): never deadlock, refresh here.
         const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' };
-        return refreshAndShare();
+        return await refreshAndShare();
       }
       throw error;
     } finally {

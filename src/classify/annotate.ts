@@ -18,7 +18,7 @@ export function annotateResult(result: ResultLike, options: ClassifyOptions = {}
     return { result, classifications };
   }
   const extensions = result.extensions;
-  const each = typeof extensions === 'object' && extensions !== null ? { ...options, responseExtensions: extensions as Record<string, unknown> } : options;
+  const each = typeof extensions === 'object' && extensions !== null ? { ...options, responseExtensions: extensions } : options;
   const classifications = errors.map((error: unknown) => {
     const existing = readAnnotations(error)?.[0];
     if (existing) return existing;

@@ -109,12 +109,12 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
 
   const category: Category = patch?.category ?? (facts.body === 'unexpected-shape' ? 'bad-request' : 'unknown');
   const httpStatus = facts.status !== undefined && facts.status >= 400 ? facts.status : undefined;
-  const details = { ...(patch?.details ?? {}) };
-  if (details.field === undefined && typeof facts.extensions?.field === 'string') details.field = facts.extensions.field;
-  if (facts.retryAfterMs !== undefined) details.retryAfterMs = facts.retryAfterMs;
-  if (facts.systemCode !== undefined) details.systemCode = facts.systemCode;
-  if (facts.body !== undefined && facts.body !== 'json') details.body = facts.body;
-  for (const key of Object.keys(details)) if (details[key] === undefined) delete details[key];
+  const collected: Record<string, unknown> = { ...(patch?.details ?? {}) };
+  if (collected.field === undefined && typeof facts.extensions?.field === 'string') collected.field = facts.extensions.field;
+  if (facts.retryAfterMs !== undefined) collected.retryAfterMs = facts.retryAfterMs;
+  if (facts.systemCode !== undefined) collected.systemCode = facts.systemCode;
+  if (facts.body !== undefined && facts.body !== 'json') collected.body = facts.body;
+  const details = Object.fromEntries(Object.entries(collected).filter(([, value]) => value !== undefined));
 
   const rawMessage = facts.message || (facts.description ?? '');
   const classification: Classification = {

@@ -55,7 +55,7 @@ function retryAfterFrom(headers: Headers | undefined, extensions?: Record<string
 export function graphQLErrorFacts(error: unknown, envelope: Envelope = {}): ErrorFacts {
   const extensions = isRecord(safeGet(error, 'extensions')) ? (safeGet(error, 'extensions') as Record<string, unknown>) : undefined;
   const rawPath = safeGet(error, 'path');
-  const path = Array.isArray(rawPath) && rawPath.every((p) => typeof p === 'string' || typeof p === 'number') ? (rawPath as Array<string | number>) : undefined;
+  const path = Array.isArray(rawPath) && rawPath.every((p) => typeof p === 'string' || typeof p === 'number') ? (rawPath) : undefined;
   const message = str(safeGet(error, 'message')) ?? (typeof error === 'string' ? error : '');
   const code = str(extensions?.code);
   const extStatus = safeGet(extensions?.http, 'status');
@@ -181,6 +181,8 @@ function withHeaders(facts: ErrorFacts[], headers: Headers | undefined): ErrorFa
 function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[] {
   if (depth > 4) return [{ source: 'unknown', message: '', body: 'unexpected-shape' }];
   if (typeof input === 'string') return [{ source: 'unknown', status: envelope.status, message: input }];
+  // A primitive (or a function) thrown as an error: its string form is the message.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   if (typeof input !== 'object' || input === null) return [{ source: 'unknown', status: envelope.status, message: input === undefined || input === null ? '' : String(input), body: 'unexpected-shape' }];
 
   const name = str(safeGet(input, 'name'));

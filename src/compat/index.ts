@@ -45,7 +45,10 @@ export interface SubscriptionLike {
 type Subscribable = { subscribe(observer: { next(v: unknown): void; error(e: unknown): void; complete(): void }): SubscriptionLike };
 
 /** Builds the installed major's Observable from a producer that returns its teardown. */
+// `void`: a producer may return nothing (no teardown), as both majors' Observables allow.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
 export function createObservable(producer: (sink: SinkLike) => (() => void) | void): LinkObservable {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
   const ObservableCtor = Observable as unknown as new (fn: (sink: SinkLike) => (() => void) | void) => LinkObservable;
   return new ObservableCtor(producer);
 }
@@ -55,12 +58,12 @@ export function subscribe(
   observable: LinkObservable,
   observer: { next(value: ResultLike): void; error(error: unknown): void; complete(): void },
 ): SubscriptionLike {
-  return (observable as unknown as Subscribable).subscribe(observer as Subscribable extends { subscribe(o: infer O): unknown } ? O : never);
+  return (observable as unknown as Subscribable).subscribe(observer);
 }
 
 /** A link from a request handler, with both parameters declared (AC3 treats `length <= 1` as terminating). */
 export function createLink(handler: (operation: LinkOperation, forward: LinkForward) => LinkObservable): ApolloLink {
-  return new ApolloLink((operation, forward) => handler(operation, forward as LinkForward));
+  return new ApolloLink((operation, forward) => handler(operation, forward));
 }
 
 export type OperationType = 'query' | 'mutation' | 'subscription';
@@ -73,6 +76,8 @@ export function getOperationType(operation: LinkOperation): OperationType {
 }
 
 function operationTypeOf(query: DocumentNode, operationName?: string): OperationType {
+  // A string, not graphql's `Kind` enum: no runtime import of graphql for one comparison.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison
   const defs = query.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
   const def = defs.find((d) => !operationName || d.name?.value === operationName) ?? defs[0];
   return (def?.operation as OperationType | undefined) ?? 'query';
@@ -80,7 +85,7 @@ function operationTypeOf(query: DocumentNode, operationName?: string): Operation
 
 /** The context as a plain record (AC4 returns a frozen copy; never mutate it). */
 export function getContext(operation: LinkOperation): Readonly<Record<string, unknown>> {
-  return operation.getContext() as Readonly<Record<string, unknown>>;
+  return operation.getContext();
 }
 
 /** Adds (or replaces) request headers on the operation, keeping the ones already set (in `context`, when the caller already read it). */
@@ -92,7 +97,7 @@ export function setHeaders(operation: LinkOperation, headers: Record<string, str
 }
 
 /** Operations whose headers a link changed: a context read before that is stale. */
-const rewritten = new WeakSet<object>();
+const rewritten = new WeakSet();
 
 /** Whether a link changed the operation's headers (since it started): then its context must be read again. */
 export function headersRewritten(operation: LinkOperation): boolean {
@@ -197,6 +202,8 @@ export function executeForward(
   if (own && typeof inherited.headers === 'object' && inherited.headers !== null) {
     inherited.headers = Object.fromEntries(Object.entries(inherited.headers).filter(([name]) => !own.has(name.toLowerCase())));
   }
+  // A static method that uses no `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const execute = ApolloLink.execute as unknown as (link: ApolloLink, req: unknown, ctx?: unknown) => LinkObservable;
   return execute(through, { query: request.query, variables: request.variables ?? {}, context: { ...inherited, ...request.context } }, { client });
 }

@@ -123,7 +123,7 @@ class EtagRun implements SubscriptionLike {
   ) {
     this.cache = getCache(operation);
     this.etagPath = config.etagPath ?? findEtagPath(operation.variables);
-    this.variables = { ...(operation.variables as Variables) };
+    this.variables = { ...(operation.variables) };
     this.name = operation.operationName ?? undefined;
   }
 

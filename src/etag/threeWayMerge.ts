@@ -22,8 +22,8 @@ export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (Object.is(a, b)) return true;
   if (depth > 32 || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object).filter((k) => k !== '__typename');
-  const kb = Object.keys(b as object).filter((k) => k !== '__typename');
+  const ka = Object.keys(a).filter((k) => k !== '__typename');
+  const kb = Object.keys(b).filter((k) => k !== '__typename');
   if (ka.length !== kb.length) return false;
   return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1));
 }

@@ -391,6 +391,7 @@ export class Outbox {
         await this.storage.put(entry);
       } catch (error) {
         const message = (error as { message?: unknown } | null)?.message ?? String(error);
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is shown as its string form
         throw error instanceof ResilienceError ? error : storageError(`write failed: ${String(message)}`, error);
       }
       this.list.push(entry);

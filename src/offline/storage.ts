@@ -99,9 +99,9 @@ function readLastError(value: unknown): StoredClassification | undefined | false
   return {
     category: value.category as StoredClassification['category'],
     message: value.message,
-    ...(value.reason !== undefined ? { reason: value.reason as string } : {}),
-    ...(value.status !== undefined ? { status: value.status as number } : {}),
-    ...(value.code !== undefined ? { code: value.code as string } : {}),
+    ...(value.reason !== undefined ? { reason: value.reason } : {}),
+    ...(value.status !== undefined ? { status: value.status } : {}),
+    ...(value.code !== undefined ? { code: value.code } : {}),
   };
 }
 
@@ -135,7 +135,7 @@ export function decodeStoredEntry(key: string, record: unknown): OutboxEntry | S
     enqueuedAt: e.enqueuedAt,
     seq: e.seq,
     attempts: e.attempts,
-    ...(e.recordKey !== undefined ? { recordKey: e.recordKey as string } : {}),
+    ...(e.recordKey !== undefined ? { recordKey: e.recordKey } : {}),
     ...(lastError ? { lastError } : {}),
   };
 }
@@ -223,6 +223,8 @@ export function localStorageStorage(key = 'apollo-link-resilience:outbox', optio
       return Promise.reject(error instanceof ResilienceError ? error : storageError(`${what} failed: ${messageOf(error)}`, error));
     }
   };
+  // The assertion is needed under the DOM lib's Window typing (tsc), though the linter's view of it differs.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const events = options.events ?? (typeof (globalThis as Partial<StorageEventTarget>).addEventListener === 'function' ? (globalThis as unknown as StorageEventTarget) : undefined);
   return {
     load: () =>

@@ -4,7 +4,7 @@ import { classifiedGraphQLError, primaryClassification, RETRYABLE_CATEGORIES, Re
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/index.js';
-import type { LinkOperation, OperationType, ResultLike, SubscriptionLike } from '../compat/index.js';
+import type { GraphQLErrorLike, LinkOperation, OperationType, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type GiveUpReason } from '../core/events.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
 import { answer, notify, reportCallbackError } from '../guard.js';
@@ -102,13 +102,13 @@ export class RetryPolicy implements Policy {
     const override = context.retry;
     const kind = getOperationType(operation);
     if (override === false || kind === 'subscription') return next.send(operation, sink);
-    const cfg = typeof override === 'object' && override !== null ? resolve(override as RetryBackoffLink.AttemptOptions, this.defaults) : this.defaults;
+    const cfg = typeof override === 'object' && override !== null ? resolve(override, this.defaults) : this.defaults;
     return new RetryRun(this, operation, kind, cfg, context.idempotent === true, next, sink).start();
   }
 
   private circuitChanged(state: CircuitState, previous: CircuitState): void {
     const type = state === 'open' ? 'circuit-open' : state === 'closed' ? 'circuit-close' : 'circuit-half-open';
-    const event = emit(this.options.onEvent, type, undefined, { state, previous, cooldownMs: this.breaker?.cooldownMs } as never);
+    const event = emit(this.options.onEvent, type, undefined, { state, previous, cooldownMs: this.breaker?.cooldownMs });
     notify('onCircuitChange', this.options.onCircuitChange, event);
   }
 
@@ -339,7 +339,7 @@ class RetryRun implements SubscriptionLike {
       (outcome) => {
         this.cancelVerdict = undefined;
         if (!outcome.ok && outcome.error !== undefined) reportCallbackError('retryIf', retryIf, outcome.error);
-        this.decide(error, classification, partial, outcome.ok && outcome.value === true);
+        this.decide(error, classification, partial, outcome.ok && outcome.value);
       },
     );
   }
@@ -402,7 +402,7 @@ class RetryRun implements SubscriptionLike {
     if (merged && hasData(merged)) {
       // Partial data is never lost: the failure travels with it as a classified error.
       const extra = error !== undefined && classification ? [classifiedGraphQLError(classification)] : [];
-      const errors = [...(Array.isArray(merged.errors) ? merged.errors : []), ...extra];
+      const errors = [...(Array.isArray(merged.errors) ? (merged.errors as ReadonlyArray<GraphQLErrorLike>) : []), ...extra];
       this.sink.next(errors.length > 0 ? { ...merged, errors } : merged);
       this.sink.complete();
     } else if (error !== undefined) {

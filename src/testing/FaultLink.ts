@@ -337,13 +337,13 @@ class Run {
 
   /** A sink that goes quiet once the run is cancelled. */
   private guarded(target: SinkLike): SinkLike {
-    const run = this;
+    const isCancelled = () => this.cancelled;
     return {
-      next: (value) => run.cancelled || target.next(value),
-      error: (error) => run.cancelled || target.error(error),
-      complete: () => run.cancelled || target.complete(),
+      next: (value) => isCancelled() || target.next(value),
+      error: (error) => isCancelled() || target.error(error),
+      complete: () => isCancelled() || target.complete(),
       get closed() {
-        return run.cancelled || target.closed;
+        return isCancelled() || target.closed;
       },
     };
   }

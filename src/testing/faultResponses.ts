@@ -98,6 +98,6 @@ export function networkError(code: string): TypeError {
 /** What `fetch` rejects with when its signal aborts: a `DOMException` named `AbortError` (or `TimeoutError` for `AbortSignal.timeout`). */
 export function abortError(reason: 'abort' | 'timeout'): Error {
   const [message, name] = reason === 'timeout' ? ['The operation was aborted due to timeout', 'TimeoutError'] : ['This operation was aborted', 'AbortError'];
-  if (typeof DOMException === 'function') return new DOMException(message, name) as unknown as Error;
+  if (typeof DOMException === 'function') return new DOMException(message, name);
   return Object.assign(new Error(message), { name });
 }
