@@ -12,12 +12,14 @@ if (existsSync(jest)) {
   passed += r.numPassedTests;
   failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
 } else failed += 1;
-const typecheck = `${root}.typecheck-result.json`;
-if (existsSync(typecheck)) {
-  const t = JSON.parse(readFileSync(typecheck, 'utf8'));
-  passed += t.ok ? 1 : 0;
-  failed += t.ok ? 0 : 1;
-}
+// The type-check, the linter and the size budgets (scripts/test.mjs), one test each.
+const checks = `${root}.checks-result.json`;
+if (existsSync(checks)) {
+  for (const ok of Object.values(JSON.parse(readFileSync(checks, 'utf8')))) {
+    passed += ok ? 1 : 0;
+    failed += ok ? 0 : 1;
+  }
+} else failed += 1;
 const e2e = `${root}demo-app/test-results/e2e.json`;
 if (existsSync(e2e)) {
   const r = JSON.parse(readFileSync(e2e, 'utf8'));
