@@ -4,7 +4,15 @@
 // root ≤ 10 kB, RetryBackoffLink ≤ 3.5 kB, AuthRefreshLink ≤ 3 kB, EtagConflictLink ≤ 3 kB,
 // classifyError ≤ 3 kB, each profile ≤ 2 kB (ion is 2.5 kB).
 const peers = ['@apollo/client', 'graphql', 'rxjs', '@opentelemetry/api'];
-const entry = (name, path, importSpec, limit) => ({ name, path, import: importSpec, limit, gzip: true, brotli: false, ignore: peers });
+const entry = (name, path, importSpec, limit) => ({
+  name,
+  path,
+  import: importSpec,
+  limit,
+  gzip: true,
+  brotli: false,
+  ignore: peers,
+});
 module.exports = [
   entry('root (export *)', 'dist/index.js', '*', '21 kB'),
   entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '7 kB'),

@@ -3,7 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'demo-app/**', 'bench/**', 'scratch/**', 'coverage/**', 'reports/**', 'tests/**', '**/*.cjs', '**/*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'demo-app/**',
+      'bench/**',
+      'scratch/**',
+      'coverage/**',
+      'reports/**',
+      'tests/**',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
+  },
   {
     files: ['src/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
@@ -24,7 +36,10 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
       // `_name` marks a value taken out on purpose (a destructured field left behind).
-      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Option types live in a namespace of the link's name (`RetryBackoffLink.Options`), as in Apollo Client.
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
     },

@@ -2,7 +2,19 @@
 // ts-jest runs TypeScript as CommonJS, where AC's ESM `core/index.js` cannot load, so the
 // ESM specifier our source uses is mapped to the CJS entry of each major.
 const transform = {
-  '^.+\\.tsx?$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true, esModuleInterop: true, target: 'ES2020' }, diagnostics: false }],
+  '^.+\\.tsx?$': [
+    'ts-jest',
+    {
+      tsconfig: {
+        module: 'commonjs',
+        moduleResolution: 'node',
+        isolatedModules: true,
+        esModuleInterop: true,
+        target: 'ES2020',
+      },
+      diagnostics: false,
+    },
+  ],
 };
 // Our sources import './x.js' (native ESM); jest resolves the .ts beside it.
 const relative = { '^(\\.{1,2}/.*)\\.js$': '$1' };

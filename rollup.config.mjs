@@ -8,9 +8,15 @@ import { dts } from 'rollup-plugin-dts';
 
 const entries = Object.fromEntries(
   Object.entries({
-    index: 'src/index.ts', classify: 'src/classify/index.ts', retry: 'src/retry/index.ts', auth: 'src/auth/index.ts', etag: 'src/etag/index.ts',
+    index: 'src/index.ts',
+    classify: 'src/classify/index.ts',
+    retry: 'src/retry/index.ts',
+    auth: 'src/auth/index.ts',
+    etag: 'src/etag/index.ts',
     // 0.2 entries (DESIGN.md §5), built once their folder exists; each also needs `exports` and `typesVersions`.
-    profiles: 'src/profiles/index.ts', testing: 'src/testing/index.ts', otel: 'src/otel/index.ts',
+    profiles: 'src/profiles/index.ts',
+    testing: 'src/testing/index.ts',
+    otel: 'src/otel/index.ts',
   }).filter(([, file]) => existsSync(file)),
 );
 const external = (id) => /^(@apollo\/client|graphql|rxjs|@opentelemetry\/api)(\/|$)/.test(id);
@@ -22,8 +28,22 @@ export default [
     external,
     plugins: [esbuild({ target: 'es2020', tsconfig: 'tsconfig.json' })],
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'shared/[name]-[hash].js', sourcemap: true },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs', paths: cjsPaths, sourcemap: true, exports: 'named' },
+      {
+        dir: 'dist',
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'shared/[name]-[hash].js',
+        sourcemap: true,
+      },
+      {
+        dir: 'dist',
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'shared/[name]-[hash].cjs',
+        paths: cjsPaths,
+        sourcemap: true,
+        exports: 'named',
+      },
     ],
   },
   {
@@ -32,7 +52,13 @@ export default [
     plugins: [dts({ tsconfig: 'tsconfig.json', compilerOptions: { stripInternal: true } })], // @internal members (the fused chain's hooks) stay out of the types
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
-      { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'shared/[name]-[hash].d.cts', paths: cjsPaths },
+      {
+        dir: 'dist',
+        format: 'es',
+        entryFileNames: '[name].d.cts',
+        chunkFileNames: 'shared/[name]-[hash].d.cts',
+        paths: cjsPaths,
+      },
     ],
   },
 ];

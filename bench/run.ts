@@ -13,19 +13,45 @@ import { clientCredentials, createResilienceLink } from '../src/index';
 // Run from the repository root (scripts/bench.mjs does); this file is bundled into bench/dist/.
 const root = `${process.cwd()}/`;
 const json = process.argv.includes('--json');
-const log = (...args: unknown[]) => { if (!json) console.log(...args); };
+const log = (...args: unknown[]) => {
+  if (!json) console.log(...args);
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-const QUERY = gql`query PurchaseOrder($id: ID!) { purchaseOrder(id: $id) { id number _etag } }`;
-const UPDATE = gql`mutation UpdatePurchaseOrder($input: UpdatePurchaseOrderInput!) { updatePurchaseOrder(input: $input) { id notes quantity _etag } }`;
+const QUERY = gql`
+  query PurchaseOrder($id: ID!) {
+    purchaseOrder(id: $id) {
+      id
+      number
+      _etag
+    }
+  }
+`;
+const UPDATE = gql`
+  mutation UpdatePurchaseOrder($input: UpdatePurchaseOrderInput!) {
+    updatePurchaseOrder(input: $input) {
+      id
+      notes
+      quantity
+      _etag
+    }
+  }
+`;
 const fakeClient = new ApolloClient({ link: ApolloLink.empty(), cache: new InMemoryCache() });
 
 // ---------------------------------------------------------------- overhead (happy path)
 async function overhead() {
   const result = { data: { purchaseOrder: { id: '1', number: 'PO-1001', _etag: 'e1' } } };
-  const terminating = () => new ApolloLink(() => new Observable((o) => { o.next(result); o.complete(); }));
+  const terminating = () =>
+    new ApolloLink(
+      () =>
+        new Observable((o) => {
+          o.next(result);
+          o.complete();
+        }),
+    );
   const chains: Record<string, ApolloLink> = {
     resilience: createResilienceLink({
       retry: {},
@@ -35,9 +61,13 @@ async function overhead() {
     apollo: ApolloLink.from([new ErrorLink(() => undefined), new RetryLink(), terminating()]),
     bare: terminating(),
   };
-  const runOnce = (link: ApolloLink, i: number) => new Promise<void>((resolve, reject) => {
-    ApolloLink.execute(link, { query: QUERY, variables: { id: String(i % 20) } }, { client: fakeClient }).subscribe({ complete: resolve, error: reject });
-  });
+  const runOnce = (link: ApolloLink, i: number) =>
+    new Promise<void>((resolve, reject) => {
+      ApolloLink.execute(link, { query: QUERY, variables: { id: String(i % 20) } }, { client: fakeClient }).subscribe({
+        complete: resolve,
+        error: reject,
+      });
+    });
   const perOp: Record<string, number[]> = { resilience: [], apollo: [], bare: [] };
   // Short rounds, alternating, many of them: the three chains see the same machine state (a VM's
   // speed drifts by 2x over seconds here), and each median is over 60 rounds.
@@ -54,7 +84,12 @@ async function overhead() {
   const resilienceChainUsPerOp = round(median(perOp.resilience!));
   const apolloRetryErrorUsPerOp = round(median(perOp.apollo!));
   const bareUsPerOp = round(median(perOp.bare!));
-  return { resilienceChainUsPerOp, apolloRetryErrorUsPerOp, bareUsPerOp, ratioVsApollo: round(resilienceChainUsPerOp / apolloRetryErrorUsPerOp) };
+  return {
+    resilienceChainUsPerOp,
+    apolloRetryErrorUsPerOp,
+    bareUsPerOp,
+    ratioVsApollo: round(resilienceChainUsPerOp / apolloRetryErrorUsPerOp),
+  };
 }
 
 type AnyClient = { query(o: object): Promise<{ error?: unknown }>; mutate(o: object): Promise<{ error?: unknown }> };
@@ -77,7 +112,14 @@ async function refreshStorm(server: IonServer) {
   const source = clientCredentials({ tokenUrl: server.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' });
   const client = asClient(createResilienceLink({ auth: source }).concat(new HttpLink({ uri: server.graphqlUrl })));
   await settle(client.query({ query: QUERY, variables: { id: '1' } }));
-  const storm = () => Promise.all(Array.from({ length: operations }, (_, i) => settle(client.query({ query: QUERY, variables: { id: String((i % 20) + 1), n: i }, fetchPolicy: 'network-only' }))));
+  const storm = () =>
+    Promise.all(
+      Array.from({ length: operations }, (_, i) =>
+        settle(
+          client.query({ query: QUERY, variables: { id: String((i % 20) + 1), n: i }, fetchPolicy: 'network-only' }),
+        ),
+      ),
+    );
   // The same 1000 operations with a valid token: one "round trip" at this concurrency.
   const baselines: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -113,19 +155,39 @@ async function outage(server: IonServer) {
     server.inject({ kind: 'status', status: 503, count: -1 });
     const client = asClient(link.concat(new HttpLink({ uri: server.graphqlUrl, headers })));
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: operations }, (_, i) => settle(client.query({ query: QUERY, variables: { id: String((i % 20) + 1), n: i } }))));
+    await Promise.all(
+      Array.from({ length: operations }, (_, i) =>
+        settle(client.query({ query: QUERY, variables: { id: String((i % 20) + 1), n: i } })),
+      ),
+    );
     return { perOperation: server.stats.graphqlRequests / operations, ms: performance.now() - t0 };
   };
   const ours = await run(createResilienceLink({}));
   const apollo = await run(new RetryLink());
   server.reset();
-  return { operations, requestsPerOperation: round(ours.perOperation), apolloRetryLinkRequestsPerOperation: round(apollo.perOperation), oursMs: round(ours.ms, 0), apolloRetryLinkMs: round(apollo.ms, 0) };
+  return {
+    operations,
+    requestsPerOperation: round(ours.perOperation),
+    apolloRetryLinkRequestsPerOperation: round(apollo.perOperation),
+    oursMs: round(ours.ms, 0),
+    apolloRetryLinkMs: round(apollo.ms, 0),
+  };
 }
 
 // ---------------------------------------------------------------- partial data
 // Time to first data when one field's service keeps failing (the rest of the query resolves):
 // createResilienceLink with its defaults, against the real server.
-const RATING = gql`query PurchaseOrderRating($id: ID!) { purchaseOrder(id: $id) { id number _etag supplierRating leadTimeDays } }`;
+const RATING = gql`
+  query PurchaseOrderRating($id: ID!) {
+    purchaseOrder(id: $id) {
+      id
+      number
+      _etag
+      supplierRating
+      leadTimeDays
+    }
+  }
+`;
 async function partialData(server: IonServer) {
   const token = server.issueToken({ ttlMs: 3_600_000 });
   const samples: number[] = [];
@@ -133,9 +195,18 @@ async function partialData(server: IonServer) {
   for (let i = 0; i < 5; i++) {
     server.reset();
     server.inject({ kind: 'partial', field: 'supplierRating', count: -1 });
-    const client = asClient(createResilienceLink({}).concat(new HttpLink({ uri: server.graphqlUrl, headers: { authorization: `Bearer ${token}` } })));
+    const client = asClient(
+      createResilienceLink({}).concat(
+        new HttpLink({ uri: server.graphqlUrl, headers: { authorization: `Bearer ${token}` } }),
+      ),
+    );
     const t0 = performance.now();
-    const result = (await client.query({ query: RATING, variables: { id: '2' }, errorPolicy: 'all', fetchPolicy: 'network-only' })) as { data?: { purchaseOrder?: { number?: string } } };
+    const result = (await client.query({
+      query: RATING,
+      variables: { id: '2' },
+      errorPolicy: 'all',
+      fetchPolicy: 'network-only',
+    })) as { data?: { purchaseOrder?: { number?: string } } };
     samples.push(performance.now() - t0);
     if (result.data?.purchaseOrder?.number === undefined) throw new Error('partialData: no data arrived');
     requests = server.stats.graphqlRequests;
@@ -148,24 +219,51 @@ async function partialData(server: IonServer) {
 async function conflict(server: IonServer) {
   server.reset();
   const token = server.issueToken({ ttlMs: 3_600_000 });
-  const client = asClient(createResilienceLink({
-    etag: { mutations: { UpdatePurchaseOrder: { reread: (op) => ({ query: QUERY, variables: { id: (op.variables.input as { id: string }).id } }) } } },
-  }).concat(new HttpLink({ uri: server.graphqlUrl, headers: { authorization: `Bearer ${token}` } })));
+  const client = asClient(
+    createResilienceLink({
+      etag: {
+        mutations: {
+          UpdatePurchaseOrder: {
+            reread: (op) => ({ query: QUERY, variables: { id: (op.variables.input as { id: string }).id } }),
+          },
+        },
+      },
+    }).concat(new HttpLink({ uri: server.graphqlUrl, headers: { authorization: `Bearer ${token}` } })),
+  );
   await settle(client.query({ query: QUERY, variables: { id: '4' } }));
   const etag = server.purchaseOrders.get('4')!._etag;
   server.inject({ kind: 'edit', id: '4', changes: { quantity: 99 }, by: 'alice@acme.test' });
   const before = server.stats.graphqlRequests;
-  const ok = await settle(client.mutate({ mutation: UPDATE, variables: { input: { id: '4', _etag: etag, notes: 'bench' } } }));
+  const ok = await settle(
+    client.mutate({ mutation: UPDATE, variables: { input: { id: '4', _etag: etag, notes: 'bench' } } }),
+  );
   const po = server.purchaseOrders.get('4')!;
-  return { extraRoundTrips: server.stats.graphqlRequests - before - 1, resolved: ok && po.notes === 'bench' && po.quantity === 99 };
+  return {
+    extraRoundTrips: server.stats.graphqlRequests - before - 1,
+    resolved: ok && po.notes === 'bench' && po.quantity === 99,
+  };
 }
 
 // ---------------------------------------------------------------- bundle sizes
 async function gzipBytes(contents: string, resolveDir: string) {
   const out = await build({
     stdin: { contents, resolveDir, loader: 'js' },
-    bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent', treeShaking: true,
-    external: ['@apollo/client', '@apollo/client/*', 'graphql', 'graphql/*', 'rxjs', 'rxjs/*', 'tslib', 'zen-observable-ts'],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    treeShaking: true,
+    external: [
+      '@apollo/client',
+      '@apollo/client/*',
+      'graphql',
+      'graphql/*',
+      'rxjs',
+      'rxjs/*',
+      'tslib',
+      'zen-observable-ts',
+    ],
   });
   return gzipSync(out.outputFiles[0]!.contents, { level: 9 }).length;
 }
@@ -174,7 +272,10 @@ const FEATURES: Array<[string, RegExp]> = [
   ['classification tables (seed rows, remediations)', /classify\/(profiles\/|rules\.ts)/],
   ['classification engine', /classify\/(classifyError|facts|annotate|getClassifications|ErrorClassifyLink|types)\.ts/],
   ['compact classifier + annotations + redaction', /classify\//],
-  ['retry: budget, breaker, partial merge, backoff', /retry\/(retryBudget|circuitBreaker|mergePartialResults|backoff|retryDecision)\.ts/],
+  [
+    'retry: budget, breaker, partial merge, backoff',
+    /retry\/(retryBudget|circuitBreaker|mergePartialResults|backoff|retryDecision)\.ts/,
+  ],
   ['retry link', /retry\//],
   ['cross-tab refresh', /auth\/crossTab\.ts/],
   ['client credentials', /auth\/clientCredentials\.ts/],
@@ -186,7 +287,12 @@ const FEATURES: Array<[string, RegExp]> = [
 async function attribution(entry: string) {
   const out = await build({
     stdin: { contents: entry, resolveDir: root, loader: 'ts' },
-    bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent', metafile: true,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    metafile: true,
     external: ['@apollo/client', '@apollo/client/*', 'graphql', 'graphql/*', 'rxjs', 'rxjs/*'],
   });
   const inputs = Object.values(out.metafile!.outputs)[0]!.inputs;
@@ -201,13 +307,20 @@ async function attribution(entry: string) {
   const sf = ts.createSourceFile('b.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   const cuts: Array<[number, number]> = [];
   const visit = (n: import('typescript').Node): void => {
-    if ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) && n.getWidth(sf) >= 12) cuts.push([n.getStart(sf) + 1, n.getEnd() - 1]);
+    if (
+      (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) &&
+      n.getWidth(sf) >= 12
+    )
+      cuts.push([n.getStart(sf) + 1, n.getEnd() - 1]);
     ts.forEachChild(n, visit);
   };
   visit(sf);
   let withoutTexts = '';
   let at = 0;
-  for (const [from, to] of cuts) { withoutTexts += code.slice(at, from); at = to; }
+  for (const [from, to] of cuts) {
+    withoutTexts += code.slice(at, from);
+    at = to;
+  }
   withoutTexts += code.slice(at);
   return {
     minifiedBytes: code.length,
@@ -227,12 +340,21 @@ async function bundle() {
       auth: await attribution(`export { AuthRefreshLink } from './src/auth/index';`),
     },
     fullGzipBytes: await gzipBytes(`export * from '${dist}/index.js';`, root),
-    classifyGzipBytes: await gzipBytes(`export { ErrorClassifyLink, classifyError, getClassifications } from '${dist}/classify.js';`, root),
+    classifyGzipBytes: await gzipBytes(
+      `export { ErrorClassifyLink, classifyError, getClassifications } from '${dist}/classify.js';`,
+      root,
+    ),
     retryGzipBytes: await gzipBytes(`export { RetryBackoffLink } from '${dist}/retry.js';`, root),
     authGzipBytes: await gzipBytes(`export { AuthRefreshLink } from '${dist}/auth.js';`, root),
     etagGzipBytes: await gzipBytes(`export { EtagConflictLink } from '${dist}/etag.js';`, root),
-    apolloRetryLinkGzipBytes: await gzipBytes(`export { RetryLink } from '${nm}/@apollo/client/link/retry/index.js';`, root),
-    tokenRefreshLinkGzipBytes: await gzipBytes(`export { TokenRefreshLink } from '${nm}/apollo-link-token-refresh/lib/tokenRefreshLink.js';`, root),
+    apolloRetryLinkGzipBytes: await gzipBytes(
+      `export { RetryLink } from '${nm}/@apollo/client/link/retry/index.js';`,
+      root,
+    ),
+    tokenRefreshLinkGzipBytes: await gzipBytes(
+      `export { TokenRefreshLink } from '${nm}/apollo-link-token-refresh/lib/tokenRefreshLink.js';`,
+      root,
+    ),
   };
 }
 
@@ -243,34 +365,71 @@ async function memory() {
   const realSet = globalThis.setTimeout;
   const realClear = globalThis.clearTimeout;
   globalThis.setTimeout = ((fn: () => void, ms?: number) => {
-    const handle = realSet(() => { active.delete(handle); fn(); }, ms);
+    const handle = realSet(() => {
+      active.delete(handle);
+      fn();
+    }, ms);
     active.add(handle);
     return handle;
   }) as typeof setTimeout;
-  globalThis.clearTimeout = ((handle: ReturnType<typeof setTimeout>) => { active.delete(handle); realClear(handle); }) as typeof clearTimeout;
+  globalThis.clearTimeout = ((handle: ReturnType<typeof setTimeout>) => {
+    active.delete(handle);
+    realClear(handle);
+  }) as typeof clearTimeout;
   try {
     let token = 'token-0';
     let generation = 0;
-    const unavailable = Object.assign(new Error('Response not successful: Received status code 503'), { name: 'ServerError', statusCode: 503, bodyText: '<html>503</html>', response: { status: 503, headers: new Headers() } });
-    const expired = Object.assign(new Error('Response not successful: Received status code 401'), { name: 'ServerError', statusCode: 401, bodyText: '{"errors":[{"message":"Token is expired"}]}', response: { status: 401, headers: new Headers() } });
-    const terminating = new ApolloLink((op) => new Observable((o) => {
-      const auth = (op.getContext().headers as Record<string, string> | undefined)?.Authorization;
-      const r = Math.random();
-      if (auth !== `Bearer ${token}`) o.error(expired);
-      else if (r < 0.5) o.error(unavailable);
-      else { o.next({ data: { purchaseOrder: { id: '1', number: 'x', _etag: 'e' } } }); o.complete(); }
-    }));
+    const unavailable = Object.assign(new Error('Response not successful: Received status code 503'), {
+      name: 'ServerError',
+      statusCode: 503,
+      bodyText: '<html>503</html>',
+      response: { status: 503, headers: new Headers() },
+    });
+    const expired = Object.assign(new Error('Response not successful: Received status code 401'), {
+      name: 'ServerError',
+      statusCode: 401,
+      bodyText: '{"errors":[{"message":"Token is expired"}]}',
+      response: { status: 401, headers: new Headers() },
+    });
+    const terminating = new ApolloLink(
+      (op) =>
+        new Observable((o) => {
+          const auth = (op.getContext().headers as Record<string, string> | undefined)?.Authorization;
+          const r = Math.random();
+          if (auth !== `Bearer ${token}`) o.error(expired);
+          else if (r < 0.5) o.error(unavailable);
+          else {
+            o.next({ data: { purchaseOrder: { id: '1', number: 'x', _etag: 'e' } } });
+            o.complete();
+          }
+        }),
+    );
     const link = createResilienceLink({
       retry: { budget: false, circuitBreaker: false },
-      auth: { getToken: () => token, refresh: async () => { await sleep(2); token = `token-${++generation}`; return token; } },
+      auth: {
+        getToken: () => token,
+        refresh: async () => {
+          await sleep(2);
+          token = `token-${++generation}`;
+          return token;
+        },
+      },
     }).concat(terminating);
     const gc = (globalThis as { gc?: () => void }).gc;
-    const heap = () => { gc?.(); gc?.(); return process.memoryUsage().heapUsed; };
+    const heap = () => {
+      gc?.();
+      gc?.();
+      return process.memoryUsage().heapUsed;
+    };
     const start = heap();
     const batch = 1000;
     for (let done = 0; done < operations; done += batch) {
       if (done % 10_000 === 0) token = `expired-${done}`; // every 10k operations the token "expires"
-      const subs = Array.from({ length: batch }, (_, i) => ApolloLink.execute(link, { query: QUERY, variables: { id: String(i) } }, { client: fakeClient }).subscribe({ error: () => undefined }));
+      const subs = Array.from({ length: batch }, (_, i) =>
+        ApolloLink.execute(link, { query: QUERY, variables: { id: String(i) } }, { client: fakeClient }).subscribe({
+          error: () => undefined,
+        }),
+      );
       await sleep(Math.random() < 0.5 ? 0 : 3); // some in a backoff, some waiting for the refresh
       for (const s of subs) s.unsubscribe();
     }
@@ -285,10 +444,21 @@ async function memory() {
 
 const started = new Date();
 // `-- --only=overhead,bundle` runs just those figures (for working on one); nothing is written then.
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 if (only) {
   const server = await startIonServer({ tokenLatencyMs: 200, maxLifetimeMs: 15 * 60_000 });
-  const figures: Record<string, () => Promise<unknown>> = { overhead, bundle, memory, refreshStorm: () => refreshStorm(server), outage: () => outage(server), conflict: () => conflict(server), partialData: () => partialData(server) };
+  const figures: Record<string, () => Promise<unknown>> = {
+    overhead,
+    bundle,
+    memory,
+    refreshStorm: () => refreshStorm(server),
+    outage: () => outage(server),
+    conflict: () => conflict(server),
+    partialData: () => partialData(server),
+  };
   for (const name of only) console.log(name, JSON.stringify(await figures[name]!()));
   await server.close();
   process.exit(0);
@@ -310,7 +480,16 @@ try {
   const b = await bundle();
   log('memory…');
   const m = await memory();
-  const results = { date: started.toISOString(), overhead: o, refreshStorm: r, outage: u, conflict: c, partialData: p, bundle: b, memory: m };
+  const results = {
+    date: started.toISOString(),
+    overhead: o,
+    refreshStorm: r,
+    outage: u,
+    conflict: c,
+    partialData: p,
+    bundle: b,
+    memory: m,
+  };
   const table = [
     '| figure | ours | anchor | ratio / goal |',
     '| --- | --- | --- | --- |',
@@ -323,7 +502,10 @@ try {
     `| memory: ${m.operations} ops, random unsubscribe mid-backoff / mid-refresh | heap Δ ${round(m.heapDeltaBytes / 1e6)} MB, ${m.pendingTimers} pending timers | — | goal < 5 MB, 0 timers |`,
   ].join('\n');
   if (!process.argv.includes('--no-write')) {
-    writeSection('bench', `## Benchmarks\n\nMeasured ${started.toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${(await import('node:os')).cpus().length} cores, loopback). Each figure is measured in the same run as its anchor.\n\n${table}\n\n<details><summary>JSON</summary>\n\n\`\`\`json\n${JSON.stringify(results, null, 2)}\n\`\`\`\n\n</details>`);
+    writeSection(
+      'bench',
+      `## Benchmarks\n\nMeasured ${started.toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${(await import('node:os')).cpus().length} cores, loopback). Each figure is measured in the same run as its anchor.\n\n${table}\n\n<details><summary>JSON</summary>\n\n\`\`\`json\n${JSON.stringify(results, null, 2)}\n\`\`\`\n\n</details>`,
+    );
   }
   log(`\n${table}\n`);
   if (json) console.log(JSON.stringify(results));

@@ -10,7 +10,9 @@ import { readAnnotations } from '../src/classify/annotations';
 import { anythingWithTokens, classifyAnything, runThroughChain, serverAnswer } from '../tests/fuzz/serverAnswers';
 
 const json = process.argv.includes('--json');
-const log = (...a: unknown[]) => { if (!json) console.log(...a); };
+const log = (...a: unknown[]) => {
+  if (!json) console.log(...a);
+};
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -21,9 +23,35 @@ const FUZZ = arg('fuzz', 10_000);
 const HANG_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const PO = gql`query PurchaseOrder($id: ID!) { purchaseOrder(id: $id) { id counter _etag supplierRating leadTimeDays } }`;
-const READ = gql`query PurchaseOrderCounter($id: ID!) { purchaseOrder(id: $id) { id counter _etag } }`;
-const INCREMENT = gql`mutation UpdatePurchaseOrder($input: UpdatePurchaseOrderInput!) { updatePurchaseOrder(input: $input) { id counter _etag } }`;
+const PO = gql`
+  query PurchaseOrder($id: ID!) {
+    purchaseOrder(id: $id) {
+      id
+      counter
+      _etag
+      supplierRating
+      leadTimeDays
+    }
+  }
+`;
+const READ = gql`
+  query PurchaseOrderCounter($id: ID!) {
+    purchaseOrder(id: $id) {
+      id
+      counter
+      _etag
+    }
+  }
+`;
+const INCREMENT = gql`
+  mutation UpdatePurchaseOrder($input: UpdatePurchaseOrderInput!) {
+    updatePurchaseOrder(input: $input) {
+      id
+      counter
+      _etag
+    }
+  }
+`;
 const HOT = ['1', '2', '3', '4', '5'];
 
 function annotated(error: unknown): boolean {
@@ -33,30 +61,53 @@ function annotated(error: unknown): boolean {
 }
 
 const started = Date.now();
-const server = await startIonServer({ tokenTtlMs: 60_000, tokenLatencyMs: 20, purchaseOrders: 20, maxLifetimeMs: 10 * 60_000 });
+const server = await startIonServer({
+  tokenTtlMs: 60_000,
+  tokenLatencyMs: 20,
+  purchaseOrders: 20,
+  maxLifetimeMs: 10 * 60_000,
+});
 // Count every timer created from here on; what is still pending at the end leaked.
 const active = new Set<unknown>();
 const origins = new Map<unknown, string>();
 const realSet = globalThis.setTimeout;
 const realClear = globalThis.clearTimeout;
 globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...rest: unknown[]) => {
-  const handle = realSet(() => { active.delete(handle); fn(...rest); }, ms);
+  const handle = realSet(() => {
+    active.delete(handle);
+    fn(...rest);
+  }, ms);
   // Node's own fetch (undici) keeps keep-alive timers on its sockets: not ours to count.
   const stack = new Error(`timer ${ms} ms`).stack ?? '';
   if (!stack.includes('node:internal/deps/undici')) active.add(handle);
   if (process.env.SOAK_DEBUG) origins.set(handle, stack);
   return handle;
 }) as typeof setTimeout;
-globalThis.clearTimeout = ((handle: ReturnType<typeof setTimeout>) => { active.delete(handle); realClear(handle); }) as typeof clearTimeout;
+globalThis.clearTimeout = ((handle: ReturnType<typeof setTimeout>) => {
+  active.delete(handle);
+  realClear(handle);
+}) as typeof clearTimeout;
 
-const stats = { operations: 0, acknowledgedIncrements: 0, competitorIncrements: 0, tokenExpiries: 0, hungOperations: 0, unclassifiedErrors: 0, errors: 0 };
+const stats = {
+  operations: 0,
+  acknowledgedIncrements: 0,
+  competitorIncrements: 0,
+  tokenExpiries: 0,
+  hungOperations: 0,
+  unclassifiedErrors: 0,
+  errors: 0,
+};
 
 const initial = HOT.reduce((sum, id) => sum + server.purchaseOrders.get(id)!.counter, 0);
 
 // The chaos: random faults, token expiry every few seconds, a competing writer.
 let chaos = true;
 const faults: Array<() => FaultSpec> = [
-  () => ({ kind: 'status', status: [500, 502, 503][Math.floor(Math.random() * 3)]!, count: 1 + Math.floor(Math.random() * 2) }),
+  () => ({
+    kind: 'status',
+    status: [500, 502, 503][Math.floor(Math.random() * 3)]!,
+    count: 1 + Math.floor(Math.random() * 2),
+  }),
   () => ({ kind: 'status', status: 429, retryAfter: Math.random() < 0.5 ? '0' : '1' }),
   () => ({ kind: 'drop', phase: Math.random() < 0.5 ? 'before' : 'after' }),
   () => ({ kind: 'slow', delayMs: 100 + Math.floor(Math.random() * 1500) }),
@@ -82,23 +133,40 @@ const injector = (async () => {
 
 const increment: EtagConflictLink.MutationConfig = {
   reread: (op) => ({ query: READ, variables: { id: (op.variables.input as { id: string }).id } }),
-  reapply: ({ latest, variables }) => ({ input: { ...(variables.input as object), counter: (latest.counter as number) + 1 } }),
+  reapply: ({ latest, variables }) => ({
+    input: { ...(variables.input as object), counter: (latest.counter as number) + 1 },
+  }),
 };
 
-type AnyClient = { query(o: object): Promise<{ data?: any; error?: unknown }>; mutate(o: object): Promise<{ data?: unknown; error?: unknown }>; stop(): void };
+type AnyClient = {
+  query(o: object): Promise<{ data?: any; error?: unknown }>;
+  mutate(o: object): Promise<{ data?: unknown; error?: unknown }>;
+  stop(): void;
+};
 function makeClient(): AnyClient {
   const source = clientCredentials({ tokenUrl: server.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' });
   const link = createResilienceLink({
-    retry: { initialDelayMs: 25, maxDelayMs: 400, attemptTimeoutMs: 1000, idempotencyKey: true, circuitBreaker: { failures: 5, windowMs: 2000, cooldownMs: 250 } },
+    retry: {
+      initialDelayMs: 25,
+      maxDelayMs: 400,
+      attemptTimeoutMs: 1000,
+      idempotencyKey: true,
+      circuitBreaker: { failures: 5, windowMs: 2000, cooldownMs: 250 },
+    },
     auth: source,
     etag: { mutations: { UpdatePurchaseOrder: increment }, maxAttempts: 30 },
   });
-  return new ApolloClient({ link: link.concat(new HttpLink({ uri: server.graphqlUrl })), cache: new InMemoryCache() }) as unknown as AnyClient;
+  return new ApolloClient({
+    link: link.concat(new HttpLink({ uri: server.graphqlUrl })),
+    cache: new InMemoryCache(),
+  }) as unknown as AnyClient;
 }
 
 async function bounded<T>(p: Promise<T>): Promise<T | 'hung'> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const hung = new Promise<'hung'>((r) => { timer = setTimeout(() => r('hung'), HANG_MS); });
+  const hung = new Promise<'hung'>((r) => {
+    timer = setTimeout(() => r('hung'), HANG_MS);
+  });
   try {
     return await Promise.race([p.catch((error: unknown) => ({ error }) as T), hung]);
   } finally {
@@ -108,7 +176,10 @@ async function bounded<T>(p: Promise<T>): Promise<T | 'hung'> {
 
 function account(outcome: { error?: unknown } | 'hung'): boolean {
   stats.operations++;
-  if (outcome === 'hung') { stats.hungOperations++; return false; }
+  if (outcome === 'hung') {
+    stats.hungOperations++;
+    return false;
+  }
   if (outcome.error !== undefined) {
     stats.errors++;
     if (!annotated(outcome.error)) stats.unclassifiedErrors++;
@@ -124,13 +195,24 @@ async function worker(client: AnyClient, n: number) {
     issued += 1;
     const op = issued;
     if (op % 5 < 3) {
-      account(await bounded(client.query({ query: PO, variables: { id: String((op % 20) + 1), n: op }, fetchPolicy: 'network-only', errorPolicy: 'all' })));
+      account(
+        await bounded(
+          client.query({
+            query: PO,
+            variables: { id: String((op % 20) + 1), n: op },
+            fetchPolicy: 'network-only',
+            errorPolicy: 'all',
+          }),
+        ),
+      );
     } else {
       const id = HOT[(op + n) % HOT.length]!;
       const read = await bounded(client.query({ query: READ, variables: { id, n: op }, fetchPolicy: 'network-only' }));
       if (!account(read) || read === 'hung') continue;
       const po = read.data.purchaseOrder as { counter: number; _etag: string };
-      const outcome = await bounded(client.mutate({ mutation: INCREMENT, variables: { input: { id, _etag: po._etag, counter: po.counter + 1 } } }));
+      const outcome = await bounded(
+        client.mutate({ mutation: INCREMENT, variables: { input: { id, _etag: po._etag, counter: po.counter + 1 } } }),
+      );
       const ok = account(outcome);
       if (ok && outcome !== 'hung') {
         stats.acknowledgedIncrements++;
@@ -143,20 +225,32 @@ async function worker(client: AnyClient, n: number) {
 
 log(`soak: ${CLIENTS} clients, ${OPERATIONS} operations, faults at random`);
 const clients = Array.from({ length: CLIENTS }, makeClient);
-await Promise.all(clients.flatMap((c, i) => [worker(c, i), worker(c, i + 100), worker(c, i + 200), worker(c, i + 300)]));
+await Promise.all(
+  clients.flatMap((c, i) => [worker(c, i), worker(c, i + 100), worker(c, i + 200), worker(c, i + 300)]),
+);
 chaos = false;
 await injector;
 const soakMs = Date.now() - started;
 for (const c of clients) c.stop();
 server.clearFaults();
 
-const actual = HOT.reduce((sum, id) => sum + server.purchaseOrders.get(id)!.counter, 0) - initial - stats.competitorIncrements;
+const actual =
+  HOT.reduce((sum, id) => sum + server.purchaseOrders.get(id)!.counter, 0) - initial - stats.competitorIncrements;
 if (process.env.SOAK_DEBUG) {
   const applied = new Set(server.history.filter((h) => h.by === 'desk@acme.test').map((h) => `${h.id}:${h.counter}`));
   const acked = acknowledged.map((a) => `${a.id}:${a.counter}`);
   const dupAcks = acked.filter((a, i) => acked.indexOf(a) !== i);
-  console.error('acknowledged but not applied:', acked.filter((a) => !applied.has(a)), 'acknowledged twice:', dupAcks);
-  for (const d of dupAcks) console.error(d, server.history.filter((h) => `${h.id}:${h.counter}` === d));
+  console.error(
+    'acknowledged but not applied:',
+    acked.filter((a) => !applied.has(a)),
+    'acknowledged twice:',
+    dupAcks,
+  );
+  for (const d of dupAcks)
+    console.error(
+      d,
+      server.history.filter((h) => `${h.id}:${h.counter}` === d),
+    );
 }
 const duplicateApplies = Object.values(server.stats.appliedByKey).filter((n) => n > 1).length;
 
@@ -166,8 +260,13 @@ let fuzzCrashes = 0;
 let fuzzUnclassified = 0;
 let fuzzLeaks = 0;
 let unhandled = 0;
-process.on('unhandledRejection', () => { unhandled++; });
-const samples = fc.sample(fc.tuple(serverAnswer, fc.constantFrom<'query' | 'mutation'>('query', 'mutation')), { numRuns: FUZZ, seed: 20261124 });
+process.on('unhandledRejection', () => {
+  unhandled++;
+});
+const samples = fc.sample(fc.tuple(serverAnswer, fc.constantFrom<'query' | 'mutation'>('query', 'mutation')), {
+  numRuns: FUZZ,
+  seed: 20261124,
+});
 for (const [answer, kind] of samples) {
   const o = await runThroughChain(answer, kind);
   if (o.threw || o.hung || o.terminalEvents !== 1) fuzzCrashes++;
@@ -208,10 +307,28 @@ const results = {
   totalSeconds: Math.round((Date.now() - started) / 1000),
 };
 await server.close();
-log(`\n| figure | value |\n| --- | --- |\n${Object.entries(results).map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
+log(
+  `\n| figure | value |\n| --- | --- |\n${Object.entries(results)
+    .map(([k, v]) => `| ${k} | ${v} |`)
+    .join('\n')}\n`,
+);
 if (!process.argv.includes('--no-write')) {
-  writeSection('soak', `## Fault soak and fuzz\n\nMeasured ${results.date.slice(0, 10)} with \`npm run soak\`: ${CLIENTS} clients (each its own ApolloClient with the full chain, idempotency keys on) against the ION-like server with random 5xx HTML pages, 429 + Retry-After, dropped connections (before and after applying), slow responses past the attempt timeout, partial field errors, token expiry every 3 s and a competing writer incrementing the same purchase orders; then ${FUZZ} generated server answers through the full chain and a real HttpLink, and ${FUZZ} generated values through classifyError.\n\n| figure | value |\n| --- | --- |\n${Object.entries(results).map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`);
+  writeSection(
+    'soak',
+    `## Fault soak and fuzz\n\nMeasured ${results.date.slice(0, 10)} with \`npm run soak\`: ${CLIENTS} clients (each its own ApolloClient with the full chain, idempotency keys on) against the ION-like server with random 5xx HTML pages, 429 + Retry-After, dropped connections (before and after applying), slow responses past the attempt timeout, partial field errors, token expiry every 3 s and a competing writer incrementing the same purchase orders; then ${FUZZ} generated server answers through the full chain and a real HttpLink, and ${FUZZ} generated values through classifyError.\n\n| figure | value |\n| --- | --- |\n${Object.entries(
+      results,
+    )
+      .map(([k, v]) => `| ${k} | ${v} |`)
+      .join('\n')}`,
+  );
 }
 if (json) console.log(JSON.stringify(results));
-const bad = results.lostUpdates + results.duplicateApplies + results.hungOperations + results.leakedTimers + results.unclassifiedErrors + results.fuzzCrashes + results.fuzzTokenLeaks;
+const bad =
+  results.lostUpdates +
+  results.duplicateApplies +
+  results.hungOperations +
+  results.leakedTimers +
+  results.unclassifiedErrors +
+  results.fuzzCrashes +
+  results.fuzzTokenLeaks;
 process.exit(bad > 0 ? 1 : 0);

@@ -5,5 +5,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 await build({
   entryPoints: [`${root}demo-app/server/cli.ts`],
   outfile: `${root}demo-app/server/dist/cli.mjs`,
-  bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
 });

@@ -14,7 +14,8 @@ function portProblem(code) {
   if (code === 'EADDRINUSE') {
     return `Port ${port} on ${HOST} is already in use — probably another \`npm run demo\` (open http://${HOST}:${port}/ or stop it with Ctrl+C).\nTo run one more, pick another port: PORT=${other} npm run demo`;
   }
-  if (code === 'EACCES') return `Port ${port} needs privileges this user does not have; pick one above 1023: PORT=${other} npm run demo`;
+  if (code === 'EACCES')
+    return `Port ${port} needs privileges this user does not have; pick one above 1023: PORT=${other} npm run demo`;
   return undefined;
 }
 
@@ -33,13 +34,18 @@ if (!/^\d+$/.test(port) || Number(port) > 65535) {
 }
 const early = await tryPort();
 if (early) {
-  console.error(portProblem(early) ?? `Cannot listen on ${HOST}:${port} (${early}). Try another port: PORT=4100 npm run demo`);
+  console.error(
+    portProblem(early) ?? `Cannot listen on ${HOST}:${port} (${early}). Try another port: PORT=4100 npm run demo`,
+  );
   process.exit(1);
 }
 
 ensureInstalled();
 buildDemo();
-const child = spawn('node', ['demo-app/server/dist/cli.mjs', '--port', port, '--static', 'demo-app/dist'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn('node', ['demo-app/server/dist/cli.mjs', '--port', port, '--static', 'demo-app/dist'], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 // Until the server is listening, its stderr is held back: a port taken meanwhile is reported in
 // one sentence instead of a stack trace. After that it passes straight through.
 let started = false;

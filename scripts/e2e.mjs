@@ -19,16 +19,37 @@ if (!existsSync(executablePath)) {
 }
 if (!process.argv.includes('--no-build')) buildDemo();
 
-const server = spawn('node', ['demo-app/server/dist/cli.mjs', '--port', '0', '--static', 'demo-app/dist', '--max-lifetime-ms', '600000', '--token-latency-ms', '300'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(
+  'node',
+  [
+    'demo-app/server/dist/cli.mjs',
+    '--port',
+    '0',
+    '--static',
+    'demo-app/dist',
+    '--max-lifetime-ms',
+    '600000',
+    '--token-latency-ms',
+    '300',
+  ],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const base = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
   server.stdout.on('data', (chunk) => {
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk))?.[0];
-    if (url) { clearTimeout(timer); resolve(url); }
+    if (url) {
+      clearTimeout(timer);
+      resolve(url);
+    }
   });
 });
 const api = async (path, method = 'GET', body) => {
-  const r = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return r.json();
 };
 const fault = (spec) => api('/__faults', 'POST', spec);
@@ -36,7 +57,16 @@ const fault = (spec) => api('/__faults', 'POST', spec);
 const browser = await chromium.launch({
   executablePath,
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 
 const results = [];
@@ -50,8 +80,13 @@ async function test(name, fn) {
     console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
   } catch (error) {
     results.push({ name, ok: false, ms: Date.now() - started, error: String(error?.stack ?? error) });
-    console.log(`  ✕ ${name}\n    ${String(error?.message ?? error).split('\n').join('\n    ')}`);
-    for (const [i, page] of context.pages().entries()) await page.screenshot({ path: `${out}/FAILED-${name.replace(/\W+/g, '-')}-${i}.png` }).catch(() => undefined);
+    console.log(
+      `  ✕ ${name}\n    ${String(error?.message ?? error)
+        .split('\n')
+        .join('\n    ')}`,
+    );
+    for (const [i, page] of context.pages().entries())
+      await page.screenshot({ path: `${out}/FAILED-${name.replace(/\W+/g, '-')}-${i}.png` }).catch(() => undefined);
   } finally {
     await context.close();
   }
@@ -87,9 +122,17 @@ console.log(`e2e against ${base} in ${executablePath}`);
   // The demo uses the package as a user would: its source must type-check against the built .d.ts.
   const { spawnSync } = await import('node:child_process');
   const started = Date.now();
-  const tsc = spawnSync('node', ['node_modules/typescript/bin/tsc', '-p', 'demo-app/tsconfig.json'], { cwd: root, encoding: 'utf8' });
+  const tsc = spawnSync('node', ['node_modules/typescript/bin/tsc', '-p', 'demo-app/tsconfig.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const ok = tsc.status === 0;
-  results.push({ name: 'the demo app type-checks against the built package', ok, ms: Date.now() - started, error: ok ? undefined : tsc.stdout });
+  results.push({
+    name: 'the demo app type-checks against the built package',
+    ok,
+    ms: Date.now() - started,
+    error: ok ? undefined : tsc.stdout,
+  });
   console.log(`  ${ok ? '✓' : '✕'} the demo app type-checks against the built package${ok ? '' : `\n${tsc.stdout}`}`);
 }
 
@@ -102,13 +145,32 @@ console.log(`e2e against ${base} in ${executablePath}`);
     rootDir: 'demo-app',
     testEnvironment: 'node',
     testMatch: ['<rootDir>/src/**/*.test.ts'],
-    transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: { module: 'commonjs', isolatedModules: true, esModuleInterop: true, target: 'ES2020' }, diagnostics: false }] },
+    transform: {
+      '^.+\\.tsx?$': [
+        'ts-jest',
+        {
+          tsconfig: { module: 'commonjs', isolatedModules: true, esModuleInterop: true, target: 'ES2020' },
+          diagnostics: false,
+        },
+      ],
+    },
   };
-  const jest = spawnSync('node', ['node_modules/jest/bin/jest.js', '--config', JSON.stringify(config), '--ci'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const jest = spawnSync('node', ['node_modules/jest/bin/jest.js', '--config', JSON.stringify(config), '--ci'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const ok = jest.status === 0;
   const summary = /Tests:.*$/m.exec(jest.stderr ?? '')?.[0] ?? '';
-  results.push({ name: 'event texts come from the events\' own fields (demo-app/src/__tests__)', ok, ms: Date.now() - started, error: ok ? undefined : jest.stderr });
-  console.log(`  ${ok ? '✓' : '✕'} event texts come from the events' own fields: ${summary}${ok ? '' : `\n${jest.stderr}`}`);
+  results.push({
+    name: "event texts come from the events' own fields (demo-app/src/__tests__)",
+    ok,
+    ms: Date.now() - started,
+    error: ok ? undefined : jest.stderr,
+  });
+  console.log(
+    `  ${ok ? '✓' : '✕'} event texts come from the events' own fields: ${summary}${ok ? '' : `\n${jest.stderr}`}`,
+  );
 }
 
 {
@@ -116,22 +178,40 @@ console.log(`e2e against ${base} in ${executablePath}`);
   // before building and without a stack trace.
   const started = Date.now();
   const port = new URL(base).port;
-  const run = spawn('node', ['scripts/demo.mjs'], { cwd: root, env: { ...process.env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawn('node', ['scripts/demo.mjs'], {
+    cwd: root,
+    env: { ...process.env, PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   run.stdout.on('data', (c) => (output += c));
   run.stderr.on('data', (c) => (output += c));
   const code = await new Promise((resolve) => {
-    const timer = setTimeout(() => { run.kill(); resolve('timeout'); }, 20_000);
-    run.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+    const timer = setTimeout(() => {
+      run.kill();
+      resolve('timeout');
+    }, 20_000);
+    run.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
   });
   const problems = [];
   if (code !== 1) problems.push(`exit code ${code}, expected 1`);
-  if (!output.includes(`Port ${port}`) || !output.includes('PORT=')) problems.push('does not name the port or how to pick another');
+  if (!output.includes(`Port ${port}`) || !output.includes('PORT='))
+    problems.push('does not name the port or how to pick another');
   if (/EADDRINUSE|\n\s+at /.test(output)) problems.push('prints a raw error or stack');
   if (/build|Installing/i.test(output)) problems.push('built before checking the port');
   writeFileSync(`${out}/demo-port-taken.txt`, output);
-  results.push({ name: 'a second `npm run demo` on a taken port explains itself', ok: problems.length === 0, ms: Date.now() - started, error: problems.join('; ') || undefined });
-  console.log(`  ${problems.length === 0 ? '✓' : '✕'} a second \`npm run demo\` on a taken port explains itself${problems.length ? `: ${problems.join('; ')}\n${output}` : ''}`);
+  results.push({
+    name: 'a second `npm run demo` on a taken port explains itself',
+    ok: problems.length === 0,
+    ms: Date.now() - started,
+    error: problems.join('; ') || undefined,
+  });
+  console.log(
+    `  ${problems.length === 0 ? '✓' : '✕'} a second \`npm run demo\` on a taken port explains itself${problems.length ? `: ${problems.join('; ')}\n${output}` : ''}`,
+  );
 }
 
 await test('token expiry recovers with one refresh across 3 tabs', async (context) => {
@@ -146,7 +226,14 @@ await test('token expiry recovers with one refresh across 3 tabs', async (contex
   // rejected before the one refresh completes.
   await Promise.all(tabs.map((t) => t.getByTestId('refresh-list').click()));
   // Every tab's list request was rejected (401) and then replayed successfully.
-  await waitUntil(async () => { const s = await api('/__stats'); return (s.byStatus['401'] ?? 0) - unauthorized >= 3 && (s.byStatus['200'] ?? 0) - ok200 >= 4; }, 15_000, 'three 401s and three replays');
+  await waitUntil(
+    async () => {
+      const s = await api('/__stats');
+      return (s.byStatus['401'] ?? 0) - unauthorized >= 3 && (s.byStatus['200'] ?? 0) - ok200 >= 4;
+    },
+    15_000,
+    'three 401s and three replays',
+  );
   for (const t of tabs) {
     await t.waitForFunction(() => !document.querySelector('.loading'), undefined, { timeout: 15_000 });
     expect(await t.getByTestId('po-row-1').isVisible(), 'a tab lost its list');
@@ -165,15 +252,30 @@ await test('a 502 burst recovers visibly', async (context) => {
   const waiting = page.getByTestId('event-retry').first().locator('.what');
   await waiting.waitFor({ timeout: 15_000 });
   const during = await waiting.innerText();
-  expect(/^attempt (\d) (in \d+\.\d s \(backoff \d+\.\d s; attempt \d: server · bad-gateway \(502\)\)|sent after waiting \d+\.\d s)/.test(during), `retry text while waiting: "${during}"`);
+  expect(
+    /^attempt (\d) (in \d+\.\d s \(backoff \d+\.\d s; attempt \d: server · bad-gateway \(502\)\)|sent after waiting \d+\.\d s)/.test(
+      during,
+    ),
+    `retry text while waiting: "${during}"`,
+  );
   if (/^attempt \d in/.test(during)) await shot(page, 'event-text-1-waiting');
   await page.getByTestId('event-retry').nth(1).waitFor({ timeout: 15_000 });
   await page.waitForFunction(() => !document.querySelector('.loading'), undefined, { timeout: 15_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="event-retry"] .what')].every((e) => e.textContent.includes('sent after waiting')), undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[data-testid="event-retry"] .what')].every((e) =>
+        e.textContent.includes('sent after waiting'),
+      ),
+    undefined,
+    { timeout: 15_000 },
+  );
   expect((await page.locator('.error-banner').count()) === 0, 'the burst surfaced as an error');
   const text = await page.getByTestId('event-log').innerText();
   expect(/bad-gateway/.test(text), 'the event log does not name the 502');
-  expect(/attempt 3 sent after waiting \d+\.\d s \(attempt 2: server · bad-gateway \(502\)\)/.test(text), `the event log should say what happened: ${text.slice(0, 600)}`);
+  expect(
+    /attempt 3 sent after waiting \d+\.\d s \(attempt 2: server · bad-gateway \(502\)\)/.test(text),
+    `the event log should say what happened: ${text.slice(0, 600)}`,
+  );
   await expectHonestLog(page);
   await shot(page, 'retry-502-burst');
 });
@@ -187,7 +289,10 @@ await test('a 409 with a non-overlapping edit merges', async (context) => {
   await page.getByTestId('edit-save').click();
   await page.getByTestId('edit-outcome').filter({ hasText: 'Saved' }).waitFor({ timeout: 15_000 });
   const po = (await api('/__state')).purchaseOrders.find((p) => p.id === '1');
-  expect(po.quantity === 250 && po.notes === 'Call supplier before Friday', `both changes must survive, got ${JSON.stringify(po)}`);
+  expect(
+    po.quantity === 250 && po.notes === 'Call supplier before Friday',
+    `both changes must survive, got ${JSON.stringify(po)}`,
+  );
   await page.getByTestId('event-reapply').first().waitFor();
   expect((await page.getByTestId('po-qty-1').innerText()) === '250', 'the list does not show the merged quantity');
   await shot(page, 'conflict-merged');
@@ -196,7 +301,14 @@ await test('a 409 with a non-overlapping edit merges', async (context) => {
   await page.getByTestId('refresh-list').click();
   await page.getByTestId('event-retry').nth(1).waitFor({ timeout: 15_000 });
   await page.waitForFunction(() => !document.querySelector('.loading'), undefined, { timeout: 15_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="event-retry"] .what')].every((e) => e.textContent.includes('sent after waiting')), undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[data-testid="event-retry"] .what')].every((e) =>
+        e.textContent.includes('sent after waiting'),
+      ),
+    undefined,
+    { timeout: 15_000 },
+  );
   await page.setViewportSize({ width: 1360, height: 980 }); // the whole event log in the picture
   await shot(page, 'desk');
 });
@@ -205,25 +317,45 @@ await test('an overlapping edit opens the dialog; "take theirs" leaves the serve
   const page = await openDesk(context);
   await page.getByTestId('po-row-2').click();
   await page.getByTestId('edit-notes').waitFor();
-  await fault({ kind: 'edit', id: '2', changes: { notes: 'Alice: expedite, customer escalation' }, by: 'alice@acme.test' });
+  await fault({
+    kind: 'edit',
+    id: '2',
+    changes: { notes: 'Alice: expedite, customer escalation' },
+    by: 'alice@acme.test',
+  });
   const before = (await api('/__state')).purchaseOrders.find((p) => p.id === '2');
   await page.getByTestId('edit-notes').fill('Bob: hold until QA signs off');
   await page.getByTestId('edit-save').click();
   await page.getByTestId('conflict-dialog').waitFor({ timeout: 15_000 });
   const dialog = await page.getByTestId('conflict-dialog').innerText();
-  expect(/modified by alice/i.test(dialog) && /just now|seconds ago/.test(dialog), 'the dialog must say who changed it and when');
+  expect(
+    /modified by alice/i.test(dialog) && /just now|seconds ago/.test(dialog),
+    'the dialog must say who changed it and when',
+  );
   await shot(page, 'conflict-dialog');
   await page.getByTestId('conflict-take-theirs').click();
   await page.getByTestId('edit-outcome').waitFor({ timeout: 15_000 });
   const after = (await api('/__state')).purchaseOrders.find((p) => p.id === '2');
-  expect(after.notes === 'Alice: expedite, customer escalation' && after._etag === before._etag, `the server must be unchanged, got ${JSON.stringify(after)}`);
-  expect((await page.getByTestId('edit-notes').inputValue()) === 'Alice: expedite, customer escalation', 'the form should show their version');
+  expect(
+    after.notes === 'Alice: expedite, customer escalation' && after._etag === before._etag,
+    `the server must be unchanged, got ${JSON.stringify(after)}`,
+  );
+  expect(
+    (await page.getByTestId('edit-notes').inputValue()) === 'Alice: expedite, customer escalation',
+    'the form should show their version',
+  );
   // Taking theirs is what the person asked for: a success, not a red banner telling them to do it.
   const outcome = page.getByTestId('edit-outcome');
   expect(await outcome.evaluate((e) => e.classList.contains('ok')), 'taking theirs is shown as an error');
   const said = await outcome.innerText();
-  expect(/Kept Alice's version/.test(said) && /Alice: expedite, customer escalation/.test(said), `the outcome should say whose version is kept: "${said}"`);
-  expect((await page.getByTestId('edit-form').locator('.error-banner').count()) === 0, 'an error banner is shown after taking theirs');
+  expect(
+    /Kept Alice's version/.test(said) && /Alice: expedite, customer escalation/.test(said),
+    `the outcome should say whose version is kept: "${said}"`,
+  );
+  expect(
+    (await page.getByTestId('edit-form').locator('.error-banner').count()) === 0,
+    'an error banner is shown after taking theirs',
+  );
   await shot(page, 'conflict-take-theirs');
 });
 
@@ -233,7 +365,10 @@ await test('a persistent partial error still renders the rest', async (context) 
   await page.getByTestId('refresh-list').click();
   await page.getByTestId('partial-note').waitFor({ timeout: 30_000 });
   expect(await page.getByTestId('po-row-3').isVisible(), 'rows must still render');
-  expect((await page.getByTestId('po-rating-3').innerText()).includes('unavailable'), 'the failing field must be marked');
+  expect(
+    (await page.getByTestId('po-rating-3').innerText()).includes('unavailable'),
+    'the failing field must be marked',
+  );
   expect((await page.getByTestId('po-qty-3').innerText()) === '30', 'other fields must still show');
   const note = await page.getByTestId('partial-note').innerText();
   expect(/^Partial data: \d+ fields? unavailable/.test(note), `partial note: "${note}"`);
@@ -258,14 +393,29 @@ await test('a dropped connection after the server applied a save is visible, and
   const after = (await api('/__state')).purchaseOrders.find((p) => p.id === '4');
   const stats = await api('/__stats');
   const fired = (await api('/__faults')).fired;
-  expect(fired.length === 1 && fired[0].idempotencyKey, `the dropped save request carried no Idempotency-Key: ${JSON.stringify(fired)}`);
-  expect(after.notes === 'Deliver to dock 7' && after.version === before.version + 1, `one apply expected, the PO went from version ${before.version} to ${after.version}`);
+  expect(
+    fired.length === 1 && fired[0].idempotencyKey,
+    `the dropped save request carried no Idempotency-Key: ${JSON.stringify(fired)}`,
+  );
+  expect(
+    after.notes === 'Deliver to dock 7' && after.version === before.version + 1,
+    `one apply expected, the PO went from version ${before.version} to ${after.version}`,
+  );
   const keys = Object.keys(stats.requestsByKey);
-  expect(keys.length === 1 && stats.appliedByKey[keys[0]] === 1 && stats.requestsByKey[keys[0]] >= 2, `server: ${JSON.stringify({ requests: stats.requestsByKey, applied: stats.appliedByKey })}`);
+  expect(
+    keys.length === 1 && stats.appliedByKey[keys[0]] === 1 && stats.requestsByKey[keys[0]] >= 2,
+    `server: ${JSON.stringify({ requests: stats.requestsByKey, applied: stats.appliedByKey })}`,
+  );
   const ledger = await page.getByTestId('edit-ledger').innerText();
-  expect(/dropped after the server had applied/.test(ledger), `the page does not say the connection dropped: "${ledger}"`);
+  expect(
+    /dropped after the server had applied/.test(ledger),
+    `the page does not say the connection dropped: "${ledger}"`,
+  );
   expect((await page.getByTestId('ledger-applied').innerText()) === 'applied once', `not "applied once": "${ledger}"`);
-  expect(/^[2-9] requests$/.test(await page.getByTestId('ledger-requests').innerText()), `the repeat is not visible: "${ledger}"`);
+  expect(
+    /^[2-9] requests$/.test(await page.getByTestId('ledger-requests').innerText()),
+    `the repeat is not visible: "${ledger}"`,
+  );
   expect(/browser re-sent|links retried/.test(ledger), `the page does not say who repeated the request: "${ledger}"`);
   expect(/^Saved\./.test(await page.getByTestId('edit-outcome').innerText()), 'the save is not shown as saved');
   await expectHonestLog(page);
@@ -275,23 +425,48 @@ await test('"Alice edits" makes a real change each time, and each one merges vis
   const page = await openDesk(context);
   await page.getByTestId('po-row-3').click();
   await page.getByTestId('edit-notes').waitFor();
-  for (const [round, quantity, notes] of [[1, 55, 'Bob: confirm the supplier'], [2, 80, 'Bob: supplier confirmed']]) {
+  for (const [round, quantity, notes] of [
+    [1, 55, 'Bob: confirm the supplier'],
+    [2, 80, 'Bob: supplier confirmed'],
+  ]) {
     await page.getByTestId('fault-alice-qty').click();
-    await page.getByTestId('last-fault').filter({ hasText: `quantity ${quantity - 25} → ${quantity}` }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('last-fault')
+      .filter({ hasText: `quantity ${quantity - 25} → ${quantity}` })
+      .waitFor({ timeout: 10_000 });
     const server = (await api('/__state')).purchaseOrders.find((p) => p.id === '3');
-    expect(server.quantity === quantity, `round ${round}: Alice should have written ${quantity}, the server has ${server.quantity}`);
+    expect(
+      server.quantity === quantity,
+      `round ${round}: Alice should have written ${quantity}, the server has ${server.quantity}`,
+    );
     await page.getByTestId('edit-notes').fill(notes);
     await page.getByTestId('edit-save').click();
-    await page.getByTestId('edit-outcome').filter({ hasText: `quantity ${quantity}, notes “${notes}”` }).waitFor({ timeout: 15_000 });
-    await page.getByTestId('event-reapply').nth(round - 1).waitFor({ timeout: 15_000 });
-    expect(/kept their quantity/.test(await page.getByTestId('event-reapply').first().innerText()), `round ${round}: the merge does not say it kept Alice's quantity`);
-    await page.getByTestId('po-qty-3').filter({ hasText: String(quantity) }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('edit-outcome')
+      .filter({ hasText: `quantity ${quantity}, notes “${notes}”` })
+      .waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId('event-reapply')
+      .nth(round - 1)
+      .waitFor({ timeout: 15_000 });
+    expect(
+      /kept their quantity/.test(await page.getByTestId('event-reapply').first().innerText()),
+      `round ${round}: the merge does not say it kept Alice's quantity`,
+    );
+    await page
+      .getByTestId('po-qty-3')
+      .filter({ hasText: String(quantity) })
+      .waitFor({ timeout: 10_000 });
     await shot(page, `alice-${round}-merged`);
   }
   await page.getByTestId('fault-alice-notes').click();
   const first = await page.getByTestId('last-fault').filter({ hasText: 'notes to' }).innerText();
   await page.getByTestId('fault-alice-notes').click();
-  await page.waitForFunction((was) => document.querySelector('[data-testid="last-fault"]')?.textContent !== was, first, { timeout: 10_000 });
+  await page.waitForFunction(
+    (was) => document.querySelector('[data-testid="last-fault"]')?.textContent !== was,
+    first,
+    { timeout: 10_000 },
+  );
   const second = await page.getByTestId('last-fault').innerText();
   expect(first !== second && /notes to/.test(second), `Alice wrote the same notes twice: "${first}" / "${second}"`);
 });
@@ -315,7 +490,11 @@ await test('an outage keeps the last data (stale), counts down to the probe, and
   const countdown = page.getByTestId('circuit-countdown');
   const first = await countdown.innerText();
   expect(/Next probe in \d+(\.\d)? s\.|Probing/.test(first), `countdown: "${first}"`);
-  await page.waitForFunction((was) => document.querySelector('[data-testid="circuit-countdown"]')?.textContent !== was, first, { timeout: 5_000 });
+  await page.waitForFunction(
+    (was) => document.querySelector('[data-testid="circuit-countdown"]')?.textContent !== was,
+    first,
+    { timeout: 5_000 },
+  );
   await shot(page, 'outage-2-circuit-open-countdown');
   await expectHonestLog(page);
   // A view that never loaded during the outage says so, and has a Refresh.
@@ -331,7 +510,11 @@ await test('an outage keeps the last data (stale), counts down to the probe, and
   expect((await page.getByTestId('circuit-banner').count()) === 0, 'the circuit banner stays after the circuit closed');
   await shot(page, 'outage-4-recovered-parts');
   await page.getByRole('button', { name: 'Purchase orders', exact: true }).click();
-  await page.waitForFunction(() => !document.querySelector('[data-testid="stale-list"]') && !document.querySelector('.loading'), undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () => !document.querySelector('[data-testid="stale-list"]') && !document.querySelector('.loading'),
+    undefined,
+    { timeout: 15_000 },
+  );
   expect(await page.getByTestId('po-row-1').isVisible(), 'the purchase orders are gone after the outage');
   await expectHonestLog(page);
   await shot(page, 'outage-5-recovered-list');
@@ -341,11 +524,15 @@ await test('PO numbers stay on one line', async (context) => {
   const page = await openDesk(context);
   for (const width of [1360, 1100, 900]) {
     await page.setViewportSize({ width, height: 900 });
-    const wrapped = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="po-number-"]')].filter((td) => {
-      const range = document.createRange();
-      range.selectNodeContents(td);
-      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
-    }).map((td) => td.textContent));
+    const wrapped = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid^="po-number-"]')]
+        .filter((td) => {
+          const range = document.createRange();
+          range.selectNodeContents(td);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+        })
+        .map((td) => td.textContent),
+    );
     expect(wrapped.length === 0, `at ${width} px these PO numbers wrap: ${wrapped.join(', ')}`);
     await shot(page, `po-numbers-${width}`);
   }

@@ -23,7 +23,10 @@ run(join(root, 'scripts', 'prepare.mjs'), []);
 const out = mkdtempSync(join(tmpdir(), 'alr-lint-package-'));
 try {
   const [{ filename }] = JSON.parse(
-    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: root, encoding: 'utf8' }),
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
   );
   const tarball = join(out, filename);
   run(bin('publint/src/cli.js'), ['run', tarball, '--strict']);

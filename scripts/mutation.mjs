@@ -29,11 +29,15 @@ if (passThrough.some((a) => a === '--mutate' || a === '-m' || a.startsWith('--mu
 }
 
 const started = Date.now();
-const child = spawn(process.execPath, [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...passThrough], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, STRYKER_TARGET: target },
-});
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...passThrough],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, STRYKER_TARGET: target },
+  },
+);
 // Stopping this script stops Stryker (which stops its workers).
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const status = await new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -65,8 +69,20 @@ const pct = (d, v) => (v === 0 ? 'n/a' : `${((100 * d) / v).toFixed(1)} %`);
 const width = Math.max(...rows.map((r) => r.file.length), 4);
 console.log(`\n${'file'.padEnd(width)}  killed  survived  no-cov   score`);
 for (const r of rows) {
-  console.log(`${r.file.padEnd(width)}  ${String(r.killed).padStart(6)}  ${String(r.survived).padStart(8)}  ${String(r.noCoverage).padStart(6)}  ${pct(r.killed, r.valid).padStart(7)}`);
+  console.log(
+    `${r.file.padEnd(width)}  ${String(r.killed).padStart(6)}  ${String(r.survived).padStart(8)}  ${String(r.noCoverage).padStart(6)}  ${pct(r.killed, r.valid).padStart(7)}`,
+  );
 }
-const total = rows.reduce((t, r) => ({ killed: t.killed + r.killed, valid: t.valid + r.valid, survived: t.survived + r.survived, noCoverage: t.noCoverage + r.noCoverage }), { killed: 0, valid: 0, survived: 0, noCoverage: 0 });
-console.log(`\n${target}: ${total.killed} killed or timed out, ${total.survived} survived, ${total.noCoverage} without a covering test; ${seconds} s`);
+const total = rows.reduce(
+  (t, r) => ({
+    killed: t.killed + r.killed,
+    valid: t.valid + r.valid,
+    survived: t.survived + r.survived,
+    noCoverage: t.noCoverage + r.noCoverage,
+  }),
+  { killed: 0, valid: 0, survived: 0, noCoverage: 0 },
+);
+console.log(
+  `\n${target}: ${total.killed} killed or timed out, ${total.survived} survived, ${total.noCoverage} without a covering test; ${seconds} s`,
+);
 console.log(`mutation score: ${pct(total.killed, total.valid)}`);

@@ -12,7 +12,9 @@ const rollup = `${root}node_modules/rollup/dist/bin/rollup`;
 if (!existsSync(rollup)) {
   // `npm ci --omit=dev` in the repo has no build tools: let the install finish, but never pack without dist/.
   const installing = ['install', 'ci', 'i'].includes(process.env.npm_command ?? '');
-  console.error(`prepare: rollup is not installed (devDependencies omitted?); ${installing ? 'dist/ not built' : 'cannot build dist/'}`);
+  console.error(
+    `prepare: rollup is not installed (devDependencies omitted?); ${installing ? 'dist/ not built' : 'cannot build dist/'}`,
+  );
   process.exit(installing ? 0 : 1);
 }
 rmSync(`${root}dist`, { recursive: true, force: true });

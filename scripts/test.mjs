@@ -1,4 +1,4 @@
-// `npm test`: type-check and lint, then every jest suite on Apollo Client 4 and 3 (unit, integration
+// `npm test`: type-check, lint and format check, then every jest suite on Apollo Client 4 and 3 (unit, integration
 // against the real ION-like server, the built package's consumers), then the size budgets. Ends with `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,10 +21,16 @@ const check = (name, args) => {
 };
 check('typecheck', [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.json', '--noEmit']);
 check('lint', [`${root}node_modules/eslint/bin/eslint.js`, 'src']);
+check('format', [`${root}node_modules/prettier/bin/prettier.cjs`, '--check', '--log-level', 'warn', '.']);
 
 rmSync(resultsFile, { force: true });
-const jest = spawnSync('node', [`${root}node_modules/jest/bin/jest.js`, '--json', `--outputFile=${resultsFile}`, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-if (!existsSync(`${root}dist/index.js`)) spawnSync('node', [`${root}node_modules/rollup/dist/bin/rollup`, '-c', '--silent'], { cwd: root, stdio: 'inherit' });
+const jest = spawnSync(
+  'node',
+  [`${root}node_modules/jest/bin/jest.js`, '--json', `--outputFile=${resultsFile}`, ...extra],
+  { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+);
+if (!existsSync(`${root}dist/index.js`))
+  spawnSync('node', [`${root}node_modules/rollup/dist/bin/rollup`, '-c', '--silent'], { cwd: root, stdio: 'inherit' });
 check('size budgets', [`${root}node_modules/size-limit/bin.js`]);
 writeFileSync(`${root}.checks-result.json`, JSON.stringify(checks));
 

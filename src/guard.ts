@@ -5,7 +5,11 @@ import { redact } from './classify/redact.js';
 const reported = new WeakSet();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /** Reports a listener's failure on `console.error`, once per listener function, with secrets redacted. */
@@ -13,14 +17,20 @@ export function reportCallbackError(name: string, fn: object, error: unknown): v
   if (reported.has(fn)) return;
   reported.add(fn);
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  console.error(`apollo-link-resilience: the ${name} callback threw; it was ignored and the operation went on (reported once per callback). ${redact(message)}`);
+  console.error(
+    `apollo-link-resilience: the ${name} callback threw; it was ignored and the operation went on (reported once per callback). ${redact(message)}`,
+  );
 }
 
 /**
  * Calls a listener (`onEvent`, `onRetry`, `onAuthFailure`…) whose answer nobody needs. A throw or a
  * rejected promise is reported once per listener and never reaches the operation.
  */
-export function notify<A extends unknown[]>(name: string, listener: ((...args: A) => unknown) | undefined, ...args: A): void {
+export function notify<A extends unknown[]>(
+  name: string,
+  listener: ((...args: A) => unknown) | undefined,
+  ...args: A
+): void {
   if (!listener) return;
   try {
     const out = listener(...args);
@@ -31,7 +41,12 @@ export function notify<A extends unknown[]>(name: string, listener: ((...args: A
 }
 
 /** A user predicate (`isAuthError`) that throws counts as `fallback`, and is reported once. */
-export function decideSafely<A extends unknown[]>(name: string, predicate: (...args: A) => boolean, fallback: boolean, ...args: A): boolean {
+export function decideSafely<A extends unknown[]>(
+  name: string,
+  predicate: (...args: A) => boolean,
+  fallback: boolean,
+  ...args: A
+): boolean {
   try {
     return predicate(...args);
   } catch (error) {
@@ -49,7 +64,12 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
  * `{ ok: false }`; no answer within `timeoutMs` is `{ ok: false, error: timeoutError() }`.
  * Returns `cancel`, which drops a pending answer and clears the timer (the operation ended).
  */
-export function answer<T>(fn: () => T | PromiseLike<T>, timeoutMs: number, timeoutError: () => unknown, done: (outcome: Outcome<T>) => void): () => void {
+export function answer<T>(
+  fn: () => T | PromiseLike<T>,
+  timeoutMs: number,
+  timeoutError: () => unknown,
+  done: (outcome: Outcome<T>) => void,
+): () => void {
   let value: T | PromiseLike<T>;
   try {
     value = fn();
@@ -68,9 +88,14 @@ export function answer<T>(fn: () => T | PromiseLike<T>, timeoutMs: number, timeo
     if (timer !== undefined) clearTimeout(timer);
     done(outcome);
   };
-  const timer = Number.isFinite(timeoutMs) ? setTimeout(() => settle({ ok: false, error: timeoutError() }), Math.max(0, timeoutMs)) : undefined;
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => settle({ ok: false, error: timeoutError() }), Math.max(0, timeoutMs))
+    : undefined;
   try {
-    value.then((v) => settle({ ok: true, value: v }), (error: unknown) => settle({ ok: false, error }));
+    value.then(
+      (v) => settle({ ok: true, value: v }),
+      (error: unknown) => settle({ ok: false, error }),
+    );
   } catch (error) {
     settle({ ok: false, error });
   }
@@ -81,10 +106,16 @@ export function answer<T>(fn: () => T | PromiseLike<T>, timeoutMs: number, timeo
 }
 
 /** `answer` as a promise, for async code: it rejects on a throw, a rejection or the timeout. */
-export function ask<T>(fn: () => T | PromiseLike<T>, timeoutMs: number, timeoutError: () => unknown): { promise: Promise<T>; cancel: () => void } {
+export function ask<T>(
+  fn: () => T | PromiseLike<T>,
+  timeoutMs: number,
+  timeoutError: () => unknown,
+): { promise: Promise<T>; cancel: () => void } {
   let cancel: () => void = () => undefined;
   const promise = new Promise<T>((resolve, reject) => {
-    cancel = answer(fn, timeoutMs, timeoutError, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)));
+    cancel = answer(fn, timeoutMs, timeoutError, (outcome) =>
+      outcome.ok ? resolve(outcome.value) : reject(outcome.error),
+    );
   });
   return { promise, cancel };
 }

@@ -10,7 +10,7 @@ export function disposedError(link: string): ResilienceError {
     message: `${link} was disposed; operations can no longer run through it.`,
     retryable: false,
     refreshable: false,
-    remediation: 'Create a new link (and client) after dispose(); one link instance is one client\'s policy.',
+    remediation: "Create a new link (and client) after dispose(); one link instance is one client's policy.",
   });
 }
 

@@ -1,20 +1,44 @@
 import { createResilienceLink, getClassifications, type EtagConflictLink, type ResilienceEvent } from '../src';
-import { APOLLO_MAJOR, HttpLink, PO_QUERY, UPDATE_PO, bearer, httpLink, makeClient, run, startServer, type IonServer } from './helpers';
+import {
+  APOLLO_MAJOR,
+  HttpLink,
+  PO_QUERY,
+  UPDATE_PO,
+  bearer,
+  httpLink,
+  makeClient,
+  run,
+  startServer,
+  type IonServer,
+} from './helpers';
 
 let server: IonServer;
-beforeAll(async () => { server = await startServer(); });
-afterAll(async () => { await server.close(); });
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
 beforeEach(() => server.reset());
 
 type Po = { id: string; notes: string; quantity: number; counter: number; _etag: string; updatedBy: string };
-const reread = (op: { variables: Record<string, unknown> }) => ({ query: PO_QUERY, variables: { id: (op.variables.input as { id: string }).id } });
+const reread = (op: { variables: Record<string, unknown> }) => ({
+  query: PO_QUERY,
+  variables: { id: (op.variables.input as { id: string }).id },
+});
 
 function client(etag: Partial<EtagConflictLink.Options> = {}, events?: ResilienceEvent[]) {
-  return makeClient(bearer(server.issueToken()).concat(createResilienceLink({
-    retry: { initialDelayMs: 20 },
-    etag: { mutations: { UpdatePurchaseOrder: { reread } }, ...etag },
-    onEvent: (e) => events?.push(e),
-  })).concat(httpLink(server)));
+  return makeClient(
+    bearer(server.issueToken())
+      .concat(
+        createResilienceLink({
+          retry: { initialDelayMs: 20 },
+          etag: { mutations: { UpdatePurchaseOrder: { reread } }, ...etag },
+          onEvent: (e) => events?.push(e),
+        }),
+      )
+      .concat(httpLink(server)),
+  );
 }
 
 async function load(c: ReturnType<typeof client>, id: string): Promise<Po> {
@@ -29,7 +53,10 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
     const po = await load(c, '1');
     server.inject({ kind: 'edit', id: '1', changes: { quantity: 77 }, by: 'alice@acme.test' });
     const before = server.stats.graphqlRequests;
-    const { data, error } = await run<{ updatePurchaseOrder: Po }>(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'call supplier', quantity: po.quantity } } });
+    const { data, error } = await run<{ updatePurchaseOrder: Po }>(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '1', _etag: po._etag, notes: 'call supplier', quantity: po.quantity } },
+    });
     expect(error).toBeUndefined();
     expect(server.stats.graphqlRequests - before).toBe(3);
     expect(server.purchaseOrders.get('1')).toMatchObject({ notes: 'call supplier', quantity: 77 });
@@ -39,15 +66,26 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
 
   test('an overlapping edit reaches onConflict; on abort nothing is overwritten and the cache shows theirs', async () => {
     const conflicts: EtagConflictLink.Conflict[] = [];
-    const c = client({ onConflict: (conflict) => { conflicts.push(conflict); return 'abort'; } });
+    const c = client({
+      onConflict: (conflict) => {
+        conflicts.push(conflict);
+        return 'abort';
+      },
+    });
     const po = await load(c, '2');
     server.inject({ kind: 'edit', id: '2', changes: { notes: 'Alice: expedite' }, by: 'alice@acme.test' });
-    const { error } = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '2', _etag: po._etag, notes: 'Bob: hold' } } });
+    const { error } = await run(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '2', _etag: po._etag, notes: 'Bob: hold' } },
+    });
     expect(conflicts).toHaveLength(1);
     expect(conflicts[0]!.fields).toEqual([{ field: 'notes', base: '', mine: 'Bob: hold', theirs: 'Alice: expedite' }]);
     expect(getClassifications(error)[0]).toMatchObject({ category: 'conflict', reason: 'edit-conflict' });
     expect(server.purchaseOrders.get('2')!.notes).toBe('Alice: expedite');
-    const cached = (c as unknown as { readQuery(o: object): { purchaseOrder: Po } | null }).readQuery({ query: PO_QUERY, variables: { id: '2' } });
+    const cached = (c as unknown as { readQuery(o: object): { purchaseOrder: Po } | null }).readQuery({
+      query: PO_QUERY,
+      variables: { id: '2' },
+    });
     expect(cached?.purchaseOrder).toMatchObject({ notes: 'Alice: expedite', updatedBy: 'alice@acme.test' });
   });
 
@@ -55,9 +93,16 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
     const c = client();
     const po = await load(c, '3');
     server.inject({ kind: 'edit', id: '3', changes: { notes: 'theirs' }, by: 'alice@acme.test' });
-    const { error } = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '3', _etag: po._etag, notes: 'mine' } } });
+    const { error } = await run(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '3', _etag: po._etag, notes: 'mine' } },
+    });
     const [cls] = getClassifications(error);
-    expect(cls).toMatchObject({ category: 'conflict', reason: 'edit-conflict', details: { fields: { notes: { base: '', mine: 'mine', theirs: 'theirs' } }, updatedBy: 'alice@acme.test' } });
+    expect(cls).toMatchObject({
+      category: 'conflict',
+      reason: 'edit-conflict',
+      details: { fields: { notes: { base: '', mine: 'mine', theirs: 'theirs' } }, updatedBy: 'alice@acme.test' },
+    });
     expect(server.purchaseOrders.get('3')!.notes).toBe('theirs');
   });
 
@@ -69,15 +114,24 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
       return fetch(input, init);
     };
     const events: ResilienceEvent[] = [];
-    const c = makeClient(bearer(server.issueToken()).concat(createResilienceLink({
-      retry: { initialDelayMs: 20, idempotencyKey: true },
-      etag: { mutations: { UpdatePurchaseOrder: { reread } } },
-      onEvent: (e) => events.push(e),
-    })).concat(new HttpLink({ uri: server.graphqlUrl, fetch: recording })));
+    const c = makeClient(
+      bearer(server.issueToken())
+        .concat(
+          createResilienceLink({
+            retry: { initialDelayMs: 20, idempotencyKey: true },
+            etag: { mutations: { UpdatePurchaseOrder: { reread } } },
+            onEvent: (e) => events.push(e),
+          }),
+        )
+        .concat(new HttpLink({ uri: server.graphqlUrl, fetch: recording })),
+    );
     const po = await load(c, '6');
     server.inject({ kind: 'edit', id: '6', changes: { quantity: 66 }, by: 'alice@acme.test' });
     sent.length = 0;
-    const { error } = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '6', _etag: po._etag, notes: 'keyed' } } });
+    const { error } = await run(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '6', _etag: po._etag, notes: 'keyed' } },
+    });
     expect(error).toBeUndefined();
     expect(server.purchaseOrders.get('6')).toMatchObject({ notes: 'keyed', quantity: 66 });
     expect(sent.map((r) => r.operationName)).toEqual(['UpdatePurchaseOrder', 'PurchaseOrder', 'UpdatePurchaseOrder']);
@@ -95,8 +149,12 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
     const c = makeClient(bearer(server.issueToken()).concat(httpLink(server, { 'Idempotency-Key': key })));
     const po = server.purchaseOrders.get('7')!;
     const stale = { input: { id: '7', _etag: 'stale-etag', notes: 'x' } };
-    expect(getClassifications((await run(c, 'mutate', { mutation: UPDATE_PO, variables: stale })).error)[0]).toMatchObject({ category: 'conflict' });
-    expect(getClassifications((await run(c, 'mutate', { mutation: UPDATE_PO, variables: stale })).error)[0]).toMatchObject({ category: 'conflict' }); // same payload: the stored answer
+    expect(
+      getClassifications((await run(c, 'mutate', { mutation: UPDATE_PO, variables: stale })).error)[0],
+    ).toMatchObject({ category: 'conflict' });
+    expect(
+      getClassifications((await run(c, 'mutate', { mutation: UPDATE_PO, variables: stale })).error)[0],
+    ).toMatchObject({ category: 'conflict' }); // same payload: the stored answer
     expect(server.stats.idempotentReplays).toBe(1);
     const other = await run(c, 'query', { query: PO_QUERY, variables: { id: '7' } });
     expect(getClassifications(other.error)[0]).toMatchObject({ category: 'validation', status: 422 });
@@ -108,16 +166,25 @@ describe(`EtagConflictLink against the ION-like server on Apollo Client ${APOLLO
     const K = 5;
     const increment: EtagConflictLink.MutationConfig = {
       reread,
-      reapply: ({ latest, variables }) => ({ input: { ...(variables.input as object), counter: (latest.counter as number) + 1 } }),
+      reapply: ({ latest, variables }) => ({
+        input: { ...(variables.input as object), counter: (latest.counter as number) + 1 },
+      }),
     };
-    const writers = Array.from({ length: N }, () => client({ mutations: { UpdatePurchaseOrder: increment }, maxAttempts: 50 }));
-    await Promise.all(writers.map(async (w) => {
-      for (let k = 0; k < K; k++) {
-        const po = await load(w, '5');
-        const { error } = await run(w, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '5', _etag: po._etag, counter: po.counter + 1 } } });
-        expect(error).toBeUndefined();
-      }
-    }));
+    const writers = Array.from({ length: N }, () =>
+      client({ mutations: { UpdatePurchaseOrder: increment }, maxAttempts: 50 }),
+    );
+    await Promise.all(
+      writers.map(async (w) => {
+        for (let k = 0; k < K; k++) {
+          const po = await load(w, '5');
+          const { error } = await run(w, 'mutate', {
+            mutation: UPDATE_PO,
+            variables: { input: { id: '5', _etag: po._etag, counter: po.counter + 1 } },
+          });
+          expect(error).toBeUndefined();
+        }
+      }),
+    );
     expect(server.purchaseOrders.get('5')!.counter).toBe(N * K);
   }, 30_000);
 });

@@ -7,7 +7,11 @@ import { IonServer, startIonServer, type IonServerOptions } from '../demo-app/se
 export { gql, ApolloClient, ApolloLink, HttpLink, InMemoryCache };
 export { IonServer, startIonServer };
 
-export const APOLLO_MAJOR: 3 | 4 = (require('@apollo/client/package.json') as { version: string }).version.startsWith('3.') ? 3 : 4;
+export const APOLLO_MAJOR: 3 | 4 = (require('@apollo/client/package.json') as { version: string }).version.startsWith(
+  '3.',
+)
+  ? 3
+  : 4;
 
 export async function startServer(options: IonServerOptions = {}): Promise<IonServer> {
   return startIonServer({ maxLifetimeMs: 5 * 60_000, ...options });
@@ -24,7 +28,9 @@ export function httpLink(server: IonServer, headers: Record<string, string> = {}
 /** A link that adds a fixed token (for suites that do not test the auth link). */
 export function bearer(token: string): ApolloLink {
   return new ApolloLink((operation, forward) => {
-    operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => ({ headers: { ...headers, authorization: `Bearer ${token}` } }));
+    operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => ({
+      headers: { ...headers, authorization: `Bearer ${token}` },
+    }));
     return forward!(operation);
   });
 }
@@ -40,7 +46,18 @@ type AnyClient = {
 };
 
 /** Runs a query or mutation and returns `{ data, error }` the same way on AC3 and AC4. */
-export async function run<T = Record<string, unknown>>(client: ApolloClient, kind: 'query' | 'mutate', options: { query?: DocumentNode; mutation?: DocumentNode; variables?: Record<string, unknown>; errorPolicy?: 'none' | 'all'; context?: Record<string, unknown>; fetchPolicy?: string }): Promise<Outcome<T>> {
+export async function run<T = Record<string, unknown>>(
+  client: ApolloClient,
+  kind: 'query' | 'mutate',
+  options: {
+    query?: DocumentNode;
+    mutation?: DocumentNode;
+    variables?: Record<string, unknown>;
+    errorPolicy?: 'none' | 'all';
+    context?: Record<string, unknown>;
+    fetchPolicy?: string;
+  },
+): Promise<Outcome<T>> {
   const c = client as unknown as AnyClient;
   const opts: Record<string, unknown> = { fetchPolicy: kind === 'query' ? 'network-only' : undefined, ...options };
   if (kind === 'mutate') delete opts.fetchPolicy;
@@ -48,7 +65,11 @@ export async function run<T = Record<string, unknown>>(client: ApolloClient, kin
     const result = await (kind === 'query' ? c.query(opts) : c.mutate(opts));
     if (result.error) return { data: result.data as T, error: result.error };
     // AC3 with errorPolicy 'all' reports GraphQL errors as `errors`.
-    if (Array.isArray(result.errors) && result.errors.length > 0) return { data: result.data as T, error: { graphQLErrors: result.errors, name: 'ApolloError', message: 'GraphQL errors' } };
+    if (Array.isArray(result.errors) && result.errors.length > 0)
+      return {
+        data: result.data as T,
+        error: { graphQLErrors: result.errors, name: 'ApolloError', message: 'GraphQL errors' },
+      };
     return { data: result.data as T, error: undefined };
   } catch (error) {
     return { data: undefined, error };
@@ -57,17 +78,43 @@ export async function run<T = Record<string, unknown>>(client: ApolloClient, kin
 
 export const PO_QUERY = gql`
   query PurchaseOrder($id: ID!) {
-    purchaseOrder(id: $id) { id number supplier status notes quantity counter _etag updatedBy }
+    purchaseOrder(id: $id) {
+      id
+      number
+      supplier
+      status
+      notes
+      quantity
+      counter
+      _etag
+      updatedBy
+    }
   }
 `;
 export const PO_WITH_RATING = gql`
   query PurchaseOrderRating($id: ID!) {
-    purchaseOrder(id: $id) { id number _etag supplierRating leadTimeDays }
+    purchaseOrder(id: $id) {
+      id
+      number
+      _etag
+      supplierRating
+      leadTimeDays
+    }
   }
 `;
 export const UPDATE_PO = gql`
   mutation UpdatePurchaseOrder($input: UpdatePurchaseOrderInput!) {
-    updatePurchaseOrder(input: $input) { id number supplier status notes quantity counter _etag updatedBy }
+    updatePurchaseOrder(input: $input) {
+      id
+      number
+      supplier
+      status
+      notes
+      quantity
+      counter
+      _etag
+      updatedBy
+    }
   }
 `;
 

@@ -1,24 +1,48 @@
 import { createResilienceLink, getClassifications, RetryBackoffLink, type ResilienceEvent } from '../src';
-import { APOLLO_MAJOR, PO_QUERY, PO_WITH_RATING, UPDATE_PO, bearer, httpLink, makeClient, run, startServer, type IonServer } from './helpers';
+import {
+  APOLLO_MAJOR,
+  PO_QUERY,
+  PO_WITH_RATING,
+  UPDATE_PO,
+  bearer,
+  httpLink,
+  makeClient,
+  run,
+  startServer,
+  type IonServer,
+} from './helpers';
 
 let server: IonServer;
-beforeAll(async () => { server = await startServer(); });
-afterAll(async () => { await server.close(); });
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
 beforeEach(() => server.reset());
 
 function client(retry: RetryBackoffLink.Options = {}, events?: ResilienceEvent[]) {
-  return makeClient(bearer(server.issueToken()).concat(createResilienceLink({ retry: { initialDelayMs: 50, ...retry }, onEvent: (e) => events?.push(e) })).concat(httpLink(server)));
+  return makeClient(
+    bearer(server.issueToken())
+      .concat(createResilienceLink({ retry: { initialDelayMs: 50, ...retry }, onEvent: (e) => events?.push(e) }))
+      .concat(httpLink(server)),
+  );
 }
 
 describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO_MAJOR}`, () => {
   test('a 502 burst with HTML bodies recovers, with retry events', async () => {
     const events: ResilienceEvent[] = [];
     server.inject({ kind: 'status', status: 502, count: 2 });
-    const { data, error } = await run<{ purchaseOrder: { number: string } }>(client({}, events), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    const { data, error } = await run<{ purchaseOrder: { number: string } }>(client({}, events), 'query', {
+      query: PO_QUERY,
+      variables: { id: '1' },
+    });
     expect(error).toBeUndefined();
     expect(data?.purchaseOrder.number).toBe('PO-1001');
     expect(server.stats.graphqlRequests).toBe(3);
-    expect(events.filter((e) => e.type === 'retry').map((e) => (e.classification as { reason: string }).reason)).toEqual(['bad-gateway', 'bad-gateway']);
+    expect(
+      events.filter((e) => e.type === 'retry').map((e) => (e.classification as { reason: string }).reason),
+    ).toEqual(['bad-gateway', 'bad-gateway']);
   });
 
   test('429 Retry-After is honoured', async () => {
@@ -32,11 +56,17 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
   test('a mutation is not replayed after a 502, but is after a 503', async () => {
     const po = server.purchaseOrders.get('1')!;
     server.inject({ kind: 'status', status: 502, operationName: 'UpdatePurchaseOrder' });
-    const first = await run(client(), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'a' } } });
+    const first = await run(client(), 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '1', _etag: po._etag, notes: 'a' } },
+    });
     expect(getClassifications(first.error)[0]).toMatchObject({ category: 'server', reason: 'bad-gateway' });
     expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(1);
     server.inject({ kind: 'status', status: 503, operationName: 'UpdatePurchaseOrder' });
-    const second = await run(client(), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'b' } } });
+    const second = await run(client(), 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '1', _etag: po._etag, notes: 'b' } },
+    });
     expect(second.error).toBeUndefined();
     expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(3);
     expect(server.purchaseOrders.get('1')!.notes).toBe('b');
@@ -44,7 +74,11 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
 
   test('partial results are retried and merged', async () => {
     server.inject({ kind: 'partial', field: 'supplierRating' });
-    const { data, error } = await run<{ purchaseOrder: { supplierRating: number } }>(client(), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
+    const { data, error } = await run<{ purchaseOrder: { supplierRating: number } }>(client(), 'query', {
+      query: PO_WITH_RATING,
+      variables: { id: '2' },
+      errorPolicy: 'all',
+    });
     expect(error).toBeUndefined();
     expect(data?.purchaseOrder.supplierRating).toBe(4);
     expect(server.stats.graphqlRequests).toBe(2);
@@ -52,19 +86,29 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
 
   test('a persistent partial error still delivers the rest of the data', async () => {
     server.inject({ kind: 'partial', field: 'supplierRating', count: -1 });
-    const { data, error } = await run<{ purchaseOrder: { number: string; supplierRating: number | null; leadTimeDays: number } }>(client({ maxAttempts: 2 }), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
+    const { data, error } = await run<{
+      purchaseOrder: { number: string; supplierRating: number | null; leadTimeDays: number };
+    }>(client({ maxAttempts: 2 }), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
     expect(data?.purchaseOrder).toMatchObject({ number: 'PO-1002', supplierRating: null, leadTimeDays: 9 });
-    expect(getClassifications(error)).toEqual([expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] })]);
+    expect(getClassifications(error)).toEqual([
+      expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] }),
+    ]);
   });
 
   test('defaults: a persistently failing field costs one quick retry (2 requests, well under a second) before the data shows', async () => {
     server.inject({ kind: 'partial', field: 'supplierRating', count: -1 });
     const events: ResilienceEvent[] = [];
     const t0 = Date.now();
-    const { data, error } = await run<{ purchaseOrder: { number: string; supplierRating: number | null } }>(client({}, events), 'query', { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' });
+    const { data, error } = await run<{ purchaseOrder: { number: string; supplierRating: number | null } }>(
+      client({}, events),
+      'query',
+      { query: PO_WITH_RATING, variables: { id: '2' }, errorPolicy: 'all' },
+    );
     const ms = Date.now() - t0;
     expect(data?.purchaseOrder).toMatchObject({ number: 'PO-1002', supplierRating: null });
-    expect(getClassifications(error)).toEqual([expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] })]);
+    expect(getClassifications(error)).toEqual([
+      expect.objectContaining({ category: 'server', path: ['purchaseOrder', 'supplierRating'] }),
+    ]);
     expect(server.stats.graphqlRequests).toBe(2);
     expect(events.map((e) => e.type)).toEqual(['retry']);
     expect(events[0]).toMatchObject({ delayMs: 250, partial: true });
@@ -75,7 +119,11 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
     const events: ResilienceEvent[] = [];
     server.inject({ kind: 'status', status: 503, count: -1 });
     const c = client({ initialDelayMs: 1000 }, events);
-    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => run(c, 'query', { query: PO_QUERY, variables: { id: String((i % 20) + 1), n: i } as never })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        run(c, 'query', { query: PO_QUERY, variables: { id: String((i % 20) + 1), n: i } as never }),
+      ),
+    );
     expect(outcomes.every((o) => o.error !== undefined)).toBe(true);
     const perOperation = server.stats.graphqlRequests / 100;
     expect(perOperation).toBeLessThanOrEqual(1.25);
@@ -89,7 +137,11 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
 
   test('a slow attempt is aborted (the server sees the connection close) and retried', async () => {
     server.inject({ kind: 'slow', delayMs: 3000 });
-    const { data, error } = await run<{ purchaseOrder: { number: string } }>(client({ attemptTimeoutMs: 300 }), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    const { data, error } = await run<{ purchaseOrder: { number: string } }>(
+      client({ attemptTimeoutMs: 300 }),
+      'query',
+      { query: PO_QUERY, variables: { id: '1' } },
+    );
     expect(error).toBeUndefined();
     expect(data?.purchaseOrder.number).toBe('PO-1001');
     await new Promise((r) => setTimeout(r, 50));
@@ -99,7 +151,10 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
   test('a slow keyless mutation is aborted and not replayed', async () => {
     const po = server.purchaseOrders.get('1')!;
     server.inject({ kind: 'slow', delayMs: 1500, operationName: 'UpdatePurchaseOrder' });
-    const { error } = await run(client({ attemptTimeoutMs: 300 }), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '1', _etag: po._etag, notes: 'slow' } } });
+    const { error } = await run(client({ attemptTimeoutMs: 300 }), 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '1', _etag: po._etag, notes: 'slow' } },
+    });
     expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'timeout' });
     expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(1);
   });
@@ -107,7 +162,11 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
   test('with idempotency keys, a mutation whose response was dropped after it applied is applied exactly once', async () => {
     const po = { ...server.purchaseOrders.get('3')! };
     server.inject({ kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder' });
-    const { data, error } = await run<{ updatePurchaseOrder: { id: string; quantity: number } }>(client({ idempotencyKey: true }), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } } });
+    const { data, error } = await run<{ updatePurchaseOrder: { id: string; quantity: number } }>(
+      client({ idempotencyKey: true }),
+      'mutate',
+      { mutation: UPDATE_PO, variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } } },
+    );
     expect(error).toBeUndefined();
     // The replay's answer is the applied update itself, not a second application.
     expect(data?.updatePurchaseOrder).toMatchObject({ id: '3', quantity: po.quantity + 1 });
@@ -120,7 +179,10 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
   test('without a key, the same dropped response is not replayed', async () => {
     const po = server.purchaseOrders.get('3')!;
     server.inject({ kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder' });
-    const { error } = await run(client(), 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } } });
+    const { error } = await run(client(), 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } },
+    });
     expect(getClassifications(error)[0]).toMatchObject({ category: 'network' });
     expect(server.stats.byOperation.UpdatePurchaseOrder).toBe(1);
     expect(server.stats.appliedMutations).toBe(1);
@@ -130,13 +192,26 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
     const po = server.purchaseOrders.get('4')!;
     let n = 0;
     const c = client({ idempotencyKey: { generate: () => `fixed-key-${n}` } });
-    const first = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '4', _etag: po._etag, notes: 'one' } } });
+    const first = await run(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '4', _etag: po._etag, notes: 'one' } },
+    });
     expect(first.error).toBeUndefined();
-    const second = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '4', _etag: server.purchaseOrders.get('4')!._etag, notes: 'two' } } });
-    expect(getClassifications(second.error)[0]).toMatchObject({ category: 'validation', status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    const second = await run(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '4', _etag: server.purchaseOrders.get('4')!._etag, notes: 'two' } },
+    });
+    expect(getClassifications(second.error)[0]).toMatchObject({
+      category: 'validation',
+      status: 422,
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
     expect(server.purchaseOrders.get('4')!.notes).toBe('one');
     n += 1;
-    const third = await run(c, 'mutate', { mutation: UPDATE_PO, variables: { input: { id: '4', _etag: server.purchaseOrders.get('4')!._etag, notes: 'three' } } });
+    const third = await run(c, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '4', _etag: server.purchaseOrders.get('4')!._etag, notes: 'three' } },
+    });
     expect(third.error).toBeUndefined();
     expect(server.stats.appliedMutations).toBe(2);
   });
@@ -144,7 +219,11 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
   test('the deadline bounds total time under a 100% 503 outage', async () => {
     server.inject({ kind: 'status', status: 503, count: -1 });
     const started = Date.now();
-    const { error } = await run(client({ initialDelayMs: 200, maxAttempts: 20, deadlineMs: 1500, circuitBreaker: false, budget: false }), 'query', { query: PO_QUERY, variables: { id: '1' } });
+    const { error } = await run(
+      client({ initialDelayMs: 200, maxAttempts: 20, deadlineMs: 1500, circuitBreaker: false, budget: false }),
+      'query',
+      { query: PO_QUERY, variables: { id: '1' } },
+    );
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(1500 + 300);
     expect(getClassifications(error)[0]!.message).toMatch(/Deadline of 1500 ms passed/);
@@ -152,8 +231,15 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
 
   test('a standalone RetryBackoffLink (no classify link) classifies by itself', async () => {
     server.inject({ kind: 'status', status: 503, count: 1 });
-    const c = makeClient(bearer(server.issueToken()).concat(new RetryBackoffLink({ initialDelayMs: 10 })).concat(httpLink(server)));
-    const { data, error } = await run<{ purchaseOrder: { number: string } }>(c, 'query', { query: PO_QUERY, variables: { id: '1' } });
+    const c = makeClient(
+      bearer(server.issueToken())
+        .concat(new RetryBackoffLink({ initialDelayMs: 10 }))
+        .concat(httpLink(server)),
+    );
+    const { data, error } = await run<{ purchaseOrder: { number: string } }>(c, 'query', {
+      query: PO_QUERY,
+      variables: { id: '1' },
+    });
     expect(error).toBeUndefined();
     expect(data?.purchaseOrder.number).toBe('PO-1001');
     // It recognised the 503 as retryable without an ErrorClassifyLink: one retry, then the answer.

@@ -13,7 +13,9 @@ const server = await startIonServer({
   tokenLatencyMs: arg('token-latency-ms') ? Number(arg('token-latency-ms')) : undefined,
   maxLifetimeMs: arg('max-lifetime-ms') ? Number(arg('max-lifetime-ms')) : 8 * 60 * 60 * 1000,
 });
-console.log(`ION-like server: ${server.url}  (GraphQL ${server.graphqlUrl}, token ${server.tokenUrl}, faults ${server.url}/__faults)`);
+console.log(
+  `ION-like server: ${server.url}  (GraphQL ${server.graphqlUrl}, token ${server.tokenUrl}, faults ${server.url}/__faults)`,
+);
 const stop = () => void server.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

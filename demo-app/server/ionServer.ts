@@ -36,17 +36,41 @@ export interface Part {
 
 /** One injected fault. `count` is how many matching requests it hits (`-1`: until cleared). */
 export type FaultSpec =
-  | { kind: 'status'; status: number; count?: number; probability?: number; operationName?: string; retryAfter?: string; body?: 'html' | 'json' | 'text' | 'empty' | 'truncated-json'; message?: string }
+  | {
+      kind: 'status';
+      status: number;
+      count?: number;
+      probability?: number;
+      operationName?: string;
+      retryAfter?: string;
+      body?: 'html' | 'json' | 'text' | 'empty' | 'truncated-json';
+      message?: string;
+    }
   | { kind: 'drop'; count?: number; probability?: number; operationName?: string; phase?: 'before' | 'after' }
   | { kind: 'slow'; delayMs: number; count?: number; probability?: number; operationName?: string }
-  | { kind: 'partial'; field?: 'supplierRating' | 'leadTimeDays'; count?: number; probability?: number; operationName?: string; message?: string }
+  | {
+      kind: 'partial';
+      field?: 'supplierRating' | 'leadTimeDays';
+      count?: number;
+      probability?: number;
+      operationName?: string;
+      message?: string;
+    }
   | { kind: 'expire-tokens' }
-  | { kind: 'edit'; id: string; changes: Partial<Pick<PurchaseOrder, 'notes' | 'quantity' | 'status' | 'supplier' | 'counter'>>; by?: string }
+  | {
+      kind: 'edit';
+      id: string;
+      changes: Partial<Pick<PurchaseOrder, 'notes' | 'quantity' | 'status' | 'supplier' | 'counter'>>;
+      by?: string;
+    }
   | { kind: 'deactivate-user'; sub: string }
   | { kind: 'read-only-org'; org: string; on?: boolean };
 
 interface ActiveFault {
-  spec: Exclude<FaultSpec, { kind: 'expire-tokens' } | { kind: 'edit' } | { kind: 'deactivate-user' } | { kind: 'read-only-org' }>;
+  spec: Exclude<
+    FaultSpec,
+    { kind: 'expire-tokens' } | { kind: 'edit' } | { kind: 'deactivate-user' } | { kind: 'read-only-org' }
+  >;
   remaining: number;
 }
 
@@ -87,7 +111,12 @@ export interface IonServerStats {
 }
 
 const typeDefs = /* GraphQL */ `
-  enum PurchaseOrderStatus { OPEN APPROVED RECEIVED CLOSED }
+  enum PurchaseOrderStatus {
+    OPEN
+    APPROVED
+    RECEIVED
+    CLOSED
+  }
   type PurchaseOrder {
     id: ID!
     number: String!
@@ -103,8 +132,18 @@ const typeDefs = /* GraphQL */ `
     supplierRating: Float
     leadTimeDays: Int
   }
-  type Part { id: ID! partNumber: String! description: String! quantity: Int! _etag: String! _deleted: Boolean! }
-  type Me { sub: String! org: String! }
+  type Part {
+    id: ID!
+    partNumber: String!
+    description: String!
+    quantity: Int!
+    _etag: String!
+    _deleted: Boolean!
+  }
+  type Me {
+    sub: String!
+    org: String!
+  }
   type Query {
     purchaseOrder(id: ID!): PurchaseOrder
     purchaseOrders: [PurchaseOrder!]!
@@ -121,7 +160,11 @@ const typeDefs = /* GraphQL */ `
     quantity: Int
     counter: Int
   }
-  input UpdatePartInventoryInput { id: ID! _etag: String! quantity: Int! }
+  input UpdatePartInventoryInput {
+    id: ID!
+    _etag: String!
+    quantity: Int!
+  }
   type Mutation {
     updatePurchaseOrder(input: UpdatePurchaseOrderInput!): PurchaseOrder!
     updatePartInventory(input: UpdatePartInventoryInput!): Part!
@@ -168,7 +211,14 @@ export class IonServer {
   private tokenGeneration = 1;
   private faults: ActiveFault[] = [];
   /** Faults whose effect a page cannot see for itself (a connection dropped after the mutation was applied). */
-  private firedFaults: Array<{ at: number; kind: 'drop'; phase: 'after'; operationName: string | undefined; idempotencyKey: string | undefined; applied: boolean }> = [];
+  private firedFaults: Array<{
+    at: number;
+    kind: 'drop';
+    phase: 'after';
+    operationName: string | undefined;
+    idempotencyKey: string | undefined;
+    applied: boolean;
+  }> = [];
   private deactivated = new Set<string>();
   private readOnlyOrgs = new Set<string>();
   private idempotency = new Map<string, { hash: string; status: number; body: string; contentType: string }>();
@@ -206,7 +256,20 @@ export class IonServer {
   }
 
   static emptyStats(): IonServerStats {
-    return { requests: 0, graphqlRequests: 0, tokenRequests: 0, authFailures: 0, faultsInjected: 0, abortedByClient: 0, byOperation: {}, byStatus: {}, appliedMutations: 0, appliedByKey: {}, idempotentReplays: 0, requestsByKey: {} };
+    return {
+      requests: 0,
+      graphqlRequests: 0,
+      tokenRequests: 0,
+      authFailures: 0,
+      faultsInjected: 0,
+      abortedByClient: 0,
+      byOperation: {},
+      byStatus: {},
+      appliedMutations: 0,
+      appliedByKey: {},
+      idempotentReplays: 0,
+      requestsByKey: {},
+    };
   }
 
   /** Fresh data, no faults, zeroed stats. */
@@ -215,8 +278,29 @@ export class IonServer {
     this.parts.clear();
     for (let i = 1; i <= this.options.purchaseOrders; i++) {
       const id = String(i);
-      this.purchaseOrders.set(id, { id, number: `PO-${String(1000 + i)}`, supplier: SUPPLIERS[i % SUPPLIERS.length]!, status: 'OPEN', notes: '', quantity: 10 * i, counter: 0, version: 1, _etag: etagOf(id, 1), _deleted: false, updatedBy: 'system', updatedAtMs: Date.now() });
-      this.parts.set(id, { id, partNumber: `P-${String(500 + i)}`, description: `Bracket type ${i}`, quantity: 100 + i, version: 1, _etag: etagOf(`part-${id}`, 1), _deleted: false });
+      this.purchaseOrders.set(id, {
+        id,
+        number: `PO-${String(1000 + i)}`,
+        supplier: SUPPLIERS[i % SUPPLIERS.length]!,
+        status: 'OPEN',
+        notes: '',
+        quantity: 10 * i,
+        counter: 0,
+        version: 1,
+        _etag: etagOf(id, 1),
+        _deleted: false,
+        updatedBy: 'system',
+        updatedAtMs: Date.now(),
+      });
+      this.parts.set(id, {
+        id,
+        partNumber: `P-${String(500 + i)}`,
+        description: `Bracket type ${i}`,
+        quantity: 100 + i,
+        version: 1,
+        _etag: etagOf(`part-${id}`, 1),
+        _deleted: false,
+      });
     }
     this.faults = [];
     this.firedFaults = [];
@@ -252,7 +336,14 @@ export class IonServer {
 
   /** A valid access token for a user (tests, the demo's login). */
   issueToken(options: { sub?: string; org?: string; ttlMs?: number; scope?: string; kid?: string } = {}): string {
-    return issueToken(this.secret, { sub: options.sub ?? 'desk@acme.test', org: options.org ?? 'acme', ttlMs: options.ttlMs ?? this.options.tokenTtlMs, gen: this.tokenGeneration, scope: options.scope, kid: options.kid });
+    return issueToken(this.secret, {
+      sub: options.sub ?? 'desk@acme.test',
+      org: options.org ?? 'acme',
+      ttlMs: options.ttlMs ?? this.options.tokenTtlMs,
+      gen: this.tokenGeneration,
+      scope: options.scope,
+      kid: options.kid,
+    });
   }
 
   /** Applies a fault now (actions) or queues it for the next matching requests. */
@@ -284,7 +375,9 @@ export class IonServer {
     const po = this.purchaseOrders.get(id);
     if (!po || po._deleted) throw fail(`PurchaseOrder ${id} not found`, 404);
     const allowed: Array<keyof PurchaseOrder> = ['supplier', 'status', 'notes', 'quantity', 'counter'];
-    for (const key of allowed) if (changes[key] !== undefined && changes[key] !== null) (po as unknown as Record<string, unknown>)[key] = changes[key];
+    for (const key of allowed)
+      if (changes[key] !== undefined && changes[key] !== null)
+        (po as unknown as Record<string, unknown>)[key] = changes[key];
     po.version += 1;
     po._etag = etagOf(id, po.version);
     po.updatedBy = by;
@@ -320,7 +413,10 @@ export class IonServer {
     const faultyField = (name: 'supplierRating' | 'leadTimeDays', value: (po: PurchaseOrder) => number) => {
       poFields[name]!.resolve = (po: PurchaseOrder, _a, ctx: RequestContext) => {
         if (ctx.partialFields.has(name)) {
-          throw new GraphQLError(ctx.partialMessage ?? `${name === 'supplierRating' ? 'Supplier rating' : 'Lead time'} service unavailable`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+          throw new GraphQLError(
+            ctx.partialMessage ?? `${name === 'supplierRating' ? 'Supplier rating' : 'Lead time'} service unavailable`,
+            { extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+          );
         }
         return value(po);
       };
@@ -329,25 +425,42 @@ export class IonServer {
     faultyField('leadTimeDays', (po) => 7 + (Number(po.id) % 5));
 
     const guardWrite = (ctx: RequestContext, resource: string) => {
-      if (this.readOnlyOrgs.has(ctx.claims.org)) throw fail('Organization is read-only (billing freeze or compliance hold).', 403);
-      if (ctx.claims.scope && !ctx.claims.scope.split(' ').includes('write')) throw fail(`User does not have permission to perform UPDATE on ${resource}.`, 403);
+      if (this.readOnlyOrgs.has(ctx.claims.org))
+        throw fail('Organization is read-only (billing freeze or compliance hold).', 403);
+      if (ctx.claims.scope && !ctx.claims.scope.split(' ').includes('write'))
+        throw fail(`User does not have permission to perform UPDATE on ${resource}.`, 403);
     };
-    mutation.updatePurchaseOrder!.resolve = (_s, args: { input: Record<string, unknown> & { id: string; _etag: string } }, ctx: RequestContext) => {
+    mutation.updatePurchaseOrder!.resolve = (
+      _s,
+      args: { input: Record<string, unknown> & { id: string; _etag: string } },
+      ctx: RequestContext,
+    ) => {
       guardWrite(ctx, 'Purchase Order');
       const { id, _etag, ...changes } = args.input;
       const po = visiblePo(id);
       if (!po) throw fail(`PurchaseOrder ${id} not found`, 404);
       if (po._etag !== _etag) throw fail('Concurrent modification detected — etag mismatch.', 409);
-      if (typeof changes.quantity === 'number' && changes.quantity <= 0) throw fail('PurchaseOrder quantity must be greater than 0.', 422);
-      if (typeof changes.notes === 'string' && changes.notes.length > 500) throw fail('PurchaseOrder notes is too long (max 500).', 422);
+      if (typeof changes.quantity === 'number' && changes.quantity <= 0)
+        throw fail('PurchaseOrder quantity must be greater than 0.', 422);
+      if (typeof changes.notes === 'string' && changes.notes.length > 500)
+        throw fail('PurchaseOrder notes is too long (max 500).', 422);
       this.stats.appliedMutations += 1;
       ctx.applied = true;
       const updated = this.applyEdit(id, changes as Partial<PurchaseOrder>, ctx.claims.sub);
-      this.history.push({ id, counter: updated.counter, by: ctx.claims.sub, key: ctx.idempotencyKey as string | undefined });
+      this.history.push({
+        id,
+        counter: updated.counter,
+        by: ctx.claims.sub,
+        key: ctx.idempotencyKey as string | undefined,
+      });
       if (this.history.length > 200_000) this.history.shift();
       return updated;
     };
-    mutation.updatePartInventory!.resolve = (_s, args: { input: { id: string; _etag: string; quantity: number } }, ctx: RequestContext) => {
+    mutation.updatePartInventory!.resolve = (
+      _s,
+      args: { input: { id: string; _etag: string; quantity: number } },
+      ctx: RequestContext,
+    ) => {
       guardWrite(ctx, 'Part Inventory');
       const part = this.parts.get(args.input.id);
       if (!part || part._deleted) throw fail(`Part ${args.input.id} not found`, 404);
@@ -403,9 +516,21 @@ export class IonServer {
       if (path === '/__faults' && req.method === 'POST') {
         const body = JSON.parse((await this.readBody(req)) || '{}') as FaultSpec | FaultSpec[];
         for (const spec of Array.isArray(body) ? body : [body]) this.inject(spec);
-        return this.send(res, 200, JSON.stringify({ ok: true, pending: this.faults.map((f) => ({ ...f.spec, remaining: f.remaining })) }));
+        return this.send(
+          res,
+          200,
+          JSON.stringify({ ok: true, pending: this.faults.map((f) => ({ ...f.spec, remaining: f.remaining })) }),
+        );
       }
-      if (path === '/__faults' && req.method === 'GET') return this.send(res, 200, JSON.stringify({ pending: this.faults.map((f) => ({ ...f.spec, remaining: f.remaining })), fired: this.firedFaults }));
+      if (path === '/__faults' && req.method === 'GET')
+        return this.send(
+          res,
+          200,
+          JSON.stringify({
+            pending: this.faults.map((f) => ({ ...f.spec, remaining: f.remaining })),
+            fired: this.firedFaults,
+          }),
+        );
       if (path === '/__faults' && req.method === 'DELETE') {
         this.clearFaults();
         return this.send(res, 200, JSON.stringify({ ok: true }));
@@ -415,16 +540,25 @@ export class IonServer {
         this.reset();
         return this.send(res, 200, JSON.stringify({ ok: true }));
       }
-      if (path === '/__state' && req.method === 'GET') return this.send(res, 200, JSON.stringify({ purchaseOrders: [...this.purchaseOrders.values()] }));
+      if (path === '/__state' && req.method === 'GET')
+        return this.send(res, 200, JSON.stringify({ purchaseOrders: [...this.purchaseOrders.values()] }));
       if (path === '/__login' && req.method === 'POST') {
         const body = JSON.parse((await this.readBody(req)) || '{}') as { sub?: string; ttlMs?: number };
-        return this.send(res, 200, JSON.stringify({ access_token: this.issueToken({ sub: body.sub, ttlMs: body.ttlMs }), token_type: 'Bearer' }));
+        return this.send(
+          res,
+          200,
+          JSON.stringify({ access_token: this.issueToken({ sub: body.sub, ttlMs: body.ttlMs }), token_type: 'Bearer' }),
+        );
       }
       if (path === '/health') return this.send(res, 200, JSON.stringify({ ok: true }));
       if (req.method === 'GET' && this.options.staticDir) return await this.serveStatic(path, res);
       return this.send(res, 404, JSON.stringify({ errors: [{ message: `No route for ${req.method} ${path}` }] }));
     } catch (error) {
-      return this.send(res, 400, JSON.stringify({ errors: [{ message: `Malformed request: ${(error as Error).message}` }] }));
+      return this.send(
+        res,
+        400,
+        JSON.stringify({ errors: [{ message: `Malformed request: ${(error as Error).message}` }] }),
+      );
     }
   }
 
@@ -434,7 +568,14 @@ export class IonServer {
     const dir = this.options.staticDir!;
     const safe = normalize(path).replace(/^(\.\.[/\\])+/, '');
     const file = join(dir, safe === '/' ? 'index.html' : safe);
-    const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+    const types: Record<string, string> = {
+      '.html': 'text/html; charset=utf-8',
+      '.js': 'text/javascript',
+      '.css': 'text/css',
+      '.svg': 'image/svg+xml',
+      '.png': 'image/png',
+      '.json': 'application/json',
+    };
     try {
       const content = await readFile(file.startsWith(dir) ? file : join(dir, 'index.html'));
       this.count(200);
@@ -454,21 +595,62 @@ export class IonServer {
     if (this.options.tokenLatencyMs > 0) await new Promise((r) => setTimeout(r, this.options.tokenLatencyMs));
     let params: Record<string, unknown>;
     try {
-      params = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(raw || '{}') as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(raw));
+      params = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+        : Object.fromEntries(new URLSearchParams(raw));
     } catch {
-      return this.send(res, 400, JSON.stringify({ error: 'invalid_request', error_description: 'The request body is not valid JSON' }));
+      return this.send(
+        res,
+        400,
+        JSON.stringify({ error: 'invalid_request', error_description: 'The request body is not valid JSON' }),
+      );
     }
-    const { grant_type: grantType, client_id: clientId, client_secret: clientSecret } = params as Record<string, string | undefined>;
-    if (!grantType || !clientId || !clientSecret) return this.send(res, 400, JSON.stringify({ error: 'invalid_request', error_description: 'Missing required parameter: grant_type, client_id and client_secret are required' }));
-    if (grantType !== 'client_credentials') return this.send(res, 400, JSON.stringify({ error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported' }));
+    const {
+      grant_type: grantType,
+      client_id: clientId,
+      client_secret: clientSecret,
+    } = params as Record<string, string | undefined>;
+    if (!grantType || !clientId || !clientSecret)
+      return this.send(
+        res,
+        400,
+        JSON.stringify({
+          error: 'invalid_request',
+          error_description: 'Missing required parameter: grant_type, client_id and client_secret are required',
+        }),
+      );
+    if (grantType !== 'client_credentials')
+      return this.send(
+        res,
+        400,
+        JSON.stringify({ error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported' }),
+      );
     const client = CLIENTS[clientId];
-    if (!client || client.secret !== clientSecret) return this.send(res, 401, JSON.stringify({ error: 'invalid_client', error_description: 'Invalid client credentials' }));
+    if (!client || client.secret !== clientSecret)
+      return this.send(
+        res,
+        401,
+        JSON.stringify({ error: 'invalid_client', error_description: 'Invalid client credentials' }),
+      );
     const ttlMs = this.options.tokenTtlMs;
-    const accessToken = this.issueToken({ sub: client.sub, org: client.org, ttlMs, scope: typeof params.scope === 'string' ? params.scope : undefined });
-    return this.send(res, 200, JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: Math.floor(ttlMs / 1000) }), { 'cache-control': 'no-store' });
+    const accessToken = this.issueToken({
+      sub: client.sub,
+      org: client.org,
+      ttlMs,
+      scope: typeof params.scope === 'string' ? params.scope : undefined,
+    });
+    return this.send(
+      res,
+      200,
+      JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: Math.floor(ttlMs / 1000) }),
+      { 'cache-control': 'no-store' },
+    );
   }
 
-  private takeFault(operationName: string | undefined, kinds: ReadonlyArray<ActiveFault['spec']['kind']>): ActiveFault['spec'] | undefined {
+  private takeFault(
+    operationName: string | undefined,
+    kinds: ReadonlyArray<ActiveFault['spec']['kind']>,
+  ): ActiveFault['spec'] | undefined {
     for (const fault of this.faults) {
       if (fault.remaining <= 0 || !kinds.includes(fault.spec.kind)) continue;
       if (fault.spec.operationName && fault.spec.operationName !== operationName) continue;
@@ -486,7 +668,10 @@ export class IonServer {
     const title = `${status} ${status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : status === 504 ? 'Gateway Time-out' : status === 429 ? 'Too Many Requests' : 'Error'}`;
     switch (spec.body ?? (status >= 500 ? 'html' : 'json')) {
       case 'html':
-        return { body: `<!DOCTYPE html><html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`, type: 'text/html' };
+        return {
+          body: `<!DOCTYPE html><html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`,
+          type: 'text/html',
+        };
       case 'text':
         return { body: title, type: 'text/plain' };
       case 'empty':
@@ -494,7 +679,12 @@ export class IonServer {
       case 'truncated-json':
         return { body: '{"errors":[{"message":"Service unav', type: 'application/json' };
       default:
-        return { body: JSON.stringify({ errors: [{ message: spec.message ?? (status === 429 ? 'Rate limit exceeded. Too many requests.' : title) }] }), type: 'application/json' };
+        return {
+          body: JSON.stringify({
+            errors: [{ message: spec.message ?? (status === 429 ? 'Rate limit exceeded. Too many requests.' : title) }],
+          }),
+          type: 'application/json',
+        };
     }
   }
 
@@ -512,10 +702,15 @@ export class IonServer {
     try {
       parsed = JSON.parse(raw) as typeof parsed;
     } catch {
-      return this.send(res, 400, JSON.stringify({ errors: [{ message: 'Malformed request: the body is not valid JSON' }] }));
+      return this.send(
+        res,
+        400,
+        JSON.stringify({ errors: [{ message: 'Malformed request: the body is not valid JSON' }] }),
+      );
     }
     const operationName = typeof parsed.operationName === 'string' ? parsed.operationName : undefined;
-    this.stats.byOperation[operationName ?? '(anonymous)'] = (this.stats.byOperation[operationName ?? '(anonymous)'] ?? 0) + 1;
+    this.stats.byOperation[operationName ?? '(anonymous)'] =
+      (this.stats.byOperation[operationName ?? '(anonymous)'] ?? 0) + 1;
 
     const slow = this.takeFault(operationName, ['slow']);
     if (slow && slow.kind === 'slow') {
@@ -530,18 +725,31 @@ export class IonServer {
     const status = this.takeFault(operationName, ['status']);
     if (status && status.kind === 'status') {
       const { body, type } = this.faultBody(status);
-      return this.send(res, status.status, body, { 'content-type': type, ...(status.retryAfter !== undefined ? { 'retry-after': status.retryAfter } : {}) });
+      return this.send(res, status.status, body, {
+        'content-type': type,
+        ...(status.retryAfter !== undefined ? { 'retry-after': status.retryAfter } : {}),
+      });
     }
 
     // The auth layer: 401 before GraphQL runs.
-    const verification = verifyToken(req.headers.authorization, this.secret, this.knownKids, Date.now(), this.tokenGeneration);
+    const verification = verifyToken(
+      req.headers.authorization,
+      this.secret,
+      this.knownKids,
+      Date.now(),
+      this.tokenGeneration,
+    );
     if (!verification.ok) {
       this.stats.authFailures += 1;
       return this.send(res, 401, JSON.stringify({ errors: [{ message: verification.message }] }));
     }
     if (this.deactivated.has(verification.claims.sub)) {
       this.stats.authFailures += 1;
-      return this.send(res, 401, JSON.stringify({ errors: [{ message: `User ${verification.claims.sub} is deactivated` }] }));
+      return this.send(
+        res,
+        401,
+        JSON.stringify({ errors: [{ message: `User ${verification.claims.sub} is deactivated` }] }),
+      );
     }
 
     // Idempotency-Key: a repeated key with the same payload gets the stored response; with another payload, 422.
@@ -552,23 +760,60 @@ export class IonServer {
     if (key) {
       while (this.inflightKeys.has(key)) await this.inflightKeys.get(key);
       const stored = this.idempotency.get(key);
-      if (stored && stored.hash !== hash) return this.send(res, 422, JSON.stringify({ errors: [{ message: 'Idempotency-Key was already used with a different payload.', extensions: { code: 'IDEMPOTENCY_KEY_REUSED' } }] }));
+      if (stored && stored.hash !== hash)
+        return this.send(
+          res,
+          422,
+          JSON.stringify({
+            errors: [
+              {
+                message: 'Idempotency-Key was already used with a different payload.',
+                extensions: { code: 'IDEMPOTENCY_KEY_REUSED' },
+              },
+            ],
+          }),
+        );
       if (stored) {
         this.stats.idempotentReplays += 1;
-        return this.send(res, stored.status, stored.body, { 'content-type': stored.contentType, 'idempotent-replayed': 'true' });
+        return this.send(res, stored.status, stored.body, {
+          'content-type': stored.contentType,
+          'idempotent-replayed': 'true',
+        });
       }
-      this.inflightKeys.set(key, new Promise<void>((resolve) => { releaseKey = resolve; }));
+      this.inflightKeys.set(
+        key,
+        new Promise<void>((resolve) => {
+          releaseKey = resolve;
+        }),
+      );
     }
     try {
-      await this.execute(req, res, raw, hash, key, operationName, verification.claims, drop?.kind === 'drop' && drop.phase === 'after');
+      await this.execute(
+        req,
+        res,
+        raw,
+        hash,
+        key,
+        operationName,
+        verification.claims,
+        drop?.kind === 'drop' && drop.phase === 'after',
+      );
     } finally {
       if (key) this.inflightKeys.delete(key);
       releaseKey?.();
     }
   }
 
-  private async execute(req: IncomingMessage, res: ServerResponse, raw: string, hash: string, key: string | undefined, operationName: string | undefined, claims: TokenClaims, dropAfter: boolean): Promise<void> {
-
+  private async execute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    hash: string,
+    key: string | undefined,
+    operationName: string | undefined,
+    claims: TokenClaims,
+    dropAfter: boolean,
+  ): Promise<void> {
     const partial = this.takeFault(operationName, ['partial']);
     const context: RequestContext = {
       claims,
@@ -587,7 +832,9 @@ export class IonServer {
     let statusCode = init.status;
     let out = body ?? '';
     if (statusCode === 200 && out) {
-      const result = JSON.parse(out) as { errors?: Array<{ extensions?: { http?: { status?: number }; [k: string]: unknown } }> };
+      const result = JSON.parse(out) as {
+        errors?: Array<{ extensions?: { http?: { status?: number }; [k: string]: unknown } }>;
+      };
       let errorStatus: number | undefined;
       for (const error of result.errors ?? []) {
         const s = error.extensions?.http?.status;
@@ -604,10 +851,25 @@ export class IonServer {
     // it answered (a 409 too), so the same key with another payload (a query, a re-applied mutation) is a 422.
     if (key) {
       if (context.applied) this.stats.appliedByKey[key] = (this.stats.appliedByKey[key] ?? 0) + 1;
-      this.idempotency.set(key, { hash, status: statusCode, body: out, contentType: 'application/json; charset=utf-8' });
+      this.idempotency.set(key, {
+        hash,
+        status: statusCode,
+        body: out,
+        contentType: 'application/json; charset=utf-8',
+      });
     }
     if (dropAfter) {
-      this.firedFaults = [...this.firedFaults.slice(-99), { at: Date.now(), kind: 'drop', phase: 'after', operationName, idempotencyKey: key, applied: context.applied === true }];
+      this.firedFaults = [
+        ...this.firedFaults.slice(-99),
+        {
+          at: Date.now(),
+          kind: 'drop',
+          phase: 'after',
+          operationName,
+          idempotencyKey: key,
+          applied: context.applied === true,
+        },
+      ];
       req.socket.destroy();
       return;
     }

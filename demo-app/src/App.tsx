@@ -12,18 +12,28 @@ export function App() {
     <div className="desk">
       <header>
         <h1>Purchase-order desk</h1>
-        <span className="subtitle">an ION-like ERP through <code>apollo-link-resilience</code></span>
+        <span className="subtitle">
+          an ION-like ERP through <code>apollo-link-resilience</code>
+        </span>
       </header>
       <main>
         <section className="lists">
           <nav>
-            <button className={tab === 'pos' ? 'active' : ''} onClick={() => setTab('pos')}>Purchase orders</button>
-            <button className={tab === 'parts' ? 'active' : ''} onClick={() => setTab('parts')}>Parts</button>
+            <button className={tab === 'pos' ? 'active' : ''} onClick={() => setTab('pos')}>
+              Purchase orders
+            </button>
+            <button className={tab === 'parts' ? 'active' : ''} onClick={() => setTab('parts')}>
+              Parts
+            </button>
           </nav>
           {tab === 'pos' ? <PurchaseOrderList selected={selected} onSelect={setSelected} /> : <PartsList />}
         </section>
         <section className="side">
-          {selected ? <EditForm key={selected} id={selected} /> : <p className="hint">Select a purchase order to edit it.</p>}
+          {selected ? (
+            <EditForm key={selected} id={selected} />
+          ) : (
+            <p className="hint">Select a purchase order to edit it.</p>
+          )}
           <FaultPanel selected={selected} />
         </section>
         <EventLog />

@@ -25,8 +25,15 @@ async function ledger(delivery: Delivery): Promise<Ledger | undefined> {
   if (!key) return undefined;
   try {
     const [stats, faults] = await Promise.all([
-      fetch('/__stats').then((r) => r.json() as Promise<{ requestsByKey?: Record<string, number>; appliedByKey?: Record<string, number> }>),
-      fetch('/__faults').then((r) => r.json() as Promise<{ fired?: Array<{ at: number; idempotencyKey?: string; operationName?: string; applied?: boolean }> }>),
+      fetch('/__stats').then(
+        (r) => r.json() as Promise<{ requestsByKey?: Record<string, number>; appliedByKey?: Record<string, number> }>,
+      ),
+      fetch('/__faults').then(
+        (r) =>
+          r.json() as Promise<{
+            fired?: Array<{ at: number; idempotencyKey?: string; operationName?: string; applied?: boolean }>;
+          }>,
+      ),
     ]);
     const fresh = (faults.fired ?? []).filter((f) => f.at > reportedDropsUntil);
     reportedDropsUntil = Math.max(reportedDropsUntil, ...fresh.map((f) => f.at));
@@ -36,7 +43,9 @@ async function ledger(delivery: Delivery): Promise<Ledger | undefined> {
       requests: stats.requestsByKey?.[key] ?? 0,
       applied: stats.appliedByKey?.[key] ?? 0,
       droppedAfterApply: fresh.some((f) => f.idempotencyKey === key),
-      droppedWithoutKey: fresh.some((f) => f.idempotencyKey === undefined && f.operationName === 'UpdatePurchaseOrder' && f.applied === true),
+      droppedWithoutKey: fresh.some(
+        (f) => f.idempotencyKey === undefined && f.operationName === 'UpdatePurchaseOrder' && f.applied === true,
+      ),
     };
   } catch {
     return undefined;
@@ -48,15 +57,25 @@ const times = (n: number) => (n === 0 ? 'not at all' : n === 1 ? 'once' : n === 
 function LedgerLine({ l }: { l: Ledger }) {
   const resentByBrowser = l.requests > l.attempts;
   return (
-    <div className={`ledger${l.droppedAfterApply || l.droppedWithoutKey || l.requests > 1 ? ' notable' : ''}`} data-testid="edit-ledger">
-      {l.droppedAfterApply ? <div>The connection dropped after the server had applied this save, before its answer arrived.</div> : null}
+    <div
+      className={`ledger${l.droppedAfterApply || l.droppedWithoutKey || l.requests > 1 ? ' notable' : ''}`}
+      data-testid="edit-ledger"
+    >
+      {l.droppedAfterApply ? (
+        <div>The connection dropped after the server had applied this save, before its answer arrived.</div>
+      ) : null}
       {l.droppedWithoutKey ? (
         <div className="warning" data-testid="ledger-unkeyed-drop">
-          A save request without an Idempotency-Key was applied and then its connection dropped: the server could not recognise a repeat of it, so it may have been applied twice.
+          A save request without an Idempotency-Key was applied and then its connection dropped: the server could not
+          recognise a repeat of it, so it may have been applied twice.
         </div>
       ) : null}
       <div>
-        Server: <b data-testid="ledger-requests">{l.requests} request{l.requests === 1 ? '' : 's'}</b> with Idempotency-Key <code>{l.key.slice(0, 8)}…</code>,{' '}
+        Server:{' '}
+        <b data-testid="ledger-requests">
+          {l.requests} request{l.requests === 1 ? '' : 's'}
+        </b>{' '}
+        with Idempotency-Key <code>{l.key.slice(0, 8)}…</code>,{' '}
         <b data-testid="ledger-applied">applied {times(l.applied)}</b>
         {l.requests > 1 ? `; ${l.requests - l.applied} answered from its idempotency store` : ''}.
       </div>
@@ -79,7 +98,9 @@ export function EditForm({ id }: { id: string }) {
   // The version the person started from: its _etag goes with the mutation.
   const [editing, setEditing] = useState<PurchaseOrder | undefined>(undefined);
   const [form, setForm] = useState({ quantity: 0, notes: '', status: 'OPEN' as PurchaseOrder['status'] });
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string; classification?: Classification; delivery?: Ledger } | undefined>();
+  const [outcome, setOutcome] = useState<
+    { ok: boolean; text: string; classification?: Classification; delivery?: Ledger } | undefined
+  >();
 
   useEffect(() => {
     if (po && !editing) {
@@ -96,17 +117,26 @@ export function EditForm({ id }: { id: string }) {
     const delivery: Delivery = { attempts: 0 };
     try {
       const result = await mutate({
-        variables: { input: { id, _etag: editing._etag, quantity: Number(form.quantity), notes: form.notes, status: form.status } },
+        variables: {
+          input: { id, _etag: editing._etag, quantity: Number(form.quantity), notes: form.notes, status: form.status },
+        },
         context: { decision, delivery },
       });
       const saved = result.data?.updatePurchaseOrder;
       if (result.error || !saved) throw result.error ?? new Error('no data');
       setEditing(saved);
       setForm({ quantity: saved.quantity, notes: saved.notes, status: saved.status });
-      setOutcome({ ok: true, text: `Saved. Server version: quantity ${saved.quantity}, notes “${saved.notes}”.`, delivery: await ledger(delivery) });
+      setOutcome({
+        ok: true,
+        text: `Saved. Server version: quantity ${saved.quantity}, notes “${saved.notes}”.`,
+        delivery: await ledger(delivery),
+      });
     } catch (error) {
       const [c] = getClassifications(error);
-      const theirs = client.readQuery<{ purchaseOrder: PurchaseOrder }>({ query: PURCHASE_ORDER, variables: { id } })?.purchaseOrder;
+      const theirs = client.readQuery<{ purchaseOrder: PurchaseOrder }>({
+        query: PURCHASE_ORDER,
+        variables: { id },
+      })?.purchaseOrder;
       if (c?.category === 'conflict' && theirs) {
         // Their version is in the cache (the link re-read it): continue from it.
         setEditing(theirs);
@@ -116,28 +146,73 @@ export function EditForm({ id }: { id: string }) {
         // The person chose their version: nothing was sent, and that is what they asked for.
         const name = theirs.updatedBy.split('@')[0] ?? 'their';
         const by = name.charAt(0).toUpperCase() + name.slice(1);
-        setOutcome({ ok: true, text: `Kept ${by}'s version: quantity ${theirs.quantity}, notes “${theirs.notes}”. Your change was not saved.` });
+        setOutcome({
+          ok: true,
+          text: `Kept ${by}'s version: quantity ${theirs.quantity}, notes “${theirs.notes}”. Your change was not saved.`,
+        });
         return;
       }
-      setOutcome({ ok: false, text: c ? c.message : String(error), classification: c, delivery: delivery.idempotencyKey ? await ledger(delivery) : undefined });
+      setOutcome({
+        ok: false,
+        text: c ? c.message : String(error),
+        classification: c,
+        delivery: delivery.idempotencyKey ? await ledger(delivery) : undefined,
+      });
     }
   };
 
   return (
-    <form className="edit" data-testid="edit-form" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-      <h2>{po.number} <small>etag {editing._etag}</small></h2>
-      <label>Quantity <input data-testid="edit-quantity" type="number" value={form.quantity} onChange={(e) => setForm({ ...form, quantity: Number(e.target.value) })} /></label>
-      <label>Notes <input data-testid="edit-notes" value={form.notes} onChange={(e) => setForm({ ...form, notes: e.target.value })} /></label>
-      <label>Status
-        <select data-testid="edit-status" value={form.status} onChange={(e) => setForm({ ...form, status: e.target.value as PurchaseOrder['status'] })}>
-          {['OPEN', 'APPROVED', 'RECEIVED', 'CLOSED'].map((s) => <option key={s}>{s}</option>)}
+    <form
+      className="edit"
+      data-testid="edit-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <h2>
+        {po.number} <small>etag {editing._etag}</small>
+      </h2>
+      <label>
+        Quantity{' '}
+        <input
+          data-testid="edit-quantity"
+          type="number"
+          value={form.quantity}
+          onChange={(e) => setForm({ ...form, quantity: Number(e.target.value) })}
+        />
+      </label>
+      <label>
+        Notes{' '}
+        <input
+          data-testid="edit-notes"
+          value={form.notes}
+          onChange={(e) => setForm({ ...form, notes: e.target.value })}
+        />
+      </label>
+      <label>
+        Status
+        <select
+          data-testid="edit-status"
+          value={form.status}
+          onChange={(e) => setForm({ ...form, status: e.target.value as PurchaseOrder['status'] })}
+        >
+          {['OPEN', 'APPROVED', 'RECEIVED', 'CLOSED'].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
         </select>
       </label>
-      <button type="submit" data-testid="edit-save" disabled={loading}>{loading ? 'Saving…' : 'Save'}</button>
+      <button type="submit" data-testid="edit-save" disabled={loading}>
+        {loading ? 'Saving…' : 'Save'}
+      </button>
       {outcome ? (
         <div className={outcome.ok ? 'ok' : 'error-banner'} data-testid="edit-outcome">
           {outcome.text}
-          {outcome.classification ? <div className="remediation">{outcome.classification.category} · {outcome.classification.reason}: {outcome.classification.remediation}</div> : null}
+          {outcome.classification ? (
+            <div className="remediation">
+              {outcome.classification.category} · {outcome.classification.reason}: {outcome.classification.remediation}
+            </div>
+          ) : null}
           {outcome.delivery ? <LedgerLine l={outcome.delivery} /> : null}
         </div>
       ) : null}

@@ -11,18 +11,29 @@ export function EventLog() {
   const now = useNow(200);
   return (
     <section className="log" data-testid="event-log">
-      <div className="log-head"><h2>Link events</h2><button onClick={clearEvents}>Clear</button></div>
+      <div className="log-head">
+        <h2>Link events</h2>
+        <button onClick={clearEvents}>Clear</button>
+      </div>
       <ol>
         {events.map((e) => {
           const c = e.classification as Classification | undefined;
           const head = c ? `${c.category}${c.reason ? ` · ${c.reason}` : ''}${c.status ? ` (${c.status})` : ''}` : '';
           return (
-            <li key={e.id} className={`event ${e.type}${e.reason ? ` reason-${String(e.reason)}` : ''}`} data-testid={`event-${e.type}`}>
+            <li
+              key={e.id}
+              className={`event ${e.type}${e.reason ? ` reason-${String(e.reason)}` : ''}`}
+              data-testid={`event-${e.type}`}
+            >
               <time>{new Date(e.at).toLocaleTimeString()}</time>
               <span className="type">{e.type}</span>
               <span className="op">{e.operationName ?? ''}</span>
               <span className="what">{eventText(e, now)}</span>
-              {c && OUTCOMES.has(e.type) ? <div className="why"><b>{head}</b>: {c.remediation}</div> : null}
+              {c && OUTCOMES.has(e.type) ? (
+                <div className="why">
+                  <b>{head}</b>: {c.remediation}
+                </div>
+              ) : null}
               {c && e.type === 'retry' ? <div className="why">the server said: {c.message}</div> : null}
             </li>
           );

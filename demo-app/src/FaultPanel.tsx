@@ -1,16 +1,30 @@
 import { useState } from 'react';
 
 async function fault(spec: unknown, method = 'POST') {
-  await fetch('/__faults', { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? JSON.stringify(spec) : undefined });
+  await fetch('/__faults', {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: method === 'POST' ? JSON.stringify(spec) : undefined,
+  });
 }
 
-interface ServerPo { id: string; number: string; quantity: number; notes: string }
+interface ServerPo {
+  id: string;
+  number: string;
+  quantity: number;
+  notes: string;
+}
 async function serverPo(id: string): Promise<ServerPo | undefined> {
   const state = (await (await fetch('/__state')).json()) as { purchaseOrders: ServerPo[] };
   return state.purchaseOrders.find((p) => p.id === id);
 }
 
-const ALICE_NOTES = ['Alice: expedite, customer escalation', 'Alice: split delivery, half now', 'Alice: supplier confirmed Tuesday', 'Alice: hold for QA sign-off'];
+const ALICE_NOTES = [
+  'Alice: expedite, customer escalation',
+  'Alice: split delivery, half now',
+  'Alice: supplier confirmed Tuesday',
+  'Alice: hold for QA sign-off',
+];
 
 /** Alice, another buyer, changes the PO on the server: a real change each time (never the value it already has). */
 async function aliceEdits(id: string, field: 'quantity' | 'notes'): Promise<string> {
@@ -37,24 +51,72 @@ export function FaultPanel({ selected }: { selected?: string }) {
     <div className="faults" data-testid="fault-panel">
       <h2>Fault injection</h2>
       <div className="buttons">
-        <button data-testid="fault-expire" onClick={act('All tokens expired', { kind: 'expire-tokens' })}>Expire my token now</button>
-        <button data-testid="fault-502" onClick={act('Next 2 requests: 502 (HTML)', { kind: 'status', status: 502, count: 2 })}>Next 2 requests 502</button>
-        <button data-testid="fault-503" onClick={act('Next 3 requests: 503 (HTML)', { kind: 'status', status: 503, count: 3 })}>Next 3 requests 503</button>
-        <button data-testid="fault-429" onClick={act('Next request: 429, Retry-After 2 s', { kind: 'status', status: 429, retryAfter: '2' })}>Rate-limit (Retry-After 2 s)</button>
+        <button data-testid="fault-expire" onClick={act('All tokens expired', { kind: 'expire-tokens' })}>
+          Expire my token now
+        </button>
+        <button
+          data-testid="fault-502"
+          onClick={act('Next 2 requests: 502 (HTML)', { kind: 'status', status: 502, count: 2 })}
+        >
+          Next 2 requests 502
+        </button>
+        <button
+          data-testid="fault-503"
+          onClick={act('Next 3 requests: 503 (HTML)', { kind: 'status', status: 503, count: 3 })}
+        >
+          Next 3 requests 503
+        </button>
+        <button
+          data-testid="fault-429"
+          onClick={act('Next request: 429, Retry-After 2 s', { kind: 'status', status: 429, retryAfter: '2' })}
+        >
+          Rate-limit (Retry-After 2 s)
+        </button>
         <button
           data-testid="fault-drop"
           title="The server applies the next save, then closes the connection before answering: did it save, and only once?"
-          onClick={act('Armed: the server applies the next save, then drops the connection before answering', { kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder' })}
+          onClick={act('Armed: the server applies the next save, then drops the connection before answering', {
+            kind: 'drop',
+            phase: 'after',
+            operationName: 'UpdatePurchaseOrder',
+          })}
         >
           Drop next save's connection (after apply)
         </button>
-        <button data-testid="fault-outage" onClick={act('Total outage: every request 503 until “Clear faults”. Press ↻ Refresh to watch the retries; three failed loads open the circuit.', { kind: 'status', status: 503, count: -1 })}>Outage (100 % 503)</button>
-        <button data-testid="fault-alice-notes" onClick={async () => setLast(await aliceEdits(po, 'notes'))}>Alice edits notes of this PO</button>
-        <button data-testid="fault-alice-qty" onClick={async () => setLast(await aliceEdits(po, 'quantity'))}>Alice edits quantity of this PO</button>
-        <button data-testid="fault-partial" onClick={act('Supplier rating fails on every request', { kind: 'partial', field: 'supplierRating', count: -1 })}>Supplier rating fails</button>
-        <button data-testid="fault-clear" onClick={act('Faults cleared', undefined, 'DELETE')}>Clear faults</button>
+        <button
+          data-testid="fault-outage"
+          onClick={act(
+            'Total outage: every request 503 until “Clear faults”. Press ↻ Refresh to watch the retries; three failed loads open the circuit.',
+            { kind: 'status', status: 503, count: -1 },
+          )}
+        >
+          Outage (100 % 503)
+        </button>
+        <button data-testid="fault-alice-notes" onClick={async () => setLast(await aliceEdits(po, 'notes'))}>
+          Alice edits notes of this PO
+        </button>
+        <button data-testid="fault-alice-qty" onClick={async () => setLast(await aliceEdits(po, 'quantity'))}>
+          Alice edits quantity of this PO
+        </button>
+        <button
+          data-testid="fault-partial"
+          onClick={act('Supplier rating fails on every request', {
+            kind: 'partial',
+            field: 'supplierRating',
+            count: -1,
+          })}
+        >
+          Supplier rating fails
+        </button>
+        <button data-testid="fault-clear" onClick={act('Faults cleared', undefined, 'DELETE')}>
+          Clear faults
+        </button>
       </div>
-      {last ? <p className="last-fault" data-testid="last-fault">{last}</p> : null}
+      {last ? (
+        <p className="last-fault" data-testid="last-fault">
+          {last}
+        </p>
+      ) : null}
     </div>
   );
 }

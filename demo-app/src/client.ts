@@ -15,7 +15,8 @@ async function fetchToken(): Promise<string> {
     body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
   });
   const body = (await response.json()) as { access_token?: string; error_description?: string };
-  if (!response.ok || !body.access_token) throw Object.assign(new Error(body.error_description ?? 'token request failed'), { status: response.status });
+  if (!response.ok || !body.access_token)
+    throw Object.assign(new Error(body.error_description ?? 'token request failed'), { status: response.status });
   localStorage.setItem(TOKEN_KEY, body.access_token);
   return body.access_token;
 }
@@ -45,7 +46,11 @@ export function createClient(): ApolloClient {
   const link = createResilienceLink({
     // The desk talks to an ION-like API: ION's profile names the 403 causes, 422 fields and soft deletes.
     classify: { profiles: [ion] },
-    retry: { initialDelayMs: 1000, idempotencyKey: true, circuitBreaker: { failures: 3, windowMs: 30_000, cooldownMs: 10_000 } },
+    retry: {
+      initialDelayMs: 1000,
+      idempotencyKey: true,
+      circuitBreaker: { failures: 3, windowMs: 30_000, cooldownMs: 10_000 },
+    },
     auth: {
       getToken: () => localStorage.getItem(TOKEN_KEY),
       refresh: fetchToken,
@@ -54,14 +59,20 @@ export function createClient(): ApolloClient {
     etag: {
       mutations: {
         UpdatePurchaseOrder: {
-          reread: (operation) => ({ query: PURCHASE_ORDER, variables: { id: (operation.variables.input as { id: string }).id } }),
+          reread: (operation) => ({
+            query: PURCHASE_ORDER,
+            variables: { id: (operation.variables.input as { id: string }).id },
+          }),
         },
       },
       onConflict: askPerson,
     },
     onEvent: logEvent,
   });
-  const client = new ApolloClient({ link: ApolloLink.from([link, deliveryTrace, new HttpLink({ uri: '/graphql' })]), cache: new InMemoryCache() });
+  const client = new ApolloClient({
+    link: ApolloLink.from([link, deliveryTrace, new HttpLink({ uri: '/graphql' })]),
+    cache: new InMemoryCache(),
+  });
   reloadWhenTheServerIsBack(client);
   return client;
 }
@@ -79,11 +90,14 @@ function reloadWhenTheServerIsBack(client: ApolloClient): void {
     if (view.state === 'closed' && previous.state !== 'closed') {
       void client.refetchQueries({ include: 'active' });
     } else if (view.state === 'open' && view.nextProbeAt !== undefined) {
-      probeTimer = setTimeout(() => {
-        probeTimer = undefined;
-        const [probe] = client.getObservableQueries('active');
-        void probe?.refetch().catch(() => undefined);
-      }, Math.max(0, view.nextProbeAt - Date.now()) + 50);
+      probeTimer = setTimeout(
+        () => {
+          probeTimer = undefined;
+          const [probe] = client.getObservableQueries('active');
+          void probe?.refetch().catch(() => undefined);
+        },
+        Math.max(0, view.nextProbeAt - Date.now()) + 50,
+      );
     }
   });
 }

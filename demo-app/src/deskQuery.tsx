@@ -30,7 +30,11 @@ export interface DeskQuery<T> {
 }
 
 export function useDeskQuery<T>(query: DocumentNode): DeskQuery<T> {
-  const { data, previousData, error, loading, refetch } = useQuery<T>(query, { fetchPolicy: 'cache-and-network', errorPolicy: 'all', notifyOnNetworkStatusChange: true });
+  const { data, previousData, error, loading, refetch } = useQuery<T>(query, {
+    fetchPolicy: 'cache-and-network',
+    errorPolicy: 'all',
+    notifyOnNetworkStatusChange: true,
+  });
   const failedAsAWhole = error !== undefined && getClassifications(error).every((c) => !c.path);
   const [fetchedAt, setFetchedAt] = useState<number | undefined>(undefined);
   useEffect(() => {
@@ -58,7 +62,11 @@ export function failedPaths(error: unknown): Map<string, Classification> {
 function circuitText(circuit: CircuitView, now: number): string {
   if (circuit.state === 'half-open') return 'Probing the server now…';
   const wait = circuit.nextProbeAt === undefined ? undefined : circuit.nextProbeAt - now;
-  return wait === undefined ? 'The next probe is scheduled.' : wait > 0 ? `Next probe in ${seconds(wait)}.` : 'Probing the server now…';
+  return wait === undefined
+    ? 'The next probe is scheduled.'
+    : wait > 0
+      ? `Next probe in ${seconds(wait)}.`
+      : 'Probing the server now…';
 }
 
 /** What went wrong with the whole request (not single fields), and what happens next. */
@@ -68,7 +76,8 @@ export function StatusBanner({ error }: { error: unknown }) {
   if (circuit.state !== 'closed') {
     return (
       <div className="error-banner circuit" role="alert" data-testid="circuit-banner">
-        <strong>The server keeps failing: requests are paused.</strong> <span data-testid="circuit-countdown">{circuitText(circuit, now)}</span>
+        <strong>The server keeps failing: requests are paused.</strong>{' '}
+        <span data-testid="circuit-countdown">{circuitText(circuit, now)}</span>
         <div className="remediation">Requests resume by themselves when a probe succeeds; this view reloads then.</div>
       </div>
     );
@@ -79,7 +88,12 @@ export function StatusBanner({ error }: { error: unknown }) {
     <div className="error-banner" role="alert" data-testid="error-banner">
       {list.map((c, i) => (
         <div key={i}>
-          <strong>{c.category}{c.reason ? ` · ${c.reason}` : ''}{c.status ? ` (${c.status})` : ''}</strong>: {c.message}
+          <strong>
+            {c.category}
+            {c.reason ? ` · ${c.reason}` : ''}
+            {c.status ? ` (${c.status})` : ''}
+          </strong>
+          : {c.message}
           <div className="remediation">{c.remediation}</div>
         </div>
       ))}
@@ -91,11 +105,14 @@ export function StatusBanner({ error }: { error: unknown }) {
 export function Toolbar({ q, children, testid }: { q: DeskQuery<unknown>; children?: ReactNode; testid: string }) {
   return (
     <div className="toolbar">
-      <button data-testid={`refresh-${testid}`} onClick={q.refetch}>↻ Refresh</button>
+      <button data-testid={`refresh-${testid}`} onClick={q.refetch}>
+        ↻ Refresh
+      </button>
       {q.loading ? <span className="loading">loading…</span> : null}
       {q.stale ? (
         <span className="stale-note" data-testid={`stale-${testid}`}>
-          stale: showing the data from {q.fetchedAt !== undefined ? new Date(q.fetchedAt).toLocaleTimeString() : 'an earlier visit'}
+          stale: showing the data from{' '}
+          {q.fetchedAt !== undefined ? new Date(q.fetchedAt).toLocaleTimeString() : 'an earlier visit'}
         </span>
       ) : null}
       {children}

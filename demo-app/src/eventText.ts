@@ -19,9 +19,13 @@ export function seconds(ms: number): string {
 }
 
 /** A `classification` field of an event, as far as the texts need it. */
-function classificationOf(e: ResilienceEvent): { category?: string; reason?: string; status?: number; details?: Record<string, unknown> } | undefined {
+function classificationOf(
+  e: ResilienceEvent,
+): { category?: string; reason?: string; status?: number; details?: Record<string, unknown> } | undefined {
   const c = e.classification;
-  return c && typeof c === 'object' ? (c as { category?: string; reason?: string; status?: number; details?: Record<string, unknown> }) : undefined;
+  return c && typeof c === 'object'
+    ? (c as { category?: string; reason?: string; status?: number; details?: Record<string, unknown> })
+    : undefined;
 }
 
 /** `server · bad-gateway (502)`: what failed, from the classification's fields. */
@@ -54,13 +58,16 @@ function giveUpText(e: ResilienceEvent, now: number): string {
       if (attempts === 0) {
         const due = probeDueAt(e);
         const wait = due === undefined ? undefined : due - now;
-        return wait !== undefined && wait > 0 ? `not sent: the circuit is open, next probe in ${seconds(wait)}` : 'not sent: the circuit was open';
+        return wait !== undefined && wait > 0
+          ? `not sent: the circuit is open, next probe in ${seconds(wait)}`
+          : 'not sent: the circuit was open';
       }
       return `stopped ${after}: the circuit opened meanwhile (last failure: ${failure(e)})`;
     }
     case 'max-attempts':
       // The etag link's give-up: its attempts are re-read/re-apply rounds, not requests.
-      if (classificationOf(e)?.category === 'conflict') return `gave up after ${plural(attempts, 're-apply round')}: the record kept changing`;
+      if (classificationOf(e)?.category === 'conflict')
+        return `gave up after ${plural(attempts, 're-apply round')}: the record kept changing`;
       return attempts === 0 ? `gave up ${after} (${failure(e)})` : `gave up ${after}; the last one: ${failure(e)}`;
     case 'not-retryable':
       return `stopped ${after}: ${failure(e)} is not retried`;
@@ -100,16 +107,30 @@ export function eventText(e: ResilienceEvent, now: number): string {
       const due = probeDueAt(e);
       const wait = due === undefined ? undefined : due - now;
       const why = e.previous === 'half-open' ? 'the probe failed' : 'operations kept failing';
-      const probe = due === undefined || wait === undefined ? '' : wait > 0 ? `; next probe in ${seconds(wait)}` : `; probe due ${seconds(due - e.at)} after opening`;
+      const probe =
+        due === undefined || wait === undefined
+          ? ''
+          : wait > 0
+            ? `; next probe in ${seconds(wait)}`
+            : `; probe due ${seconds(due - e.at)} after opening`;
       return `circuit open (${why}): new requests fail fast${probe}`;
     }
     case 'circuit-half-open':
       return 'circuit half-open: the next request is the probe';
     case 'circuit-close':
-      return e.previous === 'half-open' || e.previous === 'open' ? 'circuit closed: the probe succeeded, requests flow again' : 'circuit closed';
+      return e.previous === 'half-open' || e.previous === 'open'
+        ? 'circuit closed: the probe succeeded, requests flow again'
+        : 'circuit closed';
     case 'refresh-start': {
       const waiting = num(e.waiting);
-      const why = e.reason === 'expiring' ? 'the token expires soon' : e.reason === 'rejected' ? 'the server rejected the token' : e.reason === 'missing' ? 'no token yet' : str(e.reason);
+      const why =
+        e.reason === 'expiring'
+          ? 'the token expires soon'
+          : e.reason === 'rejected'
+            ? 'the server rejected the token'
+            : e.reason === 'missing'
+              ? 'no token yet'
+              : str(e.reason);
       return `token refresh started${why ? `: ${why}` : ''}${waiting ? ` (${plural(waiting, 'operation')} waiting)` : ''}`;
     }
     case 'refresh-success': {

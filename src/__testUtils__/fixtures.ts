@@ -22,13 +22,16 @@ export const unauthorized = (message = 'Token is expired') =>
   });
 
 /** A failed fetch with a Node error code (ECONNREFUSED, ECONNRESET…). */
-export const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+export const networkError = (code: string) =>
+  Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
 
 /** Answers a request: an Error fails it, anything else is its one result. */
-export const answer = (sink: Sink, value: unknown) => (value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete()));
+export const answer = (sink: Sink, value: unknown) =>
+  value instanceof Error ? sink.error(value) : (sink.next(value), sink.complete());
 
 /** A terminating link that answers the n-th request with `answers[n-1]` (the last one repeats). */
-export const server = (answers: unknown[]) => scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
+export const server = (answers: unknown[]) =>
+  scripted((sink, n) => answer(sink, answers[Math.min(n, answers.length) - 1]));
 
 /** A server that never answers (a request in flight). */
 export const hanging = () => scripted(() => undefined);
@@ -37,7 +40,8 @@ export const hanging = () => scripted(() => undefined);
 export const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
 
 /** The Authorization header a scripted server saw. */
-export const authHeader = (request: { context: Record<string, unknown> }) => (request.context.headers as Record<string, string> | undefined)?.Authorization;
+export const authHeader = (request: { context: Record<string, unknown> }) =>
+  (request.context.headers as Record<string, string> | undefined)?.Authorization;
 
 /** A promise with its resolve and reject. */
 export function deferred<T>() {

@@ -17,7 +17,9 @@ describe('createResilienceLink: happy path and hand-over', () => {
   test('a clean result passes through as is, with the token attached, in one request', async () => {
     const getToken = jest.fn(() => 'token-aaaaaaaa');
     const s = server([ok]);
-    const out = execute(createResilienceLink({ auth: { getToken, refresh: async () => 'token-bbbbbbbb' } }).concat(s.link));
+    const out = execute(
+      createResilienceLink({ auth: { getToken, refresh: async () => 'token-bbbbbbbb' } }).concat(s.link),
+    );
     await flush();
     await out.done;
     expect(out.next).toEqual([ok]);
@@ -29,7 +31,10 @@ describe('createResilienceLink: happy path and hand-over', () => {
 
   test('headers already in the context are kept beside the token', async () => {
     const s = server([ok]);
-    const out = execute(createResilienceLink({ auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link), { context: { headers: { 'x-tenant': 'acme' } } });
+    const out = execute(
+      createResilienceLink({ auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link),
+      { context: { headers: { 'x-tenant': 'acme' } } },
+    );
     await flush();
     await out.done;
     expect(s.requests[0]!.context.headers).toEqual({ 'x-tenant': 'acme', Authorization: 'Bearer token-aaaaaaaa' });
@@ -51,7 +56,10 @@ describe('createResilienceLink: happy path and hand-over', () => {
   test('a 401 on the first attempt: one refresh, one replay with the new token', async () => {
     let token = 'token-old-aaaaaaa';
     const refresh = jest.fn(async () => (token = 'token-new-bbbbbbb'));
-    const s = server([{ data: null, errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] }, ok]);
+    const s = server([
+      { data: null, errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] },
+      ok,
+    ]);
     const out = execute(createResilienceLink({ auth: { getToken: () => token, refresh } }).concat(s.link));
     await flush(6);
     await out.done;
@@ -61,7 +69,10 @@ describe('createResilienceLink: happy path and hand-over', () => {
   });
 
   test('partial data with a non-retryable error: data and the classified error travel together, no retry', async () => {
-    const partial = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Forbidden', path: ['po', 'supplier'], extensions: { code: 'FORBIDDEN' } }] };
+    const partial = {
+      data: { po: { id: '1', supplier: null } },
+      errors: [{ message: 'Forbidden', path: ['po', 'supplier'], extensions: { code: 'FORBIDDEN' } }],
+    };
     const s = server([partial]);
     const out = execute(createResilienceLink({ retry: noJitter }).concat(s.link));
     await flush();
@@ -79,7 +90,9 @@ describe('createResilienceLink: happy path and hand-over', () => {
       if (n === 1) return; // never answers
       answer(sink, ok);
     });
-    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 300, initialDelayMs: 100 } }).concat(s.link));
+    const out = execute(
+      createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 300, initialDelayMs: 100 } }).concat(s.link),
+    );
     await flush();
     await jest.advanceTimersByTimeAsync(299);
     expect(s.teardowns.count).toBe(0);
@@ -93,7 +106,9 @@ describe('createResilienceLink: happy path and hand-over', () => {
 
   test('a slow first attempt of a keyless mutation times out and is not replayed', async () => {
     const s = scripted(() => undefined);
-    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 300 } }).concat(s.link), { query: MUTATION });
+    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 300 } }).concat(s.link), {
+      query: MUTATION,
+    });
     await flush();
     await jest.advanceTimersByTimeAsync(300);
     await out.done;
@@ -103,7 +118,9 @@ describe('createResilienceLink: happy path and hand-over', () => {
 
   test('unsubscribing during the first attempt stops it and leaves no timer', async () => {
     const s = scripted(() => undefined);
-    const out = execute(createResilienceLink({ auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link));
+    const out = execute(
+      createResilienceLink({ auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link),
+    );
     await flush();
     expect(jest.getTimerCount()).toBe(1); // the attempt timeout
     out.unsubscribe();
@@ -123,7 +140,12 @@ describe('createResilienceLink: happy path and hand-over', () => {
   });
 
   test('a later result with errors, after a clean one went out (@defer), passes on classified', async () => {
-    const chunk = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Service unavailable', path: ['po', 'supplier'], extensions: { code: 'SERVICE_UNAVAILABLE' } }] };
+    const chunk = {
+      data: { po: { id: '1', supplier: null } },
+      errors: [
+        { message: 'Service unavailable', path: ['po', 'supplier'], extensions: { code: 'SERVICE_UNAVAILABLE' } },
+      ],
+    };
     const s = scripted((sink) => {
       sink.next(ok);
       sink.next(chunk);
@@ -143,7 +165,9 @@ describe('createResilienceLink: happy path and hand-over', () => {
       sink.next(ok);
       sink.next({ data: null, errors: [{ message: 'Forbidden', extensions: { code: 'FORBIDDEN' } }] });
     });
-    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 100 } }).concat(s.link), { query: parse('subscription S { poChanged { id } }') });
+    const out = execute(createResilienceLink({ retry: { ...noJitter, attemptTimeoutMs: 100 } }).concat(s.link), {
+      query: parse('subscription S { poChanged { id } }'),
+    });
     await flush();
     await jest.advanceTimersByTimeAsync(1000);
     expect(s.requests).toHaveLength(1);
@@ -197,18 +221,32 @@ describe('createResilienceLink: what the links count and read is the same on the
 
   test('a getToken that throws fails the operation, classified, and nothing is sent', async () => {
     const s = server([ok]);
-    const out = execute(createResilienceLink({ auth: { getToken: () => { throw new Error('storage unavailable'); }, refresh: async () => 'x' } }).concat(s.link));
+    const out = execute(
+      createResilienceLink({
+        auth: {
+          getToken: () => {
+            throw new Error('storage unavailable');
+          },
+          refresh: async () => 'x',
+        },
+      }).concat(s.link),
+    );
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(0);
-    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'token-unavailable' });
+    expect(getClassifications(out.error)[0]).toMatchObject({
+      category: 'unauthenticated',
+      reason: 'token-unavailable',
+    });
   });
 
   test('successful first attempts count for the retry budget, as they do in the retry link', async () => {
     const budget = { ratio: 0.5, minPerSecond: 0 };
     // No success yet: the budget allows no retry.
     const cold = server([serverError(503), ok]);
-    const first = execute(createResilienceLink({ retry: { jitter: false, circuitBreaker: false, budget } }).concat(cold.link));
+    const first = execute(
+      createResilienceLink({ retry: { jitter: false, circuitBreaker: false, budget } }).concat(cold.link),
+    );
     await flush();
     await first.done;
     expect(cold.requests).toHaveLength(1);
@@ -226,7 +264,9 @@ describe('createResilienceLink: what the links count and read is the same on the
 
   test('first attempts count for the budget when they start (a burst of failures gets ratio × burst retries)', async () => {
     const s = scripted((sink, n) => answer(sink, n <= 20 ? serverError(503) : ok));
-    const link = createResilienceLink({ retry: { jitter: false, circuitBreaker: false, maxAttempts: 2, budget: { ratio: 0.5, minPerSecond: 0 } } }).concat(s.link);
+    const link = createResilienceLink({
+      retry: { jitter: false, circuitBreaker: false, maxAttempts: 2, budget: { ratio: 0.5, minPerSecond: 0 } },
+    }).concat(s.link);
     const outs = Array.from({ length: 20 }, (_, i) => execute(link, { variables: { id: String(i) } }));
     await flush();
     await jest.advanceTimersByTimeAsync(1000);
@@ -235,10 +275,12 @@ describe('createResilienceLink: what the links count and read is the same on the
     expect(outs.filter((o) => o.error === undefined)).toHaveLength(10);
   });
 
-  test('a circuit that opened while a first attempt ran does not drop that attempt\'s partial data', async () => {
+  test("a circuit that opened while a first attempt ran does not drop that attempt's partial data", async () => {
     const sinks: Sink[] = [];
     const s = scripted((sink) => void sinks.push(sink));
-    const link = createResilienceLink({ retry: { jitter: false, budget: false, maxAttempts: 1, circuitBreaker: { failures: 1 } } }).concat(s.link);
+    const link = createResilienceLink({
+      retry: { jitter: false, budget: false, maxAttempts: 1, circuitBreaker: { failures: 1 } },
+    }).concat(s.link);
     const a = execute(link, { variables: { id: 'a' } });
     const b = execute(link, { variables: { id: 'b' } });
     await flush();
@@ -246,7 +288,12 @@ describe('createResilienceLink: what the links count and read is the same on the
     answer(sinks[0]!, serverError(503)); // a fails: the circuit opens
     await flush();
     await a.done;
-    const partial = { data: { po: { id: 'b', supplier: null } }, errors: [{ message: 'Service unavailable', path: ['po', 'supplier'], extensions: { code: 'SERVICE_UNAVAILABLE' } }] };
+    const partial = {
+      data: { po: { id: 'b', supplier: null } },
+      errors: [
+        { message: 'Service unavailable', path: ['po', 'supplier'], extensions: { code: 'SERVICE_UNAVAILABLE' } },
+      ],
+    };
     answer(sinks[1]!, partial);
     await flush();
     await b.done;
@@ -260,7 +307,9 @@ describe('createResilienceLink: what the links count and read is the same on the
     let token = 'token-old-aaaaaaa';
     const refresh = jest.fn(async () => (token = 'token-new-bbbbbbb'));
     const sinks: Array<[Sink, string | undefined]> = [];
-    const s = scripted((sink, _n, op) => void sinks.push([sink, (op.getContext().headers as Record<string, string>).Authorization]));
+    const s = scripted(
+      (sink, _n, op) => void sinks.push([sink, (op.getContext().headers as Record<string, string>).Authorization]),
+    );
     const link = createResilienceLink({ auth: { getToken: () => token, refresh } }).concat(s.link);
     const expired = { data: null, errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] };
     const a = execute(link, { variables: { id: 'a' } });
@@ -275,7 +324,12 @@ describe('createResilienceLink: what the links count and read is the same on the
     await flush(6);
     await Promise.all([a.done, b.done]);
     expect(refresh).toHaveBeenCalledTimes(1);
-    expect(sinks.map(([, header]) => header)).toEqual(['Bearer token-old-aaaaaaa', 'Bearer token-old-aaaaaaa', 'Bearer token-new-bbbbbbb', 'Bearer token-new-bbbbbbb']);
+    expect(sinks.map(([, header]) => header)).toEqual([
+      'Bearer token-old-aaaaaaa',
+      'Bearer token-old-aaaaaaa',
+      'Bearer token-new-bbbbbbb',
+      'Bearer token-new-bbbbbbb',
+    ]);
     expect([a.next, b.next]).toEqual([[ok], [ok]]);
   });
 
@@ -283,7 +337,10 @@ describe('createResilienceLink: what the links count and read is the same on the
     const refresh = jest.fn(async () => 'token-first-aaaaa');
     const events: ResilienceEvent[] = [];
     const s = server([ok]);
-    const link = createResilienceLink({ auth: { getToken: () => null, refresh }, onEvent: (e) => events.push(e) }).concat(s.link);
+    const link = createResilienceLink({
+      auth: { getToken: () => null, refresh },
+      onEvent: (e) => events.push(e),
+    }).concat(s.link);
     for (const id of ['1', '2']) {
       const out = execute(link, { variables: { id } });
       await flush();
@@ -299,7 +356,9 @@ describe('createResilienceLink: what the links count and read is the same on the
   test('refreshWhenMissing: false: operations without a token go out without one, as the link alone sends them', async () => {
     const refresh = jest.fn(async () => 'token-first-aaaaa');
     const s = server([ok]);
-    const out = execute(createResilienceLink({ auth: { getToken: () => undefined, refresh, refreshWhenMissing: false } }).concat(s.link));
+    const out = execute(
+      createResilienceLink({ auth: { getToken: () => undefined, refresh, refreshWhenMissing: false } }).concat(s.link),
+    );
     await flush();
     await out.done;
     expect(out.next).toEqual([ok]);
@@ -309,7 +368,9 @@ describe('createResilienceLink: what the links count and read is the same on the
 
   test('an open circuit fails fast without a request', async () => {
     const s = server([serverError(503)]);
-    const link = createResilienceLink({ retry: { maxAttempts: 1, budget: false, circuitBreaker: { failures: 2 } } }).concat(s.link);
+    const link = createResilienceLink({
+      retry: { maxAttempts: 1, budget: false, circuitBreaker: { failures: 2 } },
+    }).concat(s.link);
     for (let i = 0; i < 2; i++) await execute(link, { variables: { id: String(i) } }).done;
     expect(s.requests).toHaveLength(2);
     const out = execute(link, { variables: { id: 'x' } });
@@ -321,7 +382,10 @@ describe('createResilienceLink: what the links count and read is the same on the
 
   test('per-operation overrides go through the links: context.retry and context.auth', async () => {
     const s = server([serverError(503), ok]);
-    const link = createResilienceLink({ retry: noJitter, auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' } }).concat(s.link);
+    const link = createResilienceLink({
+      retry: noJitter,
+      auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'x' },
+    }).concat(s.link);
     const out = execute(link, { context: { retry: false, auth: false } });
     await flush();
     await out.done;
@@ -346,7 +410,9 @@ const isRxjs = typeof (Observable.prototype as { pipe?: unknown }).pipe === 'fun
   const s = scripted(() => undefined);
   type Pipeable = { pipe(...ops: unknown[]): unknown };
   const { map } = await import('rxjs');
-  const piping = new ApolloLink((op, forward) => (forward(op) as unknown as Pipeable).pipe(map((r: unknown) => r)) as never);
+  const piping = new ApolloLink(
+    (op, forward) => (forward(op) as unknown as Pipeable).pipe(map((r: unknown) => r)) as never,
+  );
   const out = execute(createResilienceLink().concat(piping).concat(s.link));
   await flush();
   expect(s.requests).toHaveLength(1);
@@ -359,7 +425,10 @@ describe('createResilienceLink: what an app drives its UI with', () => {
   test('circuitState, resetCircuit() and the circuit-close event (a moment to refetch)', async () => {
     const events: ResilienceEvent[] = [];
     const s = server([serverError(503), serverError(503), ok]);
-    const link = createResilienceLink({ retry: { jitter: false, maxAttempts: 1, circuitBreaker: { failures: 2 } }, onEvent: (e) => events.push(e) });
+    const link = createResilienceLink({
+      retry: { jitter: false, maxAttempts: 1, circuitBreaker: { failures: 2 } },
+      onEvent: (e) => events.push(e),
+    });
     const chain = link.concat(s.link);
     expect(link.circuitState).toBe('closed');
     for (const id of ['a', 'b']) {
@@ -392,7 +461,12 @@ describe('createResilienceLink: what an app drives its UI with', () => {
     const retry = events[0]!;
     if (retry.type !== 'retry') throw new Error('expected a retry event');
     const { attempt, delayMs, classification, at, operationName } = retry;
-    expect({ attempt, delayMs, category: classification.category, operationName }).toEqual({ attempt: 2, delayMs: 1000, category: 'server', operationName: 'Q' });
+    expect({ attempt, delayMs, category: classification.category, operationName }).toEqual({
+      attempt: 2,
+      delayMs: 1000,
+      category: 'server',
+      operationName: 'Q',
+    });
     expect(typeof at).toBe('number');
   });
 });

@@ -13,7 +13,12 @@ import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../__te
 import { answer, hanging, server, serverError, unauthorized, type Sink } from '../__testUtils__/fixtures';
 
 const ok = { data: { po: { id: '1' } } };
-const disposed = (error: unknown) => expect(getClassifications(error)[0]).toMatchObject({ category: 'unknown', reason: 'link-disposed', retryable: false });
+const disposed = (error: unknown) =>
+  expect(getClassifications(error)[0]).toMatchObject({
+    category: 'unknown',
+    reason: 'link-disposed',
+    retryable: false,
+  });
 
 useFakeTimersAndCheckTeardown();
 
@@ -61,7 +66,10 @@ describe('RetryBackoffLink.dispose()', () => {
 describe('AuthRefreshLink.dispose()', () => {
   test('operations waiting for a refresh fail and are never sent; the refresh timeout is cleared', async () => {
     const s = scripted((sink: Sink) => sink.error(unauthorized()));
-    const auth = new AuthRefreshLink({ getToken: () => 'token-old-12345', refresh: () => new Promise<string>(() => undefined) });
+    const auth = new AuthRefreshLink({
+      getToken: () => 'token-old-12345',
+      refresh: () => new Promise<string>(() => undefined),
+    });
     const first = execute(ApolloLink.from([auth, s.link]), { variables: { id: '1' } });
     await flush();
     const queued = execute(ApolloLink.from([auth, s.link]), { variables: { id: '2' } });
@@ -89,10 +97,20 @@ describe('AuthRefreshLink.dispose()', () => {
     };
     let aborted = false;
     const locks: LockManagerLike = {
-      request: (_n, options) => new Promise((_, reject) => options.signal?.addEventListener('abort', () => { aborted = true; reject(Object.assign(new Error('aborted'), { name: 'AbortError' })); })),
+      request: (_n, options) =>
+        new Promise((_, reject) =>
+          options.signal?.addEventListener('abort', () => {
+            aborted = true;
+            reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          }),
+        ),
     };
     const refresh = jest.fn(async () => 'token-new-12345');
-    const auth = new AuthRefreshLink({ getToken: () => 'token-old-12345', refresh, crossTab: { locks, createChannel: () => channel } });
+    const auth = new AuthRefreshLink({
+      getToken: () => 'token-old-12345',
+      refresh,
+      crossTab: { locks, createChannel: () => channel },
+    });
     const out = execute(ApolloLink.from([auth, scripted((sink: Sink) => sink.error(unauthorized())).link]));
     await flush();
     expect(listeners.size).toBe(1);
@@ -111,12 +129,22 @@ describe('EtagConflictLink.dispose()', () => {
   const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes } }');
   test('an operation waiting for onConflict fails; the decision timer is cleared', async () => {
     const s = scripted((sink: Sink, _n, operation) => {
-      if (operation.operationName === 'Po') return answer(sink, { data: { po: { id: '1', _etag: 'e2', notes: 'theirs' } } });
-      sink.error(Object.assign(serverError(409), { bodyText: JSON.stringify({ errors: [{ message: 'etag mismatch' }] }) }));
+      if (operation.operationName === 'Po')
+        return answer(sink, { data: { po: { id: '1', _etag: 'e2', notes: 'theirs' } } });
+      sink.error(
+        Object.assign(serverError(409), { bodyText: JSON.stringify({ errors: [{ message: 'etag mismatch' }] }) }),
+      );
     });
-    const etag = new EtagConflictLink({ mutations: { UpdatePo: { reread: () => ({ query: READ, variables: { id: '1' } }) } }, onConflict: () => new Promise(() => undefined) });
+    const etag = new EtagConflictLink({
+      mutations: { UpdatePo: { reread: () => ({ query: READ, variables: { id: '1' } }) } },
+      onConflict: () => new Promise(() => undefined),
+    });
     const cache = { readQuery: () => ({ po: { id: '1', _etag: 'e1', notes: 'base' } }), writeQuery: () => undefined };
-    const out = execute(ApolloLink.from([etag, s.link]), { query: UPDATE, operationName: 'UpdatePo', variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } }, { cache });
+    const out = execute(
+      ApolloLink.from([etag, s.link]),
+      { query: UPDATE, operationName: 'UpdatePo', variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } },
+      { cache },
+    );
     await flush(6);
     expect(jest.getTimerCount()).toBe(1); // decisionTimeoutMs
     etag.dispose();
@@ -129,7 +157,9 @@ describe('EtagConflictLink.dispose()', () => {
 describe('createResilienceLink(...).dispose()', () => {
   test('a fast-path attempt in flight is torn down and fails; later operations fail unsent', async () => {
     const s = hanging();
-    const link = createResilienceLink({ auth: { getToken: () => 'token-aaaa-1111', refresh: async () => 'token-bbbb-2222' } });
+    const link = createResilienceLink({
+      auth: { getToken: () => 'token-aaaa-1111', refresh: async () => 'token-bbbb-2222' },
+    });
     const out = execute(link.concat(s.link));
     await flush();
     expect(jest.getTimerCount()).toBe(1); // the attempt timeout
@@ -155,11 +185,22 @@ describe('createResilienceLink(...).dispose()', () => {
     expect(s.requests).toHaveLength(1);
   });
 
-  test('closes the auth link\'s cross-tab channel', async () => {
+  test("closes the auth link's cross-tab channel", async () => {
     const closed: string[] = [];
-    const channel: BroadcastChannelLike = { postMessage: () => undefined, addEventListener: () => undefined, removeEventListener: () => undefined, close: () => void closed.push('channel') };
+    const channel: BroadcastChannelLike = {
+      postMessage: () => undefined,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      close: () => void closed.push('channel'),
+    };
     const locks: LockManagerLike = { request: (_n, _o, callback) => callback() };
-    const link = createResilienceLink({ auth: { getToken: () => 'token-aaaa-1111', refresh: async () => 'token-bbbb-2222', crossTab: { locks, createChannel: () => channel } } });
+    const link = createResilienceLink({
+      auth: {
+        getToken: () => 'token-aaaa-1111',
+        refresh: async () => 'token-bbbb-2222',
+        crossTab: { locks, createChannel: () => channel },
+      },
+    });
     link.dispose();
     expect(closed).toEqual(['channel']);
   });

@@ -9,7 +9,14 @@ import { createResilienceLink } from '../createResilienceLink';
 import { EtagConflictLink } from '../etag/EtagConflictLink';
 import type { ResilienceEvent } from '../events';
 import { RetryBackoffLink } from '../retry/RetryBackoffLink';
-import { MUTATION, execute, flush, scripted, useFakeTimersAndCheckTeardown, type Observed } from '../__testUtils__/harness';
+import {
+  MUTATION,
+  execute,
+  flush,
+  scripted,
+  useFakeTimersAndCheckTeardown,
+  type Observed,
+} from '../__testUtils__/harness';
 import { answer, noJitter, server, serverError, unauthorized } from '../__testUtils__/fixtures';
 
 const ok = { data: { po: { id: '1' } } };
@@ -22,17 +29,32 @@ const never = <T>() => new Promise<T>(() => undefined);
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes } }');
 const conflict409 = () =>
-  Object.assign(new Error('Response not successful: Received status code 409'), { name: 'ServerError', statusCode: 409, bodyText: JSON.stringify({ errors: [{ message: 'etag mismatch' }] }), response: { status: 409, headers: new Headers() } });
+  Object.assign(new Error('Response not successful: Received status code 409'), {
+    name: 'ServerError',
+    statusCode: 409,
+    bodyText: JSON.stringify({ errors: [{ message: 'etag mismatch' }] }),
+    response: { status: 409, headers: new Headers() },
+  });
 /** A 409 for the stale etag, the entity for the re-read, success for the new etag. */
 const etagServer = () =>
   scripted((sink, _n, operation) => {
-    if (operation.operationName === 'Po') return answer(sink, { data: { po: { id: '1', _etag: 'e2', notes: 'theirs' } } });
+    if (operation.operationName === 'Po')
+      return answer(sink, { data: { po: { id: '1', _etag: 'e2', notes: 'theirs' } } });
     const input = operation.variables.input as { _etag: string };
     answer(sink, input._etag === 'e2' ? { data: { updatePo: { id: '1', _etag: 'e3', notes: 'x' } } } : conflict409());
   });
-const etagRequest = { query: UPDATE, operationName: 'UpdatePo', variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } };
-const cacheWith = (notes: string) => ({ cache: { readQuery: () => ({ po: { id: '1', _etag: 'e1', notes } }), writeQuery: () => undefined } });
-const reread = (op: { variables: Record<string, unknown> }) => ({ query: READ, variables: { id: (op.variables.input as { id: string }).id } });
+const etagRequest = {
+  query: UPDATE,
+  operationName: 'UpdatePo',
+  variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } },
+};
+const cacheWith = (notes: string) => ({
+  cache: { readQuery: () => ({ po: { id: '1', _etag: 'e1', notes } }), writeQuery: () => undefined },
+});
+const reread = (op: { variables: Record<string, unknown> }) => ({
+  query: READ,
+  variables: { id: (op.variables.input as { id: string }).id },
+});
 
 let report: jest.SpyInstance;
 beforeEach(() => {
@@ -55,7 +77,15 @@ async function settles(out: Observed, ms = 0): Promise<Observed> {
 describe('RetryBackoffLink callbacks', () => {
   test('onCircuitChange throws: the operation that opened the circuit still fails, and later ones fail fast', async () => {
     const s = server([serverError(503)]);
-    const link = ApolloLink.from([new RetryBackoffLink({ maxAttempts: 1, budget: false, circuitBreaker: { failures: 1, windowMs: 10_000, cooldownMs: 5000 }, onCircuitChange: boom() }), s.link]);
+    const link = ApolloLink.from([
+      new RetryBackoffLink({
+        maxAttempts: 1,
+        budget: false,
+        circuitBreaker: { failures: 1, windowMs: 10_000, cooldownMs: 5000 },
+        onCircuitChange: boom(),
+      }),
+      s.link,
+    ]);
     const first = await settles(execute(link));
     expect(getClassifications(first.error)[0]).toMatchObject({ category: 'server' });
     const second = await settles(execute(link));
@@ -72,7 +102,10 @@ describe('RetryBackoffLink callbacks', () => {
     ['onEvent (rejecting)', { onEvent: () => Promise.reject(new Error('async bug')) as unknown as void }],
   ])('%s throws: the operation is still retried and settles', async (_name, callbacks) => {
     const s = server([serverError(503), serverError(503)]);
-    const out = await settles(execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 2, ...callbacks }), s.link])), 1000);
+    const out = await settles(
+      execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 2, ...callbacks }), s.link])),
+      1000,
+    );
     expect(s.requests).toHaveLength(2);
     expect(getClassifications(out.error)[0]).toMatchObject({ category: 'server' });
     expect(report).toHaveBeenCalledTimes(1);
@@ -80,14 +113,24 @@ describe('RetryBackoffLink callbacks', () => {
 
   test('retryIf never answers: not retried after attemptTimeoutMs', async () => {
     const s = server([serverError(503), ok]);
-    const out = await settles(execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 2000, retryIf: () => never<boolean>() }), s.link])), 2000);
+    const out = await settles(
+      execute(
+        ApolloLink.from([
+          new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 2000, retryIf: () => never<boolean>() }),
+          s.link,
+        ]),
+      ),
+      2000,
+    );
     expect(s.requests).toHaveLength(1);
     expect(getClassifications(out.error)[0]).toMatchObject({ category: 'server' });
   });
 
   test('retryIf never answers and the operation is unsubscribed: no timer is left', async () => {
     const s = server([serverError(503)]);
-    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: () => never<boolean>() }), s.link]));
+    const out = execute(
+      ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: () => never<boolean>() }), s.link]),
+    );
     await flush();
     out.unsubscribe();
     expect(jest.getTimerCount()).toBe(0);
@@ -95,7 +138,11 @@ describe('RetryBackoffLink callbacks', () => {
 
   test('idempotencyKey.generate throws: the mutation fails with a classified error, unsent', async () => {
     const s = server([ok]);
-    const out = await settles(execute(ApolloLink.from([new RetryBackoffLink({ idempotencyKey: { generate: boom() } }), s.link]), { query: MUTATION }));
+    const out = await settles(
+      execute(ApolloLink.from([new RetryBackoffLink({ idempotencyKey: { generate: boom() } }), s.link]), {
+        query: MUTATION,
+      }),
+    );
     expect(s.requests).toHaveLength(0);
     expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unknown', reason: 'link-error' });
   });
@@ -104,14 +151,23 @@ describe('RetryBackoffLink callbacks', () => {
 describe('AuthRefreshLink callbacks', () => {
   const link = (options: Partial<AuthRefreshLink.Options>, answers: unknown[] = [ok]) => {
     const s = server(answers);
-    return { s, link: ApolloLink.from([new AuthRefreshLink({ getToken: () => 'token-aaaa-1111', refresh: async () => 'token-bbbb-2222', ...options }), s.link]) };
+    return {
+      s,
+      link: ApolloLink.from([
+        new AuthRefreshLink({ getToken: () => 'token-aaaa-1111', refresh: async () => 'token-bbbb-2222', ...options }),
+        s.link,
+      ]),
+    };
   };
 
   test('getToken throws: unauthenticated / token-unavailable, nothing sent', async () => {
     const { s, link: l } = link({ getToken: boom() });
     const out = await settles(execute(l));
     expect(s.requests).toHaveLength(0);
-    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'token-unavailable' });
+    expect(getClassifications(out.error)[0]).toMatchObject({
+      category: 'unauthenticated',
+      reason: 'token-unavailable',
+    });
   });
 
   test('getToken never answers: token-timeout after refreshTimeoutMs, nothing sent', async () => {
@@ -176,7 +232,14 @@ describe('AuthRefreshLink callbacks', () => {
   });
 
   test('the token never appears in the report of a throwing listener', async () => {
-    const { link: l } = link({ onAuthFailure: () => { throw new Error('cannot log out with Bearer token-bbbb-2222'); } }, [unauthorized()]);
+    const { link: l } = link(
+      {
+        onAuthFailure: () => {
+          throw new Error('cannot log out with Bearer token-bbbb-2222');
+        },
+      },
+      [unauthorized()],
+    );
     await settles(execute(l));
     expect(report).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(report.mock.calls)).not.toContain('token-bbbb-2222');
@@ -184,9 +247,17 @@ describe('AuthRefreshLink callbacks', () => {
 });
 
 describe('EtagConflictLink callbacks', () => {
-  const run = (options: Partial<EtagConflictLink.Options>, config: Partial<EtagConflictLink.MutationConfig> = {}, client: object = cacheWith('base')) => {
+  const run = (
+    options: Partial<EtagConflictLink.Options>,
+    config: Partial<EtagConflictLink.MutationConfig> = {},
+    client: object = cacheWith('base'),
+  ) => {
     const s = etagServer();
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: { UpdatePo: { reread, ...config } }, ...options }), s.link]), etagRequest, client);
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: { UpdatePo: { reread, ...config } }, ...options }), s.link]),
+      etagRequest,
+      client,
+    );
     return { s, out };
   };
 
@@ -237,7 +308,9 @@ describe('createResilienceLink onEvent', () => {
   test('a throwing link listener neither fails the operation nor keeps the event from onEvent', async () => {
     const events: ResilienceEvent[] = [];
     const s = server([serverError(503), ok]);
-    const out = execute(createResilienceLink({ retry: { ...noJitter, onEvent: boom() }, onEvent: (e) => events.push(e) }).concat(s.link));
+    const out = execute(
+      createResilienceLink({ retry: { ...noJitter, onEvent: boom() }, onEvent: (e) => events.push(e) }).concat(s.link),
+    );
     await settles(out, 1000);
     expect(out.next).toEqual([ok]);
     expect(events.map((e) => e.type)).toEqual(['retry']);

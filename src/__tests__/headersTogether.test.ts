@@ -7,7 +7,8 @@ import { MUTATION, QUERY, execute, scripted, useFakeTimersAndCheckTeardown } fro
 
 useFakeTimersAndCheckTeardown();
 
-const headersOf = (request: { context: Record<string, unknown> }) => (request.context.headers ?? {}) as Record<string, string>;
+const headersOf = (request: { context: Record<string, unknown> }) =>
+  (request.context.headers ?? {}) as Record<string, string>;
 
 describe('headers set by different policies travel together', () => {
   test.each([
@@ -15,11 +16,26 @@ describe('headers set by different policies travel together', () => {
     ['with retry only', false],
   ])('%s: a keyed mutation carries its key and the token on every attempt', async (_name, withAuth) => {
     const s = scripted((sink, attempt) => {
-      if (attempt === 1) sink.error(Object.assign(new Error('Service Unavailable'), { name: 'ServerError', statusCode: 503, bodyText: '', response: { status: 503, headers: new Headers() } }));
-      else { sink.next({ data: { updatePo: { id: '1' } } }); sink.complete(); }
+      if (attempt === 1)
+        sink.error(
+          Object.assign(new Error('Service Unavailable'), {
+            name: 'ServerError',
+            statusCode: 503,
+            bodyText: '',
+            response: { status: 503, headers: new Headers() },
+          }),
+        );
+      else {
+        sink.next({ data: { updatePo: { id: '1' } } });
+        sink.complete();
+      }
     });
     const link = createResilienceLink({
-      retry: { idempotencyKey: { header: 'Idempotency-Key', generate: () => 'key-1' }, jitter: false, initialDelayMs: 10 },
+      retry: {
+        idempotencyKey: { header: 'Idempotency-Key', generate: () => 'key-1' },
+        jitter: false,
+        initialDelayMs: 10,
+      },
       ...(withAuth ? { auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'token-bbbbbbbb' } } : {}),
     }).concat(s.link);
     const out = execute(link, { query: MUTATION, variables: { id: '1' }, context: { headers: { 'x-app': 'desk' } } });
@@ -35,9 +51,15 @@ describe('headers set by different policies travel together', () => {
     }
   });
 
-  test('a query carries the token and the app\'s headers, and no key', async () => {
-    const s = scripted((sink) => { sink.next({ data: { po: { id: '1' } } }); sink.complete(); });
-    const link = createResilienceLink({ retry: { idempotencyKey: true }, auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'token-bbbbbbbb' } }).concat(s.link);
+  test("a query carries the token and the app's headers, and no key", async () => {
+    const s = scripted((sink) => {
+      sink.next({ data: { po: { id: '1' } } });
+      sink.complete();
+    });
+    const link = createResilienceLink({
+      retry: { idempotencyKey: true },
+      auth: { getToken: () => 'token-aaaaaaaa', refresh: async () => 'token-bbbbbbbb' },
+    }).concat(s.link);
     const out = execute(link, { query: QUERY, variables: { id: '1' }, context: { headers: { 'x-app': 'desk' } } });
     await jest.advanceTimersByTimeAsync(0);
     await out.done;

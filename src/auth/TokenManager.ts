@@ -79,9 +79,12 @@ export class TokenState {
     this.refreshWhenMissing = options.refreshWhenMissing ?? true;
     if (options.crossTab) {
       // Never another user's token: only a successor of the one this manager holds is adopted.
-      const coordinator = new CrossTabCoordinator(options.crossTab === true ? {} : options.crossTab, (token, replaces) => {
-        if (replaces !== undefined && replaces === this.held) this.adopt(token, replaces);
-      });
+      const coordinator = new CrossTabCoordinator(
+        options.crossTab === true ? {} : options.crossTab,
+        (token, replaces) => {
+          if (replaces !== undefined && replaces === this.held) this.adopt(token, replaces);
+        },
+      );
       this.crossTab = coordinator.coordinated ? coordinator : undefined;
     }
   }
@@ -135,13 +138,18 @@ export class TokenState {
   readyNow(raw: ReturnType<TokenManager.Options['getToken']> | undefined): string | undefined {
     if (this.inflight) return undefined;
     const last = this.lastSent;
-    if (last !== undefined && raw === last.raw && (last.refreshAt === Infinity || Date.now() < last.refreshAt)) return last.token;
+    if (last !== undefined && raw === last.raw && (last.refreshAt === Infinity || Date.now() < last.refreshAt))
+      return last.token;
     if (raw !== undefined && raw !== null && typeof raw !== 'string') return undefined; // a promise
     const token = this.effectiveToken(raw);
     if (token === undefined || this.expiring(token)) return undefined;
     if (typeof raw === 'string') {
       const expiresAt = jwtExpiryMs(token);
-      this.lastSent = { raw, token, refreshAt: expiresAt === undefined ? Infinity : expiresAt - this.refreshBeforeExpiryMs };
+      this.lastSent = {
+        raw,
+        token,
+        refreshAt: expiresAt === undefined ? Infinity : expiresAt - this.refreshBeforeExpiryMs,
+      };
     }
     return token;
   }
@@ -156,12 +164,17 @@ export class TokenState {
    * The token to send after waiting: for a running refresh, an asynchronous `getToken` (`pending`),
    * a missing token's refresh, or an expiring token's. `setCancel` receives how to stop reading.
    */
-  async obtain(operationName: string | undefined, pending?: PromiseLike<TokenManager.TokenValue>, setCancel?: (cancel: () => void) => void): Promise<string | undefined> {
+  async obtain(
+    operationName: string | undefined,
+    pending?: PromiseLike<TokenManager.TokenValue>,
+    setCancel?: (cancel: () => void) => void,
+  ): Promise<string | undefined> {
     // Operations that start during a refresh wait for it, and share its failure.
     if (this.inflight) await this.waitFor(this.inflight);
     let token = await this.read(pending, setCancel);
     // No token yet: obtain one first rather than collect a 401 (the refresh failure is the answer).
-    if (token === undefined && this.refreshWhenMissing) token = await this.waitFor(this.refreshFor(undefined, 'missing', operationName, true));
+    if (token === undefined && this.refreshWhenMissing)
+      token = await this.waitFor(this.refreshFor(undefined, 'missing', operationName, true));
     const expiry = this.expiring(token);
     if (expiry) {
       try {
@@ -178,7 +191,11 @@ export class TokenState {
    * After a rejected token: the token `getToken` has now if it is another one (someone refreshed),
    * else a refresh. Its failure calls `onAuthFailure`.
    */
-  async replacement(rejected: string | undefined, operationName: string | undefined, setCancel?: (cancel: () => void) => void): Promise<string> {
+  async replacement(
+    rejected: string | undefined,
+    operationName: string | undefined,
+    setCancel?: (cancel: () => void) => void,
+  ): Promise<string> {
     const current = await this.read(undefined, setCancel);
     if (current !== undefined && current !== rejected) return current;
     return this.waitFor(this.refreshFor(rejected, 'rejected', operationName, true));
@@ -201,7 +218,10 @@ export class TokenState {
       {
         category: 'unauthenticated',
         reason: 'token-unavailable',
-        message: redact(`The access token could not be read: ${error instanceof Error ? error.message : String(error)}`, this.secrets()),
+        message: redact(
+          `The access token could not be read: ${error instanceof Error ? error.message : String(error)}`,
+          this.secrets(),
+        ),
         retryable: false,
         refreshable: false,
         remediation: "Sign in again; if it persists, check the app's token storage (getToken threw).",
@@ -210,8 +230,15 @@ export class TokenState {
     );
   }
 
-  private read(pending: PromiseLike<TokenManager.TokenValue> | undefined, setCancel?: (cancel: () => void) => void): Promise<string | undefined> {
-    const read = ask(() => pending ?? this.options.getToken(), this.refreshTimeoutMs, () => this.timedOut('token-timeout', 'getToken'));
+  private read(
+    pending: PromiseLike<TokenManager.TokenValue> | undefined,
+    setCancel?: (cancel: () => void) => void,
+  ): Promise<string | undefined> {
+    const read = ask(
+      () => pending ?? this.options.getToken(),
+      this.refreshTimeoutMs,
+      () => this.timedOut('token-timeout', 'getToken'),
+    );
     setCancel?.(read.cancel);
     return read.promise.then((raw) => this.effectiveToken(raw));
   }
@@ -279,13 +306,19 @@ export class TokenState {
       message: redact(`Token refresh failed: ${message || 'unknown error'}`, this.secrets(failedToken)),
       retryable: false,
       refreshable: false,
-      remediation: 'The session could not be renewed; sign in again (and check the token endpoint if it keeps failing).',
+      remediation:
+        'The session could not be renewed; sign in again (and check the token endpoint if it keeps failing).',
       details: cause ? { causeCategory: cause.category, causeReason: cause.reason } : undefined,
     };
   }
 
   /** One refresh at a time; everyone who asks while it runs gets its result. */
-  private refreshFor(failedToken: string | undefined, reason: RefreshReason, operationName: string | undefined, fatal: boolean): Promise<string> {
+  private refreshFor(
+    failedToken: string | undefined,
+    reason: RefreshReason,
+    operationName: string | undefined,
+    fatal: boolean,
+  ): Promise<string> {
     if (fatal) this.inflightReported = true;
     if (this.inflight) return this.inflight;
     this.inflightReported = fatal;
@@ -293,7 +326,12 @@ export class TokenState {
     const generation = this.generation;
     const onEvent = this.options.onEvent;
     emit(onEvent, 'refresh-start', operationName, { reason, waiting: this.waiting });
-    const ended = (source?: 'this-tab' | 'other-tab') => ({ reason, durationMs: Date.now() - started, waiting: this.waiting, ...(source ? { source } : {}) });
+    const ended = (source?: 'this-tab' | 'other-tab') => ({
+      reason,
+      durationMs: Date.now() - started,
+      waiting: this.waiting,
+      ...(source ? { source } : {}),
+    });
     this.inflight = this.refreshOnce(failedToken, reason)
       .then(
         ({ token, source }) => {
@@ -320,7 +358,10 @@ export class TokenState {
   }
 
   /** One call of the app's `refresh` (bounded by `refreshTimeoutMs`), or, across tabs, the token another tab got meanwhile. */
-  private refreshOnce(failedToken: string | undefined, reason: RefreshReason): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
+  private refreshOnce(
+    failedToken: string | undefined,
+    reason: RefreshReason,
+  ): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
     const once = async () => {
       const pending = ask(
         () => Promise.resolve().then(() => this.options.refresh({ failedToken, reason })),
@@ -329,14 +370,20 @@ export class TokenState {
       );
       this.cancelRefresh = pending.cancel;
       const token: unknown = await pending.promise.finally(() => (this.cancelRefresh = undefined));
-      if (typeof token !== 'string' || token.length === 0) throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
+      if (typeof token !== 'string' || token.length === 0)
+        throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
       return token;
     };
     if (!this.crossTab) return once().then((token) => ({ token, source: 'this-tab' as const }));
     // Another tab may have refreshed while this one waited for the lock: then its token is used.
-    const fresh = (token: string | undefined) => (token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined);
+    const fresh = (token: string | undefined) =>
+      token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined;
     // After the lock: the token another tab shared (BroadcastChannel), or the one it stored (getToken).
-    return this.crossTab.run(once, async () => fresh(this.refreshedToken) ?? fresh(await this.read(undefined).catch(() => undefined)), failedToken);
+    return this.crossTab.run(
+      once,
+      async () => fresh(this.refreshedToken) ?? fresh(await this.read(undefined).catch(() => undefined)),
+      failedToken,
+    );
   }
 }
 

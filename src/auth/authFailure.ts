@@ -7,7 +7,11 @@ import type { Classification } from '../classify/types.js';
 const unauthenticated = (list: ReadonlyArray<Classification>) => list.find((c) => c.category === 'unauthenticated');
 
 /** The authentication failure a result (`errors[]`, any entry) carries, if any. */
-export function authFailureInResult(result: { errors?: ReadonlyArray<unknown> }, status: number | undefined, secrets: ReadonlyArray<string>): Classification | undefined {
+export function authFailureInResult(
+  result: { errors?: ReadonlyArray<unknown> },
+  status: number | undefined,
+  secrets: ReadonlyArray<string>,
+): Classification | undefined {
   if (!Array.isArray(result.errors) || result.errors.length === 0) return undefined;
   return unauthenticated(classifyErrors(result, { status, secrets }));
 }

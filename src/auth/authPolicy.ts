@@ -18,13 +18,16 @@ const defaultIsAuthError = (c: Classification): boolean => c.category === 'unaut
 function headerApplier(options: AuthRefreshLink.HeaderOptions = {}): ApplyToken {
   const { header = 'Authorization', scheme = 'Bearer' } = options;
   // The header object for the last token is kept: with no other headers set, attaching it is one setContext.
-  let last: { token: string; headers: Readonly<Record<string, string>>; patch: { headers: Readonly<Record<string, string>> } } | undefined;
+  let last:
+    | { token: string; headers: Readonly<Record<string, string>>; patch: { headers: Readonly<Record<string, string>> } }
+    | undefined;
   return (token, operation, context) => {
     if (last?.token !== token) {
       const headers = Object.freeze({ [header]: scheme ? `${scheme} ${token}` : token });
       last = { token, headers, patch: Object.freeze({ headers }) };
     }
-    if (context.headers === undefined || context.headers === null) (operation.setContext as unknown as (patch: Record<string, unknown>) => void)(last.patch);
+    if (context.headers === undefined || context.headers === null)
+      (operation.setContext as unknown as (patch: Record<string, unknown>) => void)(last.patch);
     else setHeaders(operation, last.headers, context);
   };
 }
@@ -43,7 +46,12 @@ export class AuthPolicy implements Policy {
     this.isAuthError = isAuthError ? (c) => decideSafely('isAuthError', isAuthError, false, c) : defaultIsAuthError;
   }
 
-  run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
+  run(
+    operation: LinkOperation,
+    context: Readonly<Record<string, unknown>>,
+    next: Downstream,
+    sink: Sink,
+  ): SubscriptionLike {
     if (context.auth === false) return next.send(operation, sink);
     return new AuthRun(this, operation, context, next, sink).start();
   }
@@ -85,13 +93,22 @@ class AuthRun implements Sink, SubscriptionLike {
     }
     const ready = tokens.readyNow(raw);
     if (ready !== undefined) this.send(ready);
-    else void this.wait(typeof (raw as PromiseLike<unknown> | null)?.then === 'function' ? (raw as PromiseLike<TokenManager.TokenValue>) : undefined);
+    else
+      void this.wait(
+        typeof (raw as PromiseLike<unknown> | null)?.then === 'function'
+          ? (raw as PromiseLike<TokenManager.TokenValue>)
+          : undefined,
+      );
     return this;
   }
 
   private async wait(pending: PromiseLike<TokenManager.TokenValue> | undefined): Promise<void> {
     try {
-      const token = await this.policy.tokens.obtain(this.operationName, pending, (cancel) => (this.cancelRead = cancel));
+      const token = await this.policy.tokens.obtain(
+        this.operationName,
+        pending,
+        (cancel) => (this.cancelRead = cancel),
+      );
       if (this.phase === 'waiting') this.send(token);
     } catch (error) {
       this.fail(error instanceof ResilienceError ? error : this.policy.tokens.tokenUnavailable(error));
@@ -108,7 +125,9 @@ class AuthRun implements Sink, SubscriptionLike {
         // The context as of this run: it holds the caller's headers and any a policy above set (a replay only changes the token).
         this.policy.applyToken(token, this.operation, this.context);
       } catch (error) {
-        return this.fail(unexpectedError(error, 'AuthRefreshLink applyToken', (t) => redact(t, this.policy.tokens.secrets(token))));
+        return this.fail(
+          unexpectedError(error, 'AuthRefreshLink applyToken', (t) => redact(t, this.policy.tokens.secrets(token))),
+        );
       }
     }
     const phase: Phase = this.phase;
@@ -169,11 +188,19 @@ class AuthRun implements Sink, SubscriptionLike {
     // Not fixable by a new token, or a fresh token was rejected too: never a second refresh.
     if (!this.policy.isAuthError(classification) || this.phase === 'replayed') {
       tokens.authFailure(classification, this.operationName);
-      return this.fail(error !== undefined ? attachClassifications(error, readAnnotations(error) ?? [classification]) : new ResilienceError(classification));
+      return this.fail(
+        error !== undefined
+          ? attachClassifications(error, readAnnotations(error) ?? [classification])
+          : new ResilienceError(classification),
+      );
     }
     this.phase = 'replaying';
     try {
-      const fresh = await tokens.replacement(this.usedToken, this.operationName, (cancel) => (this.cancelRead = cancel));
+      const fresh = await tokens.replacement(
+        this.usedToken,
+        this.operationName,
+        (cancel) => (this.cancelRead = cancel),
+      );
       if (this.phase === 'replaying') this.send(fresh);
     } catch (refreshError) {
       this.fail(refreshError);

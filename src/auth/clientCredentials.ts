@@ -41,7 +41,11 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
   const fetchToken = (): Promise<string> => {
     if (inflight) return inflight;
     const doFetch = options.fetch ?? globalThis.fetch;
-    const params: Record<string, string> = { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret };
+    const params: Record<string, string> = {
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    };
     if (scope) params.scope = scope;
     if (audience) params.audience = audience;
     inflight = (async () => {
@@ -49,7 +53,10 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
       try {
         response = await doFetch(tokenUrl, {
           method: 'POST',
-          headers: { 'content-type': bodyFormat === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' },
+          headers: {
+            'content-type': bodyFormat === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
           body: bodyFormat === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString(),
         });
       } catch (error) {
@@ -57,7 +64,12 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
       }
       const text = await response.text().catch(() => '');
       if (!response.ok) {
-        throw new ResilienceError(classifyError({ status: response.status, body: text, headers: response.headers }, { secrets: [clientSecret] }));
+        throw new ResilienceError(
+          classifyError(
+            { status: response.status, body: text, headers: response.headers },
+            { secrets: [clientSecret] },
+          ),
+        );
       }
       let body: { access_token?: unknown; expires_in?: unknown };
       try {
@@ -66,11 +78,22 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
         body = {};
       }
       if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
-        throw new ResilienceError({ category: 'bad-request', reason: 'invalid-token-response', message: 'The token endpoint answered without an access_token', retryable: false, refreshable: false, remediation: 'Check the tokenUrl: it must be an OAuth 2.0 token endpoint.' });
+        throw new ResilienceError({
+          category: 'bad-request',
+          reason: 'invalid-token-response',
+          message: 'The token endpoint answered without an access_token',
+          retryable: false,
+          refreshable: false,
+          remediation: 'Check the tokenUrl: it must be an OAuth 2.0 token endpoint.',
+        });
       }
-      const expiresInS = typeof body.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : undefined;
+      const expiresInS =
+        typeof body.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : undefined;
       rememberSecret(body.access_token);
-      cached = { token: body.access_token, expiresAt: expiresInS !== undefined ? Date.now() + expiresInS * 1000 : Infinity };
+      cached = {
+        token: body.access_token,
+        expiresAt: expiresInS !== undefined ? Date.now() + expiresInS * 1000 : Infinity,
+      };
       return body.access_token;
     })().finally(() => {
       inflight = undefined;
@@ -81,7 +104,13 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
   return {
     getToken: async () => (cached && cached.expiresAt - Date.now() > earlyRefreshMs ? cached.token : fetchToken()),
     refresh: async (context) => {
-      if (cached && context?.failedToken && cached.token !== context.failedToken && cached.expiresAt - Date.now() > earlyRefreshMs) return cached.token;
+      if (
+        cached &&
+        context?.failedToken &&
+        cached.token !== context.failedToken &&
+        cached.expiresAt - Date.now() > earlyRefreshMs
+      )
+        return cached.token;
       cached = undefined;
       return fetchToken();
     },

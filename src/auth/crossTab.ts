@@ -1,6 +1,10 @@
 /** The subset of the Web Locks API we use (`navigator.locks`). */
 export interface LockManagerLike {
-  request<T>(name: string, options: { mode?: 'exclusive'; signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+  request<T>(
+    name: string,
+    options: { mode?: 'exclusive'; signal?: AbortSignal },
+    callback: () => Promise<T>,
+  ): Promise<T>;
 }
 
 /** The subset of `BroadcastChannel` we use. */
@@ -41,7 +45,12 @@ interface TokenMessage {
 }
 
 function isTokenMessage(data: unknown): data is TokenMessage {
-  return typeof data === 'object' && data !== null && (data as TokenMessage).type === 'apollo-link-resilience:token' && typeof (data as TokenMessage).token === 'string';
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as TokenMessage).type === 'apollo-link-resilience:token' &&
+    typeof (data as TokenMessage).token === 'string'
+  );
 }
 
 /** Whether this code runs in a browser window or worker, where one origin's contexts are one person's tabs. */
@@ -72,13 +81,20 @@ export class CrossTabCoordinator {
     if (isTokenMessage(event.data)) this.onToken(event.data.token, event.data.replaces);
   };
 
-  constructor(options: CrossTabOptions, private readonly onToken: (token: string, replaces: string | undefined) => void) {
+  constructor(
+    options: CrossTabOptions,
+    private readonly onToken: (token: string, replaces: string | undefined) => void,
+  ) {
     this.name = options.name ?? 'apollo-link-resilience:auth';
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     this.handoffMs = options.handoffMs ?? 50;
     const browser = inBrowserContext();
-    const locks = options.locks ?? (browser ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks : undefined);
-    const factory = options.createChannel ?? (browser && typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) : undefined);
+    const locks =
+      options.locks ??
+      (browser ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks : undefined);
+    const factory =
+      options.createChannel ??
+      (browser && typeof BroadcastChannel === 'function' ? (n: string) => new BroadcastChannel(n) : undefined);
     let channel: BroadcastChannelLike | undefined;
     try {
       // Half of it is worse than none: a channel without the lock shares tokens without coordinating.
@@ -103,7 +119,11 @@ export class CrossTabCoordinator {
    * granted (it re-reads the token: the BroadcastChannel message may arrive after the lock)
    * granted: when another tab refreshed meanwhile, its token is returned without a refresh.
    */
-  async run(refresh: () => Promise<string>, alreadyRefreshed: () => Promise<string | undefined>, replaces: string | undefined): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
+  async run(
+    refresh: () => Promise<string>,
+    alreadyRefreshed: () => Promise<string | undefined>,
+    replaces: string | undefined,
+  ): Promise<{ token: string; source: 'this-tab' | 'other-tab' }> {
     const refreshAndShare = async () => {
       const token = await refresh();
       try {

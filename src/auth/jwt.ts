@@ -1,6 +1,9 @@
 function base64UrlDecode(segment: string): string | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(segment)) return undefined;
-  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(segment.length / 4) * 4, '=');
+  const base64 = segment
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(segment.length / 4) * 4, '=');
   try {
     if (typeof atob === 'function') {
       const binary = atob(base64);
@@ -34,7 +37,9 @@ function decodeExpiry(token: string): number | undefined {
   if (json === undefined) return undefined;
   try {
     const payload = JSON.parse(json) as { exp?: unknown };
-    return typeof payload?.exp === 'number' && Number.isFinite(payload.exp) && payload.exp > 0 ? payload.exp * 1000 : undefined;
+    return typeof payload?.exp === 'number' && Number.isFinite(payload.exp) && payload.exp > 0
+      ? payload.exp * 1000
+      : undefined;
   } catch {
     return undefined;
   }

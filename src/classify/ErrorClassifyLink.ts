@@ -37,7 +37,9 @@ class Annotating implements Sink {
   next(result: ResultLike): void {
     if (!result || !result.errors) return this.sink.next(result);
     const response = getResponse(this.operation);
-    this.sink.next(annotateResult(result, { ...this.options, status: response?.errorStatus, headers: response?.headers }).result);
+    this.sink.next(
+      annotateResult(result, { ...this.options, status: response?.errorStatus, headers: response?.headers }).result,
+    );
   }
 
   error(error: unknown): void {
@@ -53,7 +55,12 @@ class Annotating implements Sink {
 export class ClassifyPolicy implements Policy {
   constructor(private readonly options: ClassifyOptions) {}
 
-  run(operation: LinkOperation, _context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
+  run(
+    operation: LinkOperation,
+    _context: Readonly<Record<string, unknown>>,
+    next: Downstream,
+    sink: Sink,
+  ): SubscriptionLike {
     return next.send(operation, new Annotating(sink, operation, this.options));
   }
 }

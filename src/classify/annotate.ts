@@ -9,16 +9,21 @@ import type { Classification, ClassifyOptions } from './types.js';
  * are: same objects, same fields. A non-compliant `errors` (not an array, or entries that are not
  * objects) is left untouched and its classifications are recorded on the result itself.
  */
-export function annotateResult(result: ResultLike, options: ClassifyOptions = {}): { result: ResultLike; classifications: Classification[] } {
+export function annotateResult(
+  result: ResultLike,
+  options: ClassifyOptions = {},
+): { result: ResultLike; classifications: Classification[] } {
   const errors: unknown = result?.errors;
-  if (errors === undefined || errors === null || (Array.isArray(errors) && errors.length === 0)) return { result, classifications: [] };
+  if (errors === undefined || errors === null || (Array.isArray(errors) && errors.length === 0))
+    return { result, classifications: [] };
   if (!Array.isArray(errors)) {
     const classifications = readAnnotations(result) ?? classifyErrors({ errors }, options);
     setAnnotations(result, classifications);
     return { result, classifications };
   }
   const extensions = result.extensions;
-  const each = typeof extensions === 'object' && extensions !== null ? { ...options, responseExtensions: extensions } : options;
+  const each =
+    typeof extensions === 'object' && extensions !== null ? { ...options, responseExtensions: extensions } : options;
   const classifications = errors.map((error: unknown) => {
     const existing = readAnnotations(error)?.[0];
     if (existing) return existing;
@@ -26,14 +31,22 @@ export function annotateResult(result: ResultLike, options: ClassifyOptions = {}
     setAnnotations(error, [classification]);
     return classification;
   });
-  if (errors.some((error: unknown) => typeof error !== 'object' || error === null)) setAnnotations(result, classifications);
+  if (errors.some((error: unknown) => typeof error !== 'object' || error === null))
+    setAnnotations(result, classifications);
   return { result, classifications };
 }
 
 /** Classifies an error and records the classifications on it; the same error object comes back. */
-export function annotateError(error: unknown, options: ClassifyOptions = {}): { error: unknown; classification: Classification; classifications: Classification[] } {
+export function annotateError(
+  error: unknown,
+  options: ClassifyOptions = {},
+): { error: unknown; classification: Classification; classifications: Classification[] } {
   const classifications = readAnnotations(error) ?? classifyErrors(error, options);
-  return { error: attachClassifications(error, classifications), classification: primaryClassification(classifications)!, classifications };
+  return {
+    error: attachClassifications(error, classifications),
+    classification: primaryClassification(classifications)!,
+    classifications,
+  };
 }
 
 export { ResilienceError } from './annotations.js';

@@ -21,7 +21,18 @@ export const DEFAULT_REMEDIATION: Record<Category, string> = {
 };
 
 /** Which classification speaks for a set: the one a person must act on first. */
-const PRIORITY: ReadonlyArray<Category> = ['unauthenticated', 'forbidden', 'conflict', 'validation', 'bad-request', 'not-found', 'rate-limited', 'server', 'network', 'unknown'];
+const PRIORITY: ReadonlyArray<Category> = [
+  'unauthenticated',
+  'forbidden',
+  'conflict',
+  'validation',
+  'bad-request',
+  'not-found',
+  'rate-limited',
+  'server',
+  'network',
+  'unknown',
+];
 
 export function primaryClassification(list: ReadonlyArray<Classification>): Classification | undefined {
   let best: Classification | undefined;
@@ -30,7 +41,13 @@ export function primaryClassification(list: ReadonlyArray<Classification>): Clas
 }
 
 export function isClassification(value: unknown): value is Classification {
-  return typeof value === 'object' && value !== null && typeof (value as Classification).category === 'string' && typeof (value as Classification).retryable === 'boolean' && typeof (value as Classification).remediation === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Classification).category === 'string' &&
+    typeof (value as Classification).retryable === 'boolean' &&
+    typeof (value as Classification).remediation === 'string'
+  );
 }
 
 // Annotations are invisible to everything but `getClassifications` and the links: a non-enumerable
@@ -48,10 +65,16 @@ function annotated(input: object): ReadonlyArray<Classification> | undefined {
 
 /** Records classifications on an object without changing what it looks like. */
 export function setAnnotations(target: unknown, classifications: ReadonlyArray<Classification>): void {
-  if ((typeof target !== 'object' && typeof target !== 'function') || target === null || classifications.length === 0) return;
+  if ((typeof target !== 'object' && typeof target !== 'function') || target === null || classifications.length === 0)
+    return;
   try {
     if (Object.isExtensible(target) || Object.prototype.hasOwnProperty.call(target, KEY)) {
-      Object.defineProperty(target, KEY, { value: classifications, enumerable: false, configurable: true, writable: true });
+      Object.defineProperty(target, KEY, {
+        value: classifications,
+        enumerable: false,
+        configurable: true,
+        writable: true,
+      });
       return;
     }
   } catch {
@@ -61,8 +84,14 @@ export function setAnnotations(target: unknown, classifications: ReadonlyArray<C
 }
 
 /** A GraphQL error a link had to make (data kept, the request failed later): message, code, and its classification. */
-export function classifiedGraphQLError(classification: Classification): { message: string; extensions?: { code: string } } {
-  const error = { message: classification.message, ...(classification.code ? { extensions: { code: classification.code } } : {}) };
+export function classifiedGraphQLError(classification: Classification): {
+  message: string;
+  extensions?: { code: string };
+} {
+  const error = {
+    message: classification.message,
+    ...(classification.code ? { extensions: { code: classification.code } } : {}),
+  };
   setAnnotations(error, [classification]);
   return error;
 }
@@ -90,8 +119,18 @@ export function errorParts(input: unknown): unknown[] | undefined {
       return Array.isArray(errors) ? list(errors) : undefined;
     }
     if (name === 'ApolloError') {
-      const e = input as { graphQLErrors?: unknown; protocolErrors?: unknown; clientErrors?: unknown; networkError?: unknown };
-      const parts = [...list(e.graphQLErrors), ...list(e.protocolErrors), ...(e.networkError ? [e.networkError] : []), ...list(e.clientErrors)];
+      const e = input as {
+        graphQLErrors?: unknown;
+        protocolErrors?: unknown;
+        clientErrors?: unknown;
+        networkError?: unknown;
+      };
+      const parts = [
+        ...list(e.graphQLErrors),
+        ...list(e.protocolErrors),
+        ...(e.networkError ? [e.networkError] : []),
+        ...list(e.clientErrors),
+      ];
       return parts.length > 0 ? parts : undefined;
     }
     const errors = (input as { errors?: unknown }).errors;
@@ -126,14 +165,21 @@ export function attachClassifications(error: unknown, classifications: Classific
 }
 
 /** Something threw where it should not (a user callback, a link below): classified, cause kept. */
-export function unexpectedError(error: unknown, where: string, redactText: (text: string) => string = (t) => t): ResilienceError {
+export function unexpectedError(
+  error: unknown,
+  where: string,
+  redactText: (text: string) => string = (t) => t,
+): ResilienceError {
   const message = error instanceof Error ? error.message : String(error);
-  return new ResilienceError({
-    category: 'unknown',
-    reason: 'link-error',
-    message: redactText(`${where} failed: ${message}`),
-    retryable: false,
-    refreshable: false,
-    remediation: `Fix ${where} (see this error's cause); the operation was not sent.`,
-  }, { cause: error });
+  return new ResilienceError(
+    {
+      category: 'unknown',
+      reason: 'link-error',
+      message: redactText(`${where} failed: ${message}`),
+      retryable: false,
+      refreshable: false,
+      remediation: `Fix ${where} (see this error's cause); the operation was not sent.`,
+    },
+    { cause: error },
+  );
 }

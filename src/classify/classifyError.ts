@@ -2,7 +2,16 @@ import { RETRYABLE_CATEGORIES, errorParts, primaryClassification, readAnnotation
 import { CATEGORY_REMEDIATION, REASON_REMEDIATION, coreRules } from './core.js';
 import { collectFacts } from './facts.js';
 import { redact } from './redact.js';
-import type { Category, Classification, ClassificationPatch, ClassificationRule, ClassifyOptions, ErrorFacts, Remediations, RuleMatcher } from './types.js';
+import type {
+  Category,
+  Classification,
+  ClassificationPatch,
+  ClassificationRule,
+  ClassifyOptions,
+  ErrorFacts,
+  Remediations,
+  RuleMatcher,
+} from './types.js';
 
 /** The messages matched by rules are cut to this length first: matching cost stays bounded. */
 const MATCH_CHARS = 4000;
@@ -48,7 +57,13 @@ function apply(rule: ClassificationRule, facts: ErrorFacts, text: string): Class
   }
 }
 
-function first(layers: ReadonlyArray<ReadonlyArray<ClassificationRule>>, accept: (rule: ClassificationRule, patch: ClassificationPatch) => boolean, facts: ErrorFacts, text: string, refining: boolean): Verdict | undefined {
+function first(
+  layers: ReadonlyArray<ReadonlyArray<ClassificationRule>>,
+  accept: (rule: ClassificationRule, patch: ClassificationPatch) => boolean,
+  facts: ErrorFacts,
+  text: string,
+  refining: boolean,
+): Verdict | undefined {
   for (const layer of layers) {
     for (const rule of layer) {
       if (Boolean(rule.refine) !== refining) continue;
@@ -71,7 +86,11 @@ function textFrom(table: Remediations | undefined, key: string, classification: 
 }
 
 /** Yours (the option), then the deciding rule's own, then the profiles' (in order), then the core's. */
-function remediationFor(classification: Classification, patch: ClassificationPatch | undefined, options: ClassifyOptions): string {
+function remediationFor(
+  classification: Classification,
+  patch: ClassificationPatch | undefined,
+  options: ClassifyOptions,
+): string {
   const key = `${classification.category}/${classification.reason ?? ''}`;
   const yours = textFrom(options.remediations, key, classification);
   if (yours !== undefined) return yours;
@@ -95,7 +114,16 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
   const final = decided !== undefined && user.includes(decided.rule);
   const refined = final
     ? undefined
-    : first(layers, (_rule, patch) => !decided || patch.category === decided.patch.category || Boolean(decided.rule.narrowsTo?.includes(patch.category)), facts, text, true);
+    : first(
+        layers,
+        (_rule, patch) =>
+          !decided ||
+          patch.category === decided.patch.category ||
+          Boolean(decided.rule.narrowsTo?.includes(patch.category)),
+        facts,
+        text,
+        true,
+      );
   const patch: ClassificationPatch | undefined =
     decided && refined
       ? {
@@ -103,14 +131,19 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
           ...refined.patch,
           details: { ...decided.patch.details, ...refined.patch.details },
           // The deciding rule's text no longer fits once a refinement changed the reason.
-          remediation: refined.patch.remediation ?? (refined.patch.reason === undefined || refined.patch.reason === decided.patch.reason ? decided.patch.remediation : undefined),
+          remediation:
+            refined.patch.remediation ??
+            (refined.patch.reason === undefined || refined.patch.reason === decided.patch.reason
+              ? decided.patch.remediation
+              : undefined),
         }
       : (refined ?? decided)?.patch;
 
   const category: Category = patch?.category ?? (facts.body === 'unexpected-shape' ? 'bad-request' : 'unknown');
   const httpStatus = facts.status !== undefined && facts.status >= 400 ? facts.status : undefined;
   const collected: Record<string, unknown> = { ...(patch?.details ?? {}) };
-  if (collected.field === undefined && typeof facts.extensions?.field === 'string') collected.field = facts.extensions.field;
+  if (collected.field === undefined && typeof facts.extensions?.field === 'string')
+    collected.field = facts.extensions.field;
   if (facts.retryAfterMs !== undefined) collected.retryAfterMs = facts.retryAfterMs;
   if (facts.systemCode !== undefined) collected.systemCode = facts.systemCode;
   if (facts.body !== undefined && facts.body !== 'json') collected.body = facts.body;
@@ -119,8 +152,11 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
   const rawMessage = facts.message || (facts.description ?? '');
   const classification: Classification = {
     category,
-    reason: patch?.reason ?? (category === 'unknown' ? (facts.body === 'unexpected-shape' ? 'unexpected-shape' : 'unrecognized') : undefined),
-    status: httpStatus ?? patch?.status ?? (facts.status !== undefined && facts.status !== 200 ? facts.status : undefined),
+    reason:
+      patch?.reason ??
+      (category === 'unknown' ? (facts.body === 'unexpected-shape' ? 'unexpected-shape' : 'unrecognized') : undefined),
+    status:
+      httpStatus ?? patch?.status ?? (facts.status !== undefined && facts.status !== 200 ? facts.status : undefined),
     code: patch?.code ?? facts.code,
     message: redact(rawMessage || defaultMessage(category, httpStatus), options.secrets),
     retryable: patch?.retryable ?? RETRYABLE_CATEGORIES.has(category),
@@ -137,7 +173,10 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
 }
 
 function defaultMessage(category: Category, status: number | undefined): string {
-  const label = category === 'unknown' ? 'Unrecognized error' : `${category[0]!.toUpperCase()}${category.slice(1).replace(/-/g, ' ')} error`;
+  const label =
+    category === 'unknown'
+      ? 'Unrecognized error'
+      : `${category[0]!.toUpperCase()}${category.slice(1).replace(/-/g, ' ')} error`;
   return status ? `${label} (HTTP ${status}), no message` : `${label}, no message`;
 }
 
@@ -148,9 +187,15 @@ export function classifyErrors(input: unknown, options: ClassifyOptions = {}): C
   const parts = errorParts(input);
   // A container's top-level `extensions` (a result's, AC4 CombinedGraphQLErrors') reach each error's facts (Shopify's cost).
   const own = parts ? (input as { extensions?: unknown }).extensions : undefined;
-  const extensions = typeof own === 'object' && own !== null && !Array.isArray(own) ? (own as Record<string, unknown>) : options.responseExtensions;
+  const extensions =
+    typeof own === 'object' && own !== null && !Array.isArray(own)
+      ? (own as Record<string, unknown>)
+      : options.responseExtensions;
   const envelope = { status: options.status, headers: options.headers, ...(extensions ? { extensions } : {}) };
-  if (parts) return parts.flatMap((part) => readAnnotations(part) ?? collectFacts(part, envelope).map((facts) => classifyFacts(facts, options)));
+  if (parts)
+    return parts.flatMap(
+      (part) => readAnnotations(part) ?? collectFacts(part, envelope).map((facts) => classifyFacts(facts, options)),
+    );
   return collectFacts(input, envelope).map((facts) => classifyFacts(facts, options));
 }
 
@@ -159,7 +204,9 @@ export function classifyErrors(input: unknown, options: ClassifyOptions = {}): C
  * OAuth or REST error body, network failure, garbage) → one `Classification`. Never throws.
  */
 export function classifyError(input: unknown, options: ClassifyOptions = {}): Classification {
-  return primaryClassification(classifyErrors(input, options)) ?? classifyFacts({ source: 'unknown', message: '' }, options);
+  return (
+    primaryClassification(classifyErrors(input, options)) ?? classifyFacts({ source: 'unknown', message: '' }, options)
+  );
 }
 
 export { errorParts, isClassification, primaryClassification, readAnnotations } from './annotations.js';

@@ -25,7 +25,9 @@ function str(value: unknown): string | undefined {
 
 function safeGet(source: unknown, key: string): unknown {
   try {
-    return isRecord(source) || typeof source === 'function' || source instanceof Error ? (source as Record<string, unknown>)[key] : undefined;
+    return isRecord(source) || typeof source === 'function' || source instanceof Error
+      ? (source as Record<string, unknown>)[key]
+      : undefined;
   } catch {
     return undefined;
   }
@@ -53,9 +55,14 @@ function retryAfterFrom(headers: Headers | undefined, extensions?: Record<string
 
 /** Facts for one GraphQL error object (`{ message, path, extensions }`), whatever its quality. */
 export function graphQLErrorFacts(error: unknown, envelope: Envelope = {}): ErrorFacts {
-  const extensions = isRecord(safeGet(error, 'extensions')) ? (safeGet(error, 'extensions') as Record<string, unknown>) : undefined;
+  const extensions = isRecord(safeGet(error, 'extensions'))
+    ? (safeGet(error, 'extensions') as Record<string, unknown>)
+    : undefined;
   const rawPath = safeGet(error, 'path');
-  const path = Array.isArray(rawPath) && rawPath.every((p) => typeof p === 'string' || typeof p === 'number') ? (rawPath) : undefined;
+  const path =
+    Array.isArray(rawPath) && rawPath.every((p) => typeof p === 'string' || typeof p === 'number')
+      ? rawPath
+      : undefined;
   const message = str(safeGet(error, 'message')) ?? (typeof error === 'string' ? error : '');
   const code = str(extensions?.code);
   const extStatus = safeGet(extensions?.http, 'status');
@@ -86,15 +93,17 @@ export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
       return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, env));
     }
     if (typeof body.error === 'string') {
-      return [{
-        source: 'oauth',
-        status: envelope.status,
-        code: body.error,
-        message: str(body.error_description) ?? body.error,
-        description: str(body.error_description),
-        retryAfterMs: retryAfterFrom(envelope.headers),
-        raw: body,
-      }];
+      return [
+        {
+          source: 'oauth',
+          status: envelope.status,
+          code: body.error,
+          message: str(body.error_description) ?? body.error,
+          description: str(body.error_description),
+          retryAfterMs: retryAfterFrom(envelope.headers),
+          raw: body,
+        },
+      ];
     }
     if (Array.isArray(body.data) && (body.type === 'Error' || body.status === 'error')) {
       const entries = body.data.slice(0, MAX_ERRORS);
@@ -111,32 +120,92 @@ export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
       }
     }
     if (errors !== undefined && !Array.isArray(errors)) {
-      const message = typeof errors === 'string' ? errors : str(safeGet(errors, 'message')) ?? '';
-      return [{ source: 'http', status: envelope.status, message, body: 'unexpected-shape', retryAfterMs: retryAfterFrom(envelope.headers) }];
+      const message = typeof errors === 'string' ? errors : (str(safeGet(errors, 'message')) ?? '');
+      return [
+        {
+          source: 'http',
+          status: envelope.status,
+          message,
+          body: 'unexpected-shape',
+          retryAfterMs: retryAfterFrom(envelope.headers),
+        },
+      ];
     }
     const message = str(body.message) ?? str(body.error_description) ?? str(body.detail) ?? str(body.title) ?? '';
     const extensions = isRecord(body.extensions) ? body.extensions : undefined;
-    return [{ source: 'http', status: envelope.status, code: str(extensions?.code) ?? str(body.code), message, extensions, body: 'json', retryAfterMs: retryAfterFrom(envelope.headers, extensions), raw: body }];
+    return [
+      {
+        source: 'http',
+        status: envelope.status,
+        code: str(extensions?.code) ?? str(body.code),
+        message,
+        extensions,
+        body: 'json',
+        retryAfterMs: retryAfterFrom(envelope.headers, extensions),
+        raw: body,
+      },
+    ];
   }
-  return [{ source: 'http', status: envelope.status, message: '', body: body === undefined || body === null ? 'empty' : 'unexpected-shape', retryAfterMs: retryAfterFrom(envelope.headers) }];
+  return [
+    {
+      source: 'http',
+      status: envelope.status,
+      message: '',
+      body: body === undefined || body === null ? 'empty' : 'unexpected-shape',
+      retryAfterMs: retryAfterFrom(envelope.headers),
+    },
+  ];
 }
 
 /** Facts for a raw body text: parsed when it is JSON, else described (HTML page, truncated JSON, text). */
 export function bodyTextFacts(text: string, envelope: Envelope): ErrorFacts[] {
   const trimmed = text.trim();
-  if (trimmed === '') return [{ source: 'http', status: envelope.status, message: '', body: 'empty', retryAfterMs: retryAfterFrom(envelope.headers) }];
+  if (trimmed === '')
+    return [
+      {
+        source: 'http',
+        status: envelope.status,
+        message: '',
+        body: 'empty',
+        retryAfterMs: retryAfterFrom(envelope.headers),
+      },
+    ];
   if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && trimmed.length <= MAX_BODY_CHARS) {
     try {
       return bodyFacts(JSON.parse(trimmed), envelope);
     } catch {
-      return [{ source: 'http', status: envelope.status, message: 'The response body is not valid JSON (truncated or malformed).', body: 'truncated-json', retryAfterMs: retryAfterFrom(envelope.headers) }];
+      return [
+        {
+          source: 'http',
+          status: envelope.status,
+          message: 'The response body is not valid JSON (truncated or malformed).',
+          body: 'truncated-json',
+          retryAfterMs: retryAfterFrom(envelope.headers),
+        },
+      ];
     }
   }
   if (looksLikeHtml(trimmed)) {
     const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(trimmed.slice(0, 4096))?.[1]?.trim();
-    return [{ source: 'http', status: envelope.status, message: title ? `HTML error page: ${title}` : 'HTML error page', body: 'html', retryAfterMs: retryAfterFrom(envelope.headers) }];
+    return [
+      {
+        source: 'http',
+        status: envelope.status,
+        message: title ? `HTML error page: ${title}` : 'HTML error page',
+        body: 'html',
+        retryAfterMs: retryAfterFrom(envelope.headers),
+      },
+    ];
   }
-  return [{ source: 'http', status: envelope.status, message: trimmed.slice(0, 500), body: 'text', retryAfterMs: retryAfterFrom(envelope.headers) }];
+  return [
+    {
+      source: 'http',
+      status: envelope.status,
+      message: trimmed.slice(0, 500),
+      body: 'text',
+      retryAfterMs: retryAfterFrom(envelope.headers),
+    },
+  ];
 }
 
 const SYSTEM_CODES = /^(E[A-Z0-9_]{2,}|UND_ERR_[A-Z_]+|ABORT_ERR)$/;
@@ -182,8 +251,16 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
   if (depth > 4) return [{ source: 'unknown', message: '', body: 'unexpected-shape' }];
   if (typeof input === 'string') return [{ source: 'unknown', status: envelope.status, message: input }];
   // A primitive (or a function) thrown as an error: its string form is the message.
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string
-  if (typeof input !== 'object' || input === null) return [{ source: 'unknown', status: envelope.status, message: input === undefined || input === null ? '' : String(input), body: 'unexpected-shape' }];
+  if (typeof input !== 'object' || input === null)
+    return [
+      {
+        source: 'unknown',
+        status: envelope.status,
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string
+        message: input === undefined || input === null ? '' : String(input),
+        body: 'unexpected-shape',
+      },
+    ];
 
   const name = str(safeGet(input, 'name'));
   // AC4 CombinedGraphQLErrors / AC3 ApolloError with GraphQL errors.
@@ -199,13 +276,15 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
     const networkError = safeGet(input, 'networkError');
     if (networkError) return collect(networkError, envelope, depth + 1);
     const protocolErrors = safeGet(input, 'protocolErrors');
-    if (Array.isArray(protocolErrors) && protocolErrors.length > 0) return protocolErrors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
+    if (Array.isArray(protocolErrors) && protocolErrors.length > 0)
+      return protocolErrors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
     const clientErrors = safeGet(input, 'clientErrors');
     if (Array.isArray(clientErrors) && clientErrors.length > 0) return collect(clientErrors[0], envelope, depth + 1);
   }
   if (name === 'CombinedProtocolErrors') {
     const errors = safeGet(input, 'errors');
-    if (Array.isArray(errors) && errors.length > 0) return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
+    if (Array.isArray(errors) && errors.length > 0)
+      return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
   }
 
   // A GraphQL result `{ data, errors }` (with the status it came with, if it says).
@@ -220,19 +299,45 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
   const status = server.status ?? (typeof ownStatus === 'number' ? ownStatus : undefined);
   if (status !== undefined) {
     const headersValue = safeGet(input, 'headers');
-    const env: Envelope = { status, headers: headersOf(input) ?? (headersValue && typeof (headersValue as Headers).get === 'function' ? (headersValue as Headers) : envelope.headers) };
+    const env: Envelope = {
+      status,
+      headers:
+        headersOf(input) ??
+        (headersValue && typeof (headersValue as Headers).get === 'function'
+          ? (headersValue as Headers)
+          : envelope.headers),
+    };
     const body = server.body !== undefined ? server.body : safeGet(input, 'body');
     // AC3 keeps the raw text as `result` when the body is not JSON.
     if (typeof body === 'string') return withHeaders(bodyTextFacts(body, env), env.headers);
     if (body !== undefined && body !== null) return withHeaders(bodyFacts(body, env), env.headers);
     if (server.bodyText !== undefined) return withHeaders(bodyTextFacts(server.bodyText, env), env.headers);
-    const extensions = isRecord(safeGet(input, 'extensions')) ? (safeGet(input, 'extensions') as Record<string, unknown>) : undefined;
-    return withHeaders([{ source: 'http', status, code: str(extensions?.code), message: messageOf(input), extensions, retryAfterMs: retryAfterFrom(env.headers, extensions), body: name === undefined && !(input instanceof Error) && safeGet(input, 'message') === undefined ? 'empty' : undefined }], env.headers);
+    const extensions = isRecord(safeGet(input, 'extensions'))
+      ? (safeGet(input, 'extensions') as Record<string, unknown>)
+      : undefined;
+    return withHeaders(
+      [
+        {
+          source: 'http',
+          status,
+          code: str(extensions?.code),
+          message: messageOf(input),
+          extensions,
+          retryAfterMs: retryAfterFrom(env.headers, extensions),
+          body:
+            name === undefined && !(input instanceof Error) && safeGet(input, 'message') === undefined
+              ? 'empty'
+              : undefined,
+        },
+      ],
+      env.headers,
+    );
   }
   if (name === 'ServerParseError' && server.bodyText !== undefined) return bodyTextFacts(server.bodyText, envelope);
 
   // A REST envelope or OAuth error object.
-  if (!(input instanceof Error) && (safeGet(input, 'type') === 'Error' || typeof safeGet(input, 'error') === 'string')) return bodyFacts(input, envelope);
+  if (!(input instanceof Error) && (safeGet(input, 'type') === 'Error' || typeof safeGet(input, 'error') === 'string'))
+    return bodyFacts(input, envelope);
 
   // A thrown error: network failure, abort, timeout, or a plain error.
   if (input instanceof Error || name !== undefined) {
@@ -243,7 +348,18 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
       name === 'AbortError' ||
       name === 'TimeoutError' ||
       (name === 'TypeError' && /fetch|network|load failed|socket|connect/i.test(message));
-    return [{ source: isNetwork ? 'network' : 'unknown', status: envelope.status, message, errorName: name, systemCode, extensions: isRecord(safeGet(input, 'extensions')) ? (safeGet(input, 'extensions') as Record<string, unknown>) : undefined }];
+    return [
+      {
+        source: isNetwork ? 'network' : 'unknown',
+        status: envelope.status,
+        message,
+        errorName: name,
+        systemCode,
+        extensions: isRecord(safeGet(input, 'extensions'))
+          ? (safeGet(input, 'extensions') as Record<string, unknown>)
+          : undefined,
+      },
+    ];
   }
   // A GraphQL error object on its own.
   if (typeof safeGet(input, 'message') === 'string') return [graphQLErrorFacts(input, envelope)];

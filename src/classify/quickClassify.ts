@@ -7,7 +7,10 @@ import type { Classification } from './types.js';
 type Headers = { get(name: string): string | null };
 
 /** The classifications of any error or result, with the core table; annotations win. Never throws. */
-export function quickClassify(input: unknown, options: { status?: number; headers?: Headers; secrets?: ReadonlyArray<string> } = {}): Classification[] {
+export function quickClassify(
+  input: unknown,
+  options: { status?: number; headers?: Headers; secrets?: ReadonlyArray<string> } = {},
+): Classification[] {
   return classifyErrors(input, options);
 }
 

@@ -4,7 +4,8 @@ import { knownSecrets } from './secrets.js';
 // (so "Bearer token expired" stays readable while "Bearer abc.def-123" does not).
 const BEARER = /\b(Bearer|Basic)\s+(?=[A-Za-z0-9\-._~+/]*[0-9.\-_~+/])[A-Za-z0-9\-._~+/]{8,}=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
-const SECRET_PARAM = /\b(access_token|refresh_token|id_token|client_secret|password|api[_-]?key)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
+const SECRET_PARAM =
+  /\b(access_token|refresh_token|id_token|client_secret|password|api[_-]?key)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
 
 /** The longest message we keep; longer server messages are cut (a 10 MB message is not a remediation). */
 export const MAX_MESSAGE_LENGTH = 2000;

@@ -6,7 +6,10 @@ const MAX_SANE_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
  * Negative, absurd or unparseable values give `undefined`; a date in the past gives `0`.
  */
 export function parseRetryAfter(value: unknown, nowMs: number = Date.now()): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value * 1000 <= MAX_SANE_RETRY_AFTER_MS ? Math.round(value * 1000) : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value >= 0 && value * 1000 <= MAX_SANE_RETRY_AFTER_MS
+      ? Math.round(value * 1000)
+      : undefined;
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   if (text === '' || text.length > 100) return undefined;

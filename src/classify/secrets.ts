@@ -5,7 +5,13 @@ const MAX = 16;
 const recent: string[] = [];
 
 export function rememberSecret(secret: string | null | undefined): void {
-  if (typeof secret !== 'string' || secret === recent[recent.length - 1] || secret.length < 8 || recent.includes(secret)) return;
+  if (
+    typeof secret !== 'string' ||
+    secret === recent[recent.length - 1] ||
+    secret.length < 8 ||
+    recent.includes(secret)
+  )
+    return;
   recent.push(secret);
   if (recent.length > MAX) recent.shift();
 }

@@ -42,7 +42,9 @@ export interface SubscriptionLike {
   unsubscribe(): void;
 }
 
-type Subscribable = { subscribe(observer: { next(v: unknown): void; error(e: unknown): void; complete(): void }): SubscriptionLike };
+type Subscribable = {
+  subscribe(observer: { next(v: unknown): void; error(e: unknown): void; complete(): void }): SubscriptionLike;
+};
 
 /** Builds the installed major's Observable from a producer that returns its teardown. */
 // `void`: a producer may return nothing (no teardown), as both majors' Observables allow.
@@ -89,10 +91,16 @@ export function getContext(operation: LinkOperation): Readonly<Record<string, un
 }
 
 /** Adds (or replaces) request headers on the operation, keeping the ones already set (in `context`, when the caller already read it). */
-export function setHeaders(operation: LinkOperation, headers: Record<string, string>, context: Readonly<Record<string, unknown>> = getContext(operation)): void {
+export function setHeaders(
+  operation: LinkOperation,
+  headers: Record<string, string>,
+  context: Readonly<Record<string, unknown>> = getContext(operation),
+): void {
   const previous = (context.headers as Record<string, string> | undefined) ?? {};
   // The object form: one copy of the context instead of the function form's three.
-  (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({ headers: { ...previous, ...headers } });
+  (operation.setContext as unknown as (patch: Record<string, unknown>) => void)({
+    headers: { ...previous, ...headers },
+  });
   rewritten.add(operation);
 }
 
@@ -131,7 +139,9 @@ function isHeadersLike(value: unknown): value is HeadersLike {
  * The last HTTP response `HttpLink` stored in the context, if any; `errorStatus` is its status when
  * that is an error status (AC4 hands a non-2xx `application/graphql-response+json` body on as a result).
  */
-export function getResponse(operation: LinkOperation): { status?: number; errorStatus?: number; headers?: HeadersLike } | undefined {
+export function getResponse(
+  operation: LinkOperation,
+): { status?: number; errorStatus?: number; headers?: HeadersLike } | undefined {
   const response = getContext(operation).response as { status?: unknown; headers?: unknown } | undefined;
   if (!response || typeof response !== 'object') return undefined;
   const status = typeof response.status === 'number' ? response.status : undefined;
@@ -149,7 +159,12 @@ export function getResponse(operation: LinkOperation): { status?: number; errorS
 export function readServerErrorBody(error: unknown): { status?: number; bodyText?: string; body?: unknown } {
   if (typeof error !== 'object' || error === null) return {};
   const e = error as { statusCode?: unknown; bodyText?: unknown; result?: unknown; response?: { status?: unknown } };
-  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.response?.status === 'number' ? e.response.status : undefined;
+  const status =
+    typeof e.statusCode === 'number'
+      ? e.statusCode
+      : typeof e.response?.status === 'number'
+        ? e.response.status
+        : undefined;
   return {
     status,
     bodyText: typeof e.bodyText === 'string' ? e.bodyText : undefined,
@@ -200,12 +215,18 @@ export function executeForward(
   const { response: _ignored, ...inherited } = getContext(from) as Record<string, unknown>;
   const own = requestOnlyHeaders.get(from);
   if (own && typeof inherited.headers === 'object' && inherited.headers !== null) {
-    inherited.headers = Object.fromEntries(Object.entries(inherited.headers).filter(([name]) => !own.has(name.toLowerCase())));
+    inherited.headers = Object.fromEntries(
+      Object.entries(inherited.headers).filter(([name]) => !own.has(name.toLowerCase())),
+    );
   }
   // A static method that uses no `this`.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const execute = ApolloLink.execute as unknown as (link: ApolloLink, req: unknown, ctx?: unknown) => LinkObservable;
-  return execute(through, { query: request.query, variables: request.variables ?? {}, context: { ...inherited, ...request.context } }, { client });
+  return execute(
+    through,
+    { query: request.query, variables: request.variables ?? {}, context: { ...inherited, ...request.context } },
+    { client },
+  );
 }
 
 /**

@@ -160,7 +160,10 @@ export function emit<T extends ResilienceEventType>(
 }
 
 /** Two listeners as one, each guarded on its own (one that throws does not keep the event from the other). */
-export function bothListeners(first: EventListener | undefined, second: EventListener | undefined): EventListener | undefined {
+export function bothListeners(
+  first: EventListener | undefined,
+  second: EventListener | undefined,
+): EventListener | undefined {
   if (!first || !second) return first ?? second;
   return (event) => {
     notify('onEvent', first, event);

@@ -1,7 +1,14 @@
 // The executor: one Observable per operation, in which a list of policies runs (outermost first).
 // Each link of the package is an executor with one policy; `createResilienceLink` is one with four.
 import { ApolloLink, createObservable, getContext, headersRewritten, subscribe } from '../compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SinkLike, SubscriptionLike } from '../compat/index.js';
+import type {
+  LinkForward,
+  LinkObservable,
+  LinkOperation,
+  ResultLike,
+  SinkLike,
+  SubscriptionLike,
+} from '../compat/index.js';
 import type { ResilienceError } from '../classify/annotations.js';
 import { Lifecycle, Tracked } from '../lifecycle.js';
 import type { Downstream, Policy, Sink } from './policy.js';
@@ -107,10 +114,11 @@ class Below implements Downstream {
   }
 
   get forward(): LinkForward {
-    return (this.asForward ??= (operation) => createObservable((sink) => {
-      const subscription = this.send(operation, sink);
-      return () => subscription.unsubscribe();
-    }));
+    return (this.asForward ??= (operation) =>
+      createObservable((sink) => {
+        const subscription = this.send(operation, sink);
+        return () => subscription.unsubscribe();
+      }));
   }
 
   private next(): Below {
@@ -176,7 +184,12 @@ export class PolicyExecutor extends ApolloLink {
     return createObservable((sink) => {
       const running = new Running(sink, life);
       life.add(running);
-      running.subscription = policies[0]!.run(operation, context, new Below(policies, 1, forward, operation, context), sink);
+      running.subscription = policies[0]!.run(
+        operation,
+        context,
+        new Below(policies, 1, forward, operation, context),
+        sink,
+      );
       return running as unknown as () => void;
     });
   }

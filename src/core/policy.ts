@@ -24,7 +24,12 @@ export interface Policy {
    * a frozen copy; never mutate it), read again when a policy above changed its headers.
    * A policy with nothing to do returns `next.send(operation, sink)`.
    */
-  run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike;
+  run(
+    operation: LinkOperation,
+    context: Readonly<Record<string, unknown>>,
+    next: Downstream,
+    sink: Sink,
+  ): SubscriptionLike;
   /** Stops what the policy holds beyond its operations (a channel, a refresh timer). */
   dispose?(): void;
 }

@@ -8,7 +8,10 @@ import type { Classification } from '../classify/types.js';
 const conflict = (list: ReadonlyArray<Classification>) => list.find((c) => c.category === 'conflict');
 
 /** The conflict a result (`errors[]`, any entry) carries, if any. `status` is the HTTP status it came with. */
-export function conflictInResult(result: { errors?: ReadonlyArray<unknown> }, status?: number): Classification | undefined {
+export function conflictInResult(
+  result: { errors?: ReadonlyArray<unknown> },
+  status?: number,
+): Classification | undefined {
   if (!Array.isArray(result.errors) || result.errors.length === 0) return undefined;
   return conflict(classifyErrors(result, { status }));
 }

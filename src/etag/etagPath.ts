@@ -23,7 +23,9 @@ export function getAtPath(source: unknown, path: string): unknown {
 /** A copy of `source` with `value` at the dot path (objects along the way are copied, not mutated). */
 export function setAtPath<T>(source: T, path: string, value: unknown): T {
   const [head, ...rest] = path.split('.');
-  const base = (typeof source === 'object' && source !== null ? { ...(source as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  const base = (
+    typeof source === 'object' && source !== null ? { ...(source as Record<string, unknown>) } : {}
+  ) as Record<string, unknown>;
   base[head!] = rest.length === 0 ? value : setAtPath(base[head!], rest.join('.'), value);
   return base as T;
 }

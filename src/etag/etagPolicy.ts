@@ -36,8 +36,6 @@ function rootEntity(data: unknown): Entity | undefined {
   return isObject(value) ? value : undefined;
 }
 
-
-
 const fromObservable = (observable: LinkObservable) => (sink: Sink) => subscribe(observable, sink);
 
 export class EtagPolicy implements Policy {
@@ -45,7 +43,8 @@ export class EtagPolicy implements Policy {
   readonly decisionTimeoutMs: number;
 
   constructor(readonly options: EtagConflictLink.Options) {
-    if (!options || !isObject(options.mutations)) throw new TypeError('EtagConflictLink: `mutations` (by operation name) is required');
+    if (!options || !isObject(options.mutations))
+      throw new TypeError('EtagConflictLink: `mutations` (by operation name) is required');
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
     this.decisionTimeoutMs = options.decisionTimeoutMs ?? 300_000;
   }
@@ -53,10 +52,17 @@ export class EtagPolicy implements Policy {
   private configFor(operation: LinkOperation): EtagConflictLink.MutationConfig | undefined {
     if (getOperationType(operation) !== 'mutation') return undefined;
     const name = operation.operationName ?? undefined;
-    return name !== undefined && Object.prototype.hasOwnProperty.call(this.options.mutations, name) ? this.options.mutations[name] : undefined;
+    return name !== undefined && Object.prototype.hasOwnProperty.call(this.options.mutations, name)
+      ? this.options.mutations[name]
+      : undefined;
   }
 
-  run(operation: LinkOperation, _context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
+  run(
+    operation: LinkOperation,
+    _context: Readonly<Record<string, unknown>>,
+    next: Downstream,
+    sink: Sink,
+  ): SubscriptionLike {
     const config = this.configFor(operation);
     if (!config) return next.send(operation, sink);
     return new EtagRun(this, config, operation, next, sink).start();
@@ -69,7 +75,12 @@ type Phase = 'sending' | 'rereading' | 'deciding' | 'resending' | 'done';
 type Outcome = { results: ResultLike[]; error?: unknown; failed: boolean };
 type Decision = EtagConflictLink.Decision | 'retry';
 
-function conflictError(reason: string, message: string, details: Record<string, unknown>, cause?: unknown): ResilienceError {
+function conflictError(
+  reason: string,
+  message: string,
+  details: Record<string, unknown>,
+  cause?: unknown,
+): ResilienceError {
   return new ResilienceError(
     {
       category: 'conflict',
@@ -78,7 +89,8 @@ function conflictError(reason: string, message: string, details: Record<string, 
       message,
       retryable: false,
       refreshable: false,
-      remediation: 'Someone else changed this record: review their values next to yours, then keep yours, take theirs, or edit.',
+      remediation:
+        'Someone else changed this record: review their values next to yours, then keep yours, take theirs, or edit.',
       details,
     },
     cause === undefined ? undefined : { cause },
@@ -88,7 +100,8 @@ function conflictError(reason: string, message: string, details: Record<string, 
 /** Who changed the record, as far as the entity says (`updatedBy`, `modifiedAt`…). */
 function whoChanged(latest: Entity | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of ['updatedBy', 'modifiedBy', 'updatedAt', 'modifiedAt']) if (latest && latest[key] !== undefined) out[key] = latest[key];
+  for (const key of ['updatedBy', 'modifiedBy', 'updatedAt', 'modifiedAt'])
+    if (latest && latest[key] !== undefined) out[key] = latest[key];
   return out;
 }
 
@@ -123,7 +136,7 @@ class EtagRun implements SubscriptionLike {
   ) {
     this.cache = getCache(operation);
     this.etagPath = config.etagPath ?? findEtagPath(operation.variables);
-    this.variables = { ...(operation.variables) };
+    this.variables = { ...operation.variables };
     this.name = operation.operationName ?? undefined;
   }
 
@@ -131,13 +144,20 @@ class EtagRun implements SubscriptionLike {
     const { config, operation, cache, etagPath } = this;
     try {
       let rereadRequest = config.reread(operation);
-      const transform = (cache as { transformDocument?: (d: DocumentNode) => DocumentNode } | undefined)?.transformDocument;
+      const transform = (cache as { transformDocument?: (d: DocumentNode) => DocumentNode } | undefined)
+        ?.transformDocument;
       if (transform && cache) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
       this.rereadRequest = rereadRequest;
       let base = readEntity(cache, rereadRequest);
       // The cache may already hold a newer version than the one the user edited: then it is not the base.
       const sentEtag = etagPath ? getAtPath(operation.variables, etagPath) : undefined;
-      if (base && sentEtag !== undefined && entityEtag(base, etagPath!) !== undefined && entityEtag(base, etagPath!) !== sentEtag) base = undefined;
+      if (
+        base &&
+        sentEtag !== undefined &&
+        entityEtag(base, etagPath!) !== undefined &&
+        entityEtag(base, etagPath!) !== sentEtag
+      )
+        base = undefined;
       this.base = base;
     } catch (error) {
       this.phase = 'done';
@@ -200,7 +220,9 @@ class EtagRun implements SubscriptionLike {
   private decide<T>(fn: () => T | PromiseLike<T>): Promise<T> {
     const ms = this.policy.decisionTimeoutMs;
     const pending = ask(fn, ms, () =>
-      conflictError('decision-timeout', `No decision on the conflict within ${ms} ms: the change was not re-applied.`, { attempts: this.attempt }),
+      conflictError('decision-timeout', `No decision on the conflict within ${ms} ms: the change was not re-applied.`, {
+        attempts: this.attempt,
+      }),
     );
     this.cancelDecision = pending.cancel;
     return pending.promise.finally(() => (this.cancelDecision = undefined));
@@ -211,7 +233,11 @@ class EtagRun implements SubscriptionLike {
     const { next, operation } = this;
     this.phase = first ? 'sending' : 'resending';
     const outcome = await this.collect(
-      first ? (s) => next.send(operation, s) : fromObservable(executeForward(next.forward, operation, { query: operation.query, variables: this.variables })),
+      first
+        ? (s) => next.send(operation, s)
+        : fromObservable(
+            executeForward(next.forward, operation, { query: operation.query, variables: this.variables }),
+          ),
     );
     if (this.ended) return;
     const conflict = this.conflictOf(outcome);
@@ -229,7 +255,14 @@ class EtagRun implements SubscriptionLike {
     if (attempt > policy.maxAttempts) {
       emit(onEvent, 'give-up', name, { attempt: attempt - 1, reason: 'max-attempts', classification: conflict });
       const message = `The record kept changing: the mutation still conflicted after ${policy.maxAttempts} re-read and re-apply attempts.`;
-      return this.fail(conflictError('conflict-unresolved', message, { attempts: policy.maxAttempts, lastReason: conflict.reason }, lastError));
+      return this.fail(
+        conflictError(
+          'conflict-unresolved',
+          message,
+          { attempts: policy.maxAttempts, lastReason: conflict.reason },
+          lastError,
+        ),
+      );
     }
     emit(onEvent, 'conflict', name, { attempt, classification: conflict });
     const latest = await this.reread(lastError);
@@ -263,7 +296,11 @@ class EtagRun implements SubscriptionLike {
     this.phase = 'rereading';
     const started = Date.now();
     const { next, operation } = this;
-    const reread = await this.collect(fromObservable(executeForward(next.forward, operation, { query: request.query, variables: request.variables ?? {} })));
+    const reread = await this.collect(
+      fromObservable(
+        executeForward(next.forward, operation, { query: request.query, variables: request.variables ?? {} }),
+      ),
+    );
     if (this.ended) return undefined;
     const data = reread.results.find((r) => r.data)?.data;
     const latest = rootEntity(data);
@@ -277,16 +314,26 @@ class EtagRun implements SubscriptionLike {
     } catch {
       // a cache that cannot take the re-read must not hide the conflict's resolution
     }
-    emit(this.policy.options.onEvent, 'reread', this.name, { attempt: this.attempt, durationMs: Date.now() - started, ...whoChanged(latest) });
+    emit(this.policy.options.onEvent, 'reread', this.name, {
+      attempt: this.attempt,
+      durationMs: Date.now() - started,
+      ...whoChanged(latest),
+    });
     return latest;
   }
 
   /** What to send now: the app's `reapply`, or the three-way merge (with `onConflict` for real conflicts). */
-  private async reapply(latest: Entity): Promise<{ decision: Decision; conflicts: FieldConflict[]; keptTheirs: string[] }> {
+  private async reapply(
+    latest: Entity,
+  ): Promise<{ decision: Decision; conflicts: FieldConflict[]; keptTheirs: string[] }> {
     const { config, operation, variables, base, attempt } = this;
     if (config.reapply) {
       const reapply = config.reapply;
-      return { decision: await this.decide(() => reapply({ latest, variables, base, attempt, operation })), conflicts: [], keptTheirs: [] };
+      return {
+        decision: await this.decide(() => reapply({ latest, variables, base, attempt, operation })),
+        conflicts: [],
+        keptTheirs: [],
+      };
     }
     const { mine, inputKey } = intendedChange(variables);
     const etagPath = this.etagPath;
@@ -297,32 +344,57 @@ class EtagRun implements SubscriptionLike {
       const fields = Object.entries(mine)
         .filter(([f, v]) => !skip.has(f) && f in latest && !deepEqual(v, latest[f]))
         .map(([field, v]) => ({ field, base: undefined, mine: v, theirs: latest[field] }));
-      const decision = onConflict ? await this.decide(() => onConflict({ operation, base: undefined, latest, mine, fields, attempt, reason: 'no-base' })) : 'retry';
+      const decision = onConflict
+        ? await this.decide(() =>
+            onConflict({ operation, base: undefined, latest, mine, fields, attempt, reason: 'no-base' }),
+          )
+        : 'retry';
       return { decision: decision === 'retry' ? variables : decision, conflicts: fields, keptTheirs: [] };
     }
     const merge = threeWayMerge(base, latest, mine, skip);
     const fields = merge.conflicts;
-    const mergedVariables = inputKey ? { ...variables, [inputKey]: { ...mine, ...merge.merged } } : { ...variables, ...merge.merged };
+    const mergedVariables = inputKey
+      ? { ...variables, [inputKey]: { ...mine, ...merge.merged } }
+      : { ...variables, ...merge.merged };
     let decision: Decision = 'abort';
     if (fields.length === 0) decision = mergedVariables;
-    else if (onConflict) decision = await this.decide(() => onConflict({ operation, base, latest, mine, fields, attempt, reason: 'fields' }));
-    return { decision: decision === 'retry' ? mergedVariables : decision, conflicts: fields, keptTheirs: merge.keptTheirs };
+    else if (onConflict)
+      decision = await this.decide(() =>
+        onConflict({ operation, base, latest, mine, fields, attempt, reason: 'fields' }),
+      );
+    return {
+      decision: decision === 'retry' ? mergedVariables : decision,
+      conflicts: fields,
+      keptTheirs: merge.keptTheirs,
+    };
   }
 
   /** A real conflict nobody resolved: the app gets both sides per field. */
   private abort(latest: Entity, conflicts: FieldConflict[], lastError: unknown): void {
-    emit(this.policy.options.onEvent, 'give-up', this.name, { attempt: this.attempt, reason: 'abort', conflicts: conflicts.map((c) => c.field) });
-    const fields = Object.fromEntries(conflicts.map((c) => [c.field, { base: c.base, mine: c.mine, theirs: c.theirs }]));
+    emit(this.policy.options.onEvent, 'give-up', this.name, {
+      attempt: this.attempt,
+      reason: 'abort',
+      conflicts: conflicts.map((c) => c.field),
+    });
+    const fields = Object.fromEntries(
+      conflicts.map((c) => [c.field, { base: c.base, mine: c.mine, theirs: c.theirs }]),
+    );
     const who = whoChanged(latest);
     const by = typeof who.updatedBy === 'string' ? ` by ${who.updatedBy}` : '';
     const names = conflicts.map((c) => c.field).join(', ');
-    const message = conflicts.length > 0 ? `This record was modified${by} while you edited it: ${names} changed on both sides.` : 'The conflicting change was not re-applied.';
+    const message =
+      conflicts.length > 0
+        ? `This record was modified${by} while you edited it: ${names} changed on both sides.`
+        : 'The conflicting change was not re-applied.';
     const details = { fields, conflicts, latest, ...who, attempts: this.attempt, noBase: this.base === undefined };
     this.fail(conflictError(conflicts.length > 0 ? 'edit-conflict' : 'conflict-aborted', message, details, lastError));
   }
 }
 
-function readEntity(cache: CacheLike | undefined, request: { query: DocumentNode; variables?: Variables }): Entity | undefined {
+function readEntity(
+  cache: CacheLike | undefined,
+  request: { query: DocumentNode; variables?: Variables },
+): Entity | undefined {
   if (!cache) return undefined;
   try {
     return rootEntity(cache.readQuery({ query: request.query, variables: request.variables }));

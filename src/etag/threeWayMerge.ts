@@ -36,7 +36,12 @@ export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
  * Fields the user does not send are not touched (the server keeps theirs). `skip` names fields
  * never merged (ids, etags).
  */
-export function threeWayMerge(base: Record<string, unknown>, latest: Record<string, unknown>, mine: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): MergeResult {
+export function threeWayMerge(
+  base: Record<string, unknown>,
+  latest: Record<string, unknown>,
+  mine: Record<string, unknown>,
+  skip: ReadonlySet<string> = new Set(),
+): MergeResult {
   const merged: Record<string, unknown> = {};
   const conflicts: FieldConflict[] = [];
   const keptTheirs: string[] = [];

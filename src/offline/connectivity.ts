@@ -98,7 +98,9 @@ export function manualConnectivity(initial = true): ManualConnectivity {
 
 function defaultTarget(): ConnectivityTarget | undefined {
   const g = globalThis as Partial<ConnectivityTarget>;
-  return typeof g.addEventListener === 'function' && typeof g.removeEventListener === 'function' ? (g as ConnectivityTarget) : undefined;
+  return typeof g.addEventListener === 'function' && typeof g.removeEventListener === 'function'
+    ? (g as ConnectivityTarget)
+    : undefined;
 }
 
 /**
@@ -211,7 +213,10 @@ export interface OnlineGate {
 export function createOnlineGate(connectivity: Connectivity, options: OnlineGateOptions = {}): OnlineGate {
   const spreadMs = options.spreadMs ?? 1000;
   const random = options.random ?? Math.random;
-  interface Waiter { resume: () => void; timer: ReturnType<typeof setTimeout> | undefined }
+  interface Waiter {
+    resume: () => void;
+    timer: ReturnType<typeof setTimeout> | undefined;
+  }
   const waiting = new Set<Waiter>();
   let unsubscribe: (() => void) | undefined;
 

@@ -86,10 +86,19 @@ import type { Classification } from '../classify/types.js';
 import { findEtagPath } from '../etag/etagPath.js';
 import { notify, reportCallbackError } from '../guard.js';
 import { browserConnectivity, type Connectivity } from './connectivity.js';
-import { decodeStoredEntry, defaultOutboxStorage, encodeStoredEntry, replayLock, storageError, type OutboxStorage, type ReplayLock } from './storage.js';
+import {
+  decodeStoredEntry,
+  defaultOutboxStorage,
+  encodeStoredEntry,
+  replayLock,
+  storageError,
+  type OutboxStorage,
+  type ReplayLock,
+} from './storage.js';
 
 /** What an entry keeps of its last failure: no details (they may quote a payload), the message redacted. */
-export type StoredClassification = Pick<Classification, 'category' | 'message'> & Partial<Pick<Classification, 'reason' | 'status' | 'code'>>;
+export type StoredClassification = Pick<Classification, 'category' | 'message'> &
+  Partial<Pick<Classification, 'reason' | 'status' | 'code'>>;
 
 /** One queued mutation, exactly as stored. */
 export interface OutboxEntry {
@@ -155,17 +164,41 @@ interface OutboxEventBase<T extends string> {
   operationName: string | undefined;
   at: number;
 }
-export interface OutboxEnqueueEvent extends OutboxEventBase<'outbox-enqueue'> { id: string; size: number }
-export interface OutboxReplayEvent extends OutboxEventBase<'outbox-replay'> { id: string; attempt: number }
-export interface OutboxDeliveredEvent extends OutboxEventBase<'outbox-delivered'> { id: string; result?: unknown }
-export interface OutboxRejectedEvent extends OutboxEventBase<'outbox-rejected'> { id: string; classification: Classification }
-export interface OutboxUnreachableEvent extends OutboxEventBase<'outbox-unreachable'> { id: string; classification: StoredClassification }
-export interface OutboxExpiredEvent extends OutboxEventBase<'outbox-expired'> { id: string; ageMs: number }
-export interface OutboxDiscardedEvent extends OutboxEventBase<'outbox-discarded'> { id: string }
+export interface OutboxEnqueueEvent extends OutboxEventBase<'outbox-enqueue'> {
+  id: string;
+  size: number;
+}
+export interface OutboxReplayEvent extends OutboxEventBase<'outbox-replay'> {
+  id: string;
+  attempt: number;
+}
+export interface OutboxDeliveredEvent extends OutboxEventBase<'outbox-delivered'> {
+  id: string;
+  result?: unknown;
+}
+export interface OutboxRejectedEvent extends OutboxEventBase<'outbox-rejected'> {
+  id: string;
+  classification: Classification;
+}
+export interface OutboxUnreachableEvent extends OutboxEventBase<'outbox-unreachable'> {
+  id: string;
+  classification: StoredClassification;
+}
+export interface OutboxExpiredEvent extends OutboxEventBase<'outbox-expired'> {
+  id: string;
+  ageMs: number;
+}
+export interface OutboxDiscardedEvent extends OutboxEventBase<'outbox-discarded'> {
+  id: string;
+}
 /** Storage failed at load (the outbox starts empty; enqueue will fail the same way) or during a replay (it stops). */
-export interface OutboxStorageErrorEvent extends OutboxEventBase<'outbox-storage-error'> { classification: Classification }
+export interface OutboxStorageErrorEvent extends OutboxEventBase<'outbox-storage-error'> {
+  classification: Classification;
+}
 /** An entry the storage returned was invalid and is ignored (left in storage). */
-export interface OutboxSkippedEvent extends OutboxEventBase<'outbox-skipped'> { classification: Classification }
+export interface OutboxSkippedEvent extends OutboxEventBase<'outbox-skipped'> {
+  classification: Classification;
+}
 
 export type OutboxEvent =
   | OutboxEnqueueEvent
@@ -230,11 +263,17 @@ function randomId(): string {
 
 /** The failures the outbox itself reports: one row per reason (all `retryable: false`). */
 const OUTBOX_ERRORS = {
-  'outbox-full': ['network', 'You are offline and too many changes are waiting; reconnect so they can be sent, then save this one again.'],
+  'outbox-full': [
+    'network',
+    'You are offline and too many changes are waiting; reconnect so they can be sent, then save this one again.',
+  ],
   'outbox-unserializable': ['bad-request', 'Pass plain data (no BigInt, functions or cycles) as mutation variables.'],
   'outbox-discarded': ['network', 'The change was not saved; make it again if it is still needed.'],
   'outbox-expired': ['network', 'The change was not saved; make it again now that you are online.'],
-  'outbox-removed-elsewhere': ['network', 'Another tab sent or discarded this change; reload the data to see the saved state.'],
+  'outbox-removed-elsewhere': [
+    'network',
+    'Another tab sent or discarded this change; reload the data to see the saved state.',
+  ],
   'link-disposed': ['unknown', 'Create a new client; the waiting changes are replayed when it loads.'],
 } as const satisfies Record<string, readonly [Classification['category'], string]>;
 
@@ -243,7 +282,15 @@ export type OutboxErrorReason = keyof typeof OUTBOX_ERRORS;
 
 function outboxError(reason: OutboxErrorReason, message: string, details?: Record<string, unknown>): ResilienceError {
   const [category, remediation] = OUTBOX_ERRORS[reason];
-  return new ResilienceError({ category, reason, message, retryable: false, refreshable: false, remediation, ...(details ? { details } : {}) });
+  return new ResilienceError({
+    category,
+    reason,
+    message,
+    retryable: false,
+    refreshable: false,
+    remediation,
+    ...(details ? { details } : {}),
+  });
 }
 
 /** The redacted subset of a classification an entry keeps. */
@@ -286,7 +333,8 @@ export function outboxInputFromOperation(
 
 const signature = (entries: ReadonlyArray<OutboxEntry>) => entries.map((e) => `${e.id}/${e.attempts}`).join(',');
 
-const byReplayOrder = (a: OutboxEntry, b: OutboxEntry) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byReplayOrder = (a: OutboxEntry, b: OutboxEntry) =>
+  a.enqueuedAt - b.enqueuedAt || a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 type Listener = (settlement: OutboxSettlement) => void;
 
@@ -323,12 +371,14 @@ export class Outbox {
   private markDisposed: () => void = () => undefined;
 
   constructor(private readonly options: Outbox.Options) {
-    if (!options || typeof options.deliver !== 'function') throw new TypeError('Outbox: `deliver` (entry => Promise<ReplayOutcome>) is required');
+    if (!options || typeof options.deliver !== 'function')
+      throw new TypeError('Outbox: `deliver` (entry => Promise<ReplayOutcome>) is required');
     this.storage = options.storage ?? defaultOutboxStorage();
     this.connectivity = options.connectivity ?? browserConnectivity();
     this.lock = options.lock ?? replayLock();
     this.maxAgeMs = typeof options.maxAgeMs === 'number' && options.maxAgeMs > 0 ? options.maxAgeMs : 86_400_000;
-    this.maxEntries = typeof options.maxEntries === 'number' && options.maxEntries >= 1 ? Math.floor(options.maxEntries) : 100;
+    this.maxEntries =
+      typeof options.maxEntries === 'number' && options.maxEntries >= 1 ? Math.floor(options.maxEntries) : 100;
     this.recordKey = options.recordKey ?? defaultRecordKey;
     this.now = options.now ?? Date.now;
     this.generateId = options.generateId ?? randomId;
@@ -362,13 +412,19 @@ export class Outbox {
       try {
         variables = JSON.parse(JSON.stringify(input.variables ?? {})) as Record<string, unknown>;
       } catch {
-        throw outboxError('outbox-unserializable', `Outbox: the variables of ${operationName} are not JSON data and cannot be kept offline`);
+        throw outboxError(
+          'outbox-unserializable',
+          `Outbox: the variables of ${operationName} are not JSON data and cannot be kept offline`,
+        );
       }
       if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) variables = {};
       await this.expireNow();
       if (this.list.length >= this.maxEntries) {
         const waiting = `${this.list.length} changes are waiting for the network (maxEntries ${this.maxEntries})`;
-        throw outboxError('outbox-full', `Outbox is full: ${waiting}; ${operationName} was not kept`, { size: this.list.length, maxEntries: this.maxEntries });
+        throw outboxError('outbox-full', `Outbox is full: ${waiting}; ${operationName} was not kept`, {
+          size: this.list.length,
+          maxEntries: this.maxEntries,
+        });
       }
       let recordKey: string | undefined;
       try {
@@ -381,7 +437,8 @@ export class Outbox {
         operationName,
         query: String(input.query),
         variables,
-        idempotencyKey: typeof input.idempotencyKey === 'string' && input.idempotencyKey ? input.idempotencyKey : this.generateId(),
+        idempotencyKey:
+          typeof input.idempotencyKey === 'string' && input.idempotencyKey ? input.idempotencyKey : this.generateId(),
         enqueuedAt: this.now(),
         seq: this.nextSeq++,
         attempts: 0,
@@ -428,7 +485,10 @@ export class Outbox {
       await this.storage.delete(id);
       this.remove(id);
       this.emit({ type: 'outbox-discarded', operationName: entry.operationName, at: this.now(), id });
-      const error = outboxError('outbox-discarded', `The offline change ${entry.operationName} was discarded before it was sent`);
+      const error = outboxError(
+        'outbox-discarded',
+        `The offline change ${entry.operationName} was discarded before it was sent`,
+      );
       this.settle(entry, { status: 'discarded', entry, error });
       this.changed();
       return true;
@@ -441,7 +501,8 @@ export class Outbox {
    * Does nothing while offline (`stopped: 'offline'`); waits for a replay another tab runs to end.
    */
   flush(): Promise<FlushReport> {
-    if (this.disposed) return Promise.resolve({ delivered: 0, rejected: 0, remaining: this.list.length, stopped: 'disposed' });
+    if (this.disposed)
+      return Promise.resolve({ delivered: 0, rejected: 0, remaining: this.list.length, stopped: 'disposed' });
     if (this.flushing) return this.flushing;
     this.clearRetry();
     const run = (async (): Promise<FlushReport> => {
@@ -455,7 +516,9 @@ export class Outbox {
         } catch (error) {
           // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
           const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
-          const classification = (error instanceof ResilienceError ? error : storageError(`replay step failed: ${message}`, error)).classification;
+          const classification = (
+            error instanceof ResilienceError ? error : storageError(`replay step failed: ${message}`, error)
+          ).classification;
           this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
           return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
         }
@@ -497,15 +560,19 @@ export class Outbox {
     const option = this.options.retryUnreachable ?? {};
     if (report.stopped !== 'unreachable' || option === false || this.disposed || !this.connectivity.isOnline()) return;
     this.unreachableInARow += 1;
-    const initial = typeof option.initialDelayMs === 'number' && option.initialDelayMs > 0 ? option.initialDelayMs : 5_000;
+    const initial =
+      typeof option.initialDelayMs === 'number' && option.initialDelayMs > 0 ? option.initialDelayMs : 5_000;
     const max = typeof option.maxDelayMs === 'number' && option.maxDelayMs > 0 ? option.maxDelayMs : 300_000;
     const base = Math.min(max, initial * 2 ** Math.min(this.unreachableInARow - 1, 30));
     const jitter = 1 + ((this.options.random ?? Math.random)() * 2 - 1) * 0.2;
     this.clearRetry();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.flush();
-    }, Math.max(0, Math.round(Math.min(max, base * jitter))));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        void this.flush();
+      },
+      Math.max(0, Math.round(Math.min(max, base * jitter))),
+    );
     (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
@@ -527,14 +594,23 @@ export class Outbox {
         this.replace(entry);
       });
       this.inFlight = entry.id;
-      this.emit({ type: 'outbox-replay', operationName: entry.operationName, at: this.now(), id: entry.id, attempt: entry.attempts });
+      this.emit({
+        type: 'outbox-replay',
+        operationName: entry.operationName,
+        at: this.now(),
+        id: entry.id,
+        attempt: entry.attempts,
+      });
       this.changed();
       let outcome: ReplayOutcome | 'disposed';
       try {
         // Settles for sure (never throws synchronously into the loop), and gives way to dispose().
         outcome = await Promise.race([Promise.resolve().then(() => this.options.deliver(entry)), this.disposal]);
       } catch (error) {
-        outcome = { status: 'unreachable', classification: unexpectedError(error, 'Outbox deliver', redact).classification };
+        outcome = {
+          status: 'unreachable',
+          classification: unexpectedError(error, 'Outbox deliver', redact).classification,
+        };
       } finally {
         this.inFlight = undefined;
       }
@@ -548,7 +624,13 @@ export class Outbox {
             if (current) await this.storage.delete(entry.id);
             this.remove(entry.id);
             report.delivered += 1;
-            this.emit({ type: 'outbox-delivered', operationName: entry.operationName, at: this.now(), id: entry.id, result: verdict.result });
+            this.emit({
+              type: 'outbox-delivered',
+              operationName: entry.operationName,
+              at: this.now(),
+              id: entry.id,
+              result: verdict.result,
+            });
             this.settle(entry, { status: 'delivered', entry, result: verdict.result });
             this.changed();
             return false;
@@ -556,8 +638,19 @@ export class Outbox {
             if (current) await this.storage.delete(entry.id);
             this.remove(entry.id);
             report.rejected += 1;
-            this.emit({ type: 'outbox-rejected', operationName: entry.operationName, at: this.now(), id: entry.id, classification: verdict.classification });
-            this.settle(entry, { status: 'rejected', entry, classification: verdict.classification, error: verdict.error ?? new ResilienceError(verdict.classification) });
+            this.emit({
+              type: 'outbox-rejected',
+              operationName: entry.operationName,
+              at: this.now(),
+              id: entry.id,
+              classification: verdict.classification,
+            });
+            this.settle(entry, {
+              status: 'rejected',
+              entry,
+              classification: verdict.classification,
+              error: verdict.error ?? new ResilienceError(verdict.classification),
+            });
             this.changed();
             return false;
           default: {
@@ -568,7 +661,13 @@ export class Outbox {
               this.replace(kept);
               this.changed();
             }
-            this.emit({ type: 'outbox-unreachable', operationName: entry.operationName, at: this.now(), id: entry.id, classification: lastError });
+            this.emit({
+              type: 'outbox-unreachable',
+              operationName: entry.operationName,
+              at: this.now(),
+              id: entry.id,
+              classification: lastError,
+            });
             // Discarded meanwhile: the next entry may go on; otherwise head-of-line, wait for the next trigger.
             return current !== undefined;
           }
@@ -585,14 +684,21 @@ export class Outbox {
       loaded = await this.storage.load();
     } catch (error) {
       const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
-      const classification = (error instanceof ResilienceError ? error : storageError(`load failed: ${message}`, error)).classification;
+      const classification = (error instanceof ResilienceError ? error : storageError(`load failed: ${message}`, error))
+        .classification;
       this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
       return;
     }
     const valid: OutboxEntry[] = [];
     for (const raw of Array.isArray(loaded) ? loaded : []) {
       const decoded = decodeStoredEntry(typeof raw?.id === 'string' ? raw.id : '?', encodeStoredEntry(raw));
-      if ('problem' in decoded) this.emit({ type: 'outbox-skipped', operationName: undefined, at: this.now(), classification: decoded.classification });
+      if ('problem' in decoded)
+        this.emit({
+          type: 'outbox-skipped',
+          operationName: undefined,
+          at: this.now(),
+          classification: decoded.classification,
+        });
       else valid.push(decoded);
     }
     valid.sort(byReplayOrder);
@@ -602,7 +708,10 @@ export class Outbox {
     this.list = inFlight && !valid.some((v) => v.id === inFlight.id) ? [...valid, inFlight].sort(byReplayOrder) : valid;
     this.nextSeq = Math.max(this.nextSeq, ...valid.map((e) => e.seq + 1));
     for (const entry of gone) {
-      const error = outboxError('outbox-removed-elsewhere', `The offline change ${entry.operationName} was replayed or discarded in another tab`);
+      const error = outboxError(
+        'outbox-removed-elsewhere',
+        `The offline change ${entry.operationName} was replayed or discarded in another tab`,
+      );
       this.settle(entry, { status: 'removed-elsewhere', entry, error });
     }
     await this.expireNow();
@@ -615,9 +724,19 @@ export class Outbox {
     for (const entry of expired) {
       await this.storage.delete(entry.id).catch(() => undefined); // it is dropped from the replay either way
       this.remove(entry.id);
-      this.emit({ type: 'outbox-expired', operationName: entry.operationName, at: now, id: entry.id, ageMs: now - entry.enqueuedAt });
+      this.emit({
+        type: 'outbox-expired',
+        operationName: entry.operationName,
+        at: now,
+        id: entry.id,
+        ageMs: now - entry.enqueuedAt,
+      });
       const message = `The offline change ${entry.operationName} waited longer than ${this.maxAgeMs} ms and was dropped`;
-      this.settle(entry, { status: 'expired', entry, error: outboxError('outbox-expired', message, { ageMs: now - entry.enqueuedAt }) });
+      this.settle(entry, {
+        status: 'expired',
+        entry,
+        error: outboxError('outbox-expired', message, { ageMs: now - entry.enqueuedAt }),
+      });
     }
     if (expired.length > 0) this.changed();
     else this.scheduleExpiry();
@@ -630,10 +749,13 @@ export class Outbox {
     const oldest = this.list.find((e) => e.id !== this.inFlight);
     if (this.disposed || !oldest || !Number.isFinite(this.maxAgeMs)) return;
     const wait = Math.max(0, oldest.enqueuedAt + this.maxAgeMs - this.now());
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = undefined;
-      void this.expire();
-    }, Math.min(wait, 2_147_483_647));
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        void this.expire();
+      },
+      Math.min(wait, 2_147_483_647),
+    );
     (this.expiryTimer as { unref?: () => void }).unref?.();
   }
 

@@ -108,7 +108,12 @@ export class RecordQueue<R = unknown> {
     return handle;
   }
 
-  private start(key: string | undefined, queue: KeyQueue<R> | undefined, job: Job<R>, previous: PreviousOutcome<R>): void {
+  private start(
+    key: string | undefined,
+    queue: KeyQueue<R> | undefined,
+    job: Job<R>,
+    previous: PreviousOutcome<R>,
+  ): void {
     job.state = 'running';
     if (queue) queue.running = job;
     let out: PromiseLike<R> | R;
@@ -124,7 +129,12 @@ export class RecordQueue<R = unknown> {
     );
   }
 
-  private finish(key: string | undefined, queue: KeyQueue<R> | undefined, job: Job<R>, outcome: Exclude<PreviousOutcome<R>, { status: 'none' | 'cancelled' }>): void {
+  private finish(
+    key: string | undefined,
+    queue: KeyQueue<R> | undefined,
+    job: Job<R>,
+    outcome: Exclude<PreviousOutcome<R>, { status: 'none' | 'cancelled' }>,
+  ): void {
     if (job.state !== 'running') return; // cancelled while running: its slot is already released
     job.state = 'done';
     if (outcome.status === 'fulfilled') job.resolve(outcome.value);

@@ -60,7 +60,8 @@ export function storageError(message: string, cause?: unknown): ResilienceError 
       message: `Outbox storage: ${message}`,
       retryable: false,
       refreshable: false,
-      remediation: 'The change could not be kept on this device (storage is full, blocked or disabled); reconnect and save it again.',
+      remediation:
+        'The change could not be kept on this device (storage is full, blocked or disabled); reconnect and save it again.',
     },
     cause === undefined ? undefined : { cause },
   );
@@ -87,7 +88,8 @@ function skipped(key: string, problem: SkippedEntry['problem'], detail: string):
   };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 const optionalText = (value: unknown) => value === undefined || typeof value === 'string';
@@ -95,7 +97,12 @@ const optionalText = (value: unknown) => value === undefined || typeof value ===
 function readLastError(value: unknown): StoredClassification | undefined | false {
   if (value === undefined) return undefined;
   if (!isRecord(value) || typeof value.category !== 'string' || typeof value.message !== 'string') return false;
-  if (!optionalText(value.reason) || !optionalText(value.code) || (value.status !== undefined && typeof value.status !== 'number')) return false;
+  if (
+    !optionalText(value.reason) ||
+    !optionalText(value.code) ||
+    (value.status !== undefined && typeof value.status !== 'number')
+  )
+    return false;
   return {
     category: value.category as StoredClassification['category'],
     message: value.message,
@@ -111,7 +118,12 @@ function readLastError(value: unknown): StoredClassification | undefined | false
  */
 export function decodeStoredEntry(key: string, record: unknown): OutboxEntry | SkippedEntry {
   if (!isRecord(record)) return skipped(key, 'invalid-entry', 'not an object');
-  if (record.v !== OUTBOX_FORMAT_VERSION) return skipped(key, 'unsupported-version', `format version ${JSON.stringify(record.v) ?? 'missing'}, expected ${OUTBOX_FORMAT_VERSION}`);
+  if (record.v !== OUTBOX_FORMAT_VERSION)
+    return skipped(
+      key,
+      'unsupported-version',
+      `format version ${JSON.stringify(record.v) ?? 'missing'}, expected ${OUTBOX_FORMAT_VERSION}`,
+    );
   const e = record.entry;
   if (!isRecord(e)) return skipped(key, 'invalid-entry', 'no entry');
   const bad = (field: string) => skipped(key, 'invalid-entry', `field ${field} is missing or invalid`);
@@ -168,7 +180,8 @@ export function memoryStorage(): OutboxStorage & { readonly size: number } {
     get size() {
       return records.size;
     },
-    load: async () => [...records.values()].map((text) => JSON.parse(text) as { entry: OutboxEntry }).map((r) => r.entry),
+    load: async () =>
+      [...records.values()].map((text) => JSON.parse(text) as { entry: OutboxEntry }).map((r) => r.entry),
     put: async (entry) => void records.set(entry.id, JSON.stringify(encodeStoredEntry(entry))),
     delete: async (id) => void records.delete(id),
   };
@@ -204,7 +217,10 @@ export interface LocalStorageOptions extends StorageAdapterOptions {
  * with a `network` / `outbox-storage-failed` `ResilienceError`.
  * @param key the prefix of this outbox's keys. @defaultValue 'apollo-link-resilience:outbox'
  */
-export function localStorageStorage(key = 'apollo-link-resilience:outbox', options: LocalStorageOptions = {}): OutboxStorage {
+export function localStorageStorage(
+  key = 'apollo-link-resilience:outbox',
+  options: LocalStorageOptions = {},
+): OutboxStorage {
   const prefix = `${key}:`;
   const store = (): StorageLike => {
     let storage: StorageLike | undefined;
@@ -220,12 +236,18 @@ export function localStorageStorage(key = 'apollo-link-resilience:outbox', optio
     try {
       return Promise.resolve(fn());
     } catch (error) {
-      return Promise.reject(error instanceof ResilienceError ? error : storageError(`${what} failed: ${messageOf(error)}`, error));
+      return Promise.reject(
+        error instanceof ResilienceError ? error : storageError(`${what} failed: ${messageOf(error)}`, error),
+      );
     }
   };
   // The assertion is needed under the DOM lib's Window typing (tsc), though the linter's view of it differs.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  const events = options.events ?? (typeof (globalThis as Partial<StorageEventTarget>).addEventListener === 'function' ? (globalThis as unknown as StorageEventTarget) : undefined);
+  const events =
+    options.events ??
+    (typeof (globalThis as Partial<StorageEventTarget>).addEventListener === 'function'
+      ? // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+        (globalThis as unknown as StorageEventTarget)
+      : undefined);
   return {
     load: () =>
       attempt('load', () => {
@@ -252,7 +274,8 @@ export function localStorageStorage(key = 'apollo-link-resilience:outbox', optio
         }
         return entries;
       }),
-    put: (entry) => attempt('write', () => store().setItem(prefix + entry.id, JSON.stringify(encodeStoredEntry(entry)))),
+    put: (entry) =>
+      attempt('write', () => store().setItem(prefix + entry.id, JSON.stringify(encodeStoredEntry(entry)))),
     delete: (id) => attempt('delete', () => store().removeItem(prefix + id)),
     subscribe: events
       ? (listener) => {
@@ -295,7 +318,10 @@ function committed(tx: IDBTransaction): Promise<void> {
  * call; `close()` releases it. Unreadable records are skipped and reported through `onSkip`.
  * @param name the database name. @defaultValue 'apollo-link-resilience-outbox'
  */
-export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options: IndexedDbOptions = {}): OutboxStorage {
+export function indexedDbStorage(
+  name = 'apollo-link-resilience-outbox',
+  options: IndexedDbOptions = {},
+): OutboxStorage {
   let connection: Promise<IDBDatabase> | undefined;
   const open = (): Promise<IDBDatabase> => {
     if (connection) return connection;
@@ -304,7 +330,8 @@ export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options
     const opening: Promise<IDBDatabase> = new Promise<IDBDatabase>((resolve, reject) => {
       const request = factory.open(name); // the current version: a newer one another tab created still has our store
       request.onupgradeneeded = () => {
-        if (!request.result.objectStoreNames.contains(STORE)) request.result.createObjectStore(STORE, { keyPath: 'id' });
+        if (!request.result.objectStoreNames.contains(STORE))
+          request.result.createObjectStore(STORE, { keyPath: 'id' });
       };
       request.onsuccess = () => {
         const db = request.result;
@@ -323,7 +350,11 @@ export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options
     connection = opening;
     return opening;
   };
-  const run = async <T>(what: string, mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T> | T): Promise<T> => {
+  const run = async <T>(
+    what: string,
+    mode: IDBTransactionMode,
+    work: (store: IDBObjectStore) => Promise<T> | T,
+  ): Promise<T> => {
     const db = await open();
     try {
       const tx = db.transaction(STORE, mode);
@@ -353,7 +384,10 @@ export function indexedDbStorage(name = 'apollo-link-resilience-outbox', options
     close: () => {
       const current = connection;
       connection = undefined;
-      void current?.then((db) => db.close(), () => undefined);
+      void current?.then(
+        (db) => db.close(),
+        () => undefined,
+      );
     },
   };
 }
@@ -414,7 +448,10 @@ export function replayLock(name = 'apollo-link-resilience:outbox', options: Repl
       if (locks) return locks.request(name, { mode: 'exclusive' }, task);
       const previous = localTurns.get(name) ?? Promise.resolve();
       const mine = previous.then(task, task);
-      const settled = mine.then(() => undefined, () => undefined);
+      const settled = mine.then(
+        () => undefined,
+        () => undefined,
+      );
       localTurns.set(name, settled);
       void settled.then(() => {
         if (localTurns.get(name) === settled) localTurns.delete(name);

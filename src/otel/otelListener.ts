@@ -42,19 +42,51 @@ interface Instruments {
 
 function createInstruments(meter: Meter): Instruments {
   return {
-    retries: meter.createCounter(OTEL_METRICS.retries, { description: 'Retries scheduled by RetryBackoffLink', unit: '{retry}' }),
-    giveUps: meter.createCounter(OTEL_METRICS.giveUps, { description: 'Operations a link gave up on (retries exhausted, budget, deadline, conflict aborted)', unit: '{operation}' }),
-    refreshDuration: meter.createHistogram(OTEL_METRICS.refreshDuration, { description: 'Token refresh duration, by outcome', unit: 'ms' }),
-    circuitOpen: meter.createUpDownCounter(OTEL_METRICS.circuitOpen, { description: 'Circuit breakers not closed (open or half-open)', unit: '{circuit}' }),
-    circuitTransitions: meter.createCounter(OTEL_METRICS.circuitTransitions, { description: 'Circuit breaker state changes, by new state', unit: '{transition}' }),
-    conflicts: meter.createCounter(OTEL_METRICS.conflicts, { description: 'Etag conflicts met by EtagConflictLink', unit: '{conflict}' }),
-    authFailures: meter.createCounter(OTEL_METRICS.authFailures, { description: 'Authentication failures handed to onAuthFailure', unit: '{failure}' }),
+    retries: meter.createCounter(OTEL_METRICS.retries, {
+      description: 'Retries scheduled by RetryBackoffLink',
+      unit: '{retry}',
+    }),
+    giveUps: meter.createCounter(OTEL_METRICS.giveUps, {
+      description: 'Operations a link gave up on (retries exhausted, budget, deadline, conflict aborted)',
+      unit: '{operation}',
+    }),
+    refreshDuration: meter.createHistogram(OTEL_METRICS.refreshDuration, {
+      description: 'Token refresh duration, by outcome',
+      unit: 'ms',
+    }),
+    circuitOpen: meter.createUpDownCounter(OTEL_METRICS.circuitOpen, {
+      description: 'Circuit breakers not closed (open or half-open)',
+      unit: '{circuit}',
+    }),
+    circuitTransitions: meter.createCounter(OTEL_METRICS.circuitTransitions, {
+      description: 'Circuit breaker state changes, by new state',
+      unit: '{transition}',
+    }),
+    conflicts: meter.createCounter(OTEL_METRICS.conflicts, {
+      description: 'Etag conflicts met by EtagConflictLink',
+      unit: '{conflict}',
+    }),
+    authFailures: meter.createCounter(OTEL_METRICS.authFailures, {
+      description: 'Authentication failures handed to onAuthFailure',
+      unit: '{failure}',
+    }),
   };
 }
 
 // Attribute values come from allow-lists and narrow patterns only: never free text, never a token.
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
-const CATEGORIES = ['unauthenticated', 'forbidden', 'not-found', 'conflict', 'validation', 'rate-limited', 'server', 'network', 'bad-request', 'unknown'];
+const CATEGORIES = [
+  'unauthenticated',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'validation',
+  'rate-limited',
+  'server',
+  'network',
+  'bad-request',
+  'unknown',
+];
 const CIRCUIT_STATES = ['closed', 'open', 'half-open'];
 const SOURCES = ['this-tab', 'other-tab'];
 /** Reasons are kebab-case words (`token-expired`, `max-attempts`); no digits, no capitals, as no token is. */
@@ -62,8 +94,10 @@ const REASON = /^[a-z]{1,24}(?:-[a-z]{1,24}){0,5}$/;
 /** Codes: `UNAUTHENTICATED`, `invalid_grant`, `RATE_LIMITED`, `E11000`; one case per code, short segments. */
 const CODE = /^(?:[A-Z][A-Z0-9]{0,23}(?:[_.-][A-Z0-9]{1,24}){0,5}|[a-z][a-z0-9]{0,23}(?:[_.-][a-z0-9]{1,24}){0,5})$/;
 
-const oneOf = (values: readonly string[], value: unknown): string | undefined => (typeof value === 'string' && values.includes(value) ? value : undefined);
-const matching = (pattern: RegExp, value: unknown): string | undefined => (typeof value === 'string' && pattern.test(value) ? value : undefined);
+const oneOf = (values: readonly string[], value: unknown): string | undefined =>
+  typeof value === 'string' && values.includes(value) ? value : undefined;
+const matching = (pattern: RegExp, value: unknown): string | undefined =>
+  typeof value === 'string' && pattern.test(value) ? value : undefined;
 /** The event's `type`: a kebab-case word list, as every link's event types are. */
 const label = (value: unknown): string | undefined => matching(REASON, value);
 
@@ -89,7 +123,11 @@ function attributesOf(event: Record<string, unknown>, forMetrics: boolean): Attr
     const { category, reason, status, code } = c as Record<string, unknown>;
     put(attributes, 'resilience.category', oneOf(CATEGORIES, category));
     put(attributes, 'resilience.reason', matching(REASON, reason));
-    put(attributes, 'http.response.status_code', typeof status === 'number' && Number.isInteger(status) && status >= 100 && status < 600 ? status : undefined);
+    put(
+      attributes,
+      'http.response.status_code',
+      typeof status === 'number' && Number.isInteger(status) && status >= 100 && status < 600 ? status : undefined,
+    );
     put(attributes, 'resilience.code', matching(CODE, code));
   }
   put(attributes, 'resilience.event_reason', matching(REASON, event.reason));
@@ -153,7 +191,11 @@ export function otelListener(options: otelListener.Options = {}): (event: Resili
       case 'refresh-success':
       case 'refresh-failure': {
         const duration = count(event.durationMs);
-        if (duration !== undefined) m.refreshDuration.record(duration, { ...attributes, 'resilience.outcome': type === 'refresh-success' ? 'success' : 'failure' });
+        if (duration !== undefined)
+          m.refreshDuration.record(duration, {
+            ...attributes,
+            'resilience.outcome': type === 'refresh-success' ? 'success' : 'failure',
+          });
         return;
       }
       case 'circuit-open':

@@ -1,7 +1,14 @@
 import type { Classification } from '../classify/types.js';
 import type { LinkOperation } from '../compat/index.js';
 import { PolicyExecutor } from '../core/executor.js';
-import type { CircuitCloseEvent, CircuitHalfOpenEvent, CircuitOpenEvent, EventListener, GiveUpEvent, RetryEvent } from '../core/events.js';
+import type {
+  CircuitCloseEvent,
+  CircuitHalfOpenEvent,
+  CircuitOpenEvent,
+  EventListener,
+  GiveUpEvent,
+  RetryEvent,
+} from '../core/events.js';
 import type { CircuitBreakerOptions, CircuitState } from './circuitBreaker.js';
 import type { MutationRetryMode } from './retryDecision.js';
 import type { RetryBudgetOptions } from './retryBudget.js';
@@ -9,7 +16,10 @@ import { RetryPolicy } from './retryPolicy.js';
 
 export declare namespace RetryBackoffLink {
   /** Decides whether a failure is retried (after the link's own safety rules). */
-  type RetryIf = (classification: Classification, context: { attempt: number; operation: LinkOperation }) => boolean | Promise<boolean>;
+  type RetryIf = (
+    classification: Classification,
+    context: { attempt: number; operation: LinkOperation },
+  ) => boolean | Promise<boolean>;
 
   interface IdempotencyKeyOptions {
     /** @defaultValue 'Idempotency-Key' */

@@ -10,7 +10,11 @@ export interface BackoffOptions {
  * seeds' 1, 2, 4, 8 s schedule holds on average while concurrent clients spread out.
  * `retry` counts from 1 (the first retry, i.e. the second attempt).
  */
-export function computeBackoffDelay(retry: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function computeBackoffDelay(
+  retry: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.max(0, retry - 1);
   const base = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(exponent, 52));
   if (!options.jitter) return Math.max(0, base);
@@ -26,7 +30,12 @@ function clampUnit(value: number): number {
  * The delay before the next attempt: the server's `Retry-After` (capped at `maxRetryAfterMs`)
  * when it gave one and we respect it, else the backoff.
  */
-export function nextDelay(retry: number, retryAfterMs: number | undefined, options: BackoffOptions & { respectRetryAfter: boolean; maxRetryAfterMs: number }, random?: () => number): number {
+export function nextDelay(
+  retry: number,
+  retryAfterMs: number | undefined,
+  options: BackoffOptions & { respectRetryAfter: boolean; maxRetryAfterMs: number },
+  random?: () => number,
+): number {
   if (options.respectRetryAfter && retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
     return Math.min(retryAfterMs, options.maxRetryAfterMs);
   }

@@ -23,7 +23,11 @@ export class CircuitBreaker {
   private openedAt = 0;
   private probeInFlight = false;
 
-  constructor(options: CircuitBreakerOptions = {}, private readonly onChange: (state: CircuitState, previous: CircuitState) => void = () => undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    options: CircuitBreakerOptions = {},
+    private readonly onChange: (state: CircuitState, previous: CircuitState) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     this.threshold = Math.max(1, options.failures ?? 3);
     this.windowMs = Math.max(0, options.windowMs ?? 30_000);
     this.cooldownMs = Math.max(0, options.cooldownMs ?? 30_000);

@@ -40,9 +40,14 @@ export interface RetrySchedule extends BackoffOptions {
 export type RetryDecision = { delayMs: number } | { giveUp: GiveUpReason } | { answer: true };
 
 /** The delay before a retry: `Retry-After` when respected, a partial result's short delay, or the backoff. */
-export function retryDelay(facts: Pick<RetryFacts, 'attempt' | 'partial' | 'classification'>, schedule: RetrySchedule, random?: () => number): number {
+export function retryDelay(
+  facts: Pick<RetryFacts, 'attempt' | 'partial' | 'classification'>,
+  schedule: RetrySchedule,
+  random?: () => number,
+): number {
   const retryAfterMs = facts.classification.details?.retryAfterMs;
-  if (facts.partial && !(schedule.respectRetryAfter && typeof retryAfterMs === 'number')) return schedule.partialRetryDelayMs;
+  if (facts.partial && !(schedule.respectRetryAfter && typeof retryAfterMs === 'number'))
+    return schedule.partialRetryDelayMs;
   return nextDelay(facts.attempt, retryAfterMs, schedule, random);
 }
 
@@ -54,7 +59,10 @@ export function decideRetry(facts: RetryFacts, schedule: RetrySchedule, random?:
   const { classification, attempt } = facts;
   if (!facts.wanted) return attempt === 1 && !classification.retryable ? { answer: true } : { giveUp: 'not-retryable' };
   if (attempt >= schedule.maxAttempts) return { giveUp: 'max-attempts' };
-  if (facts.kind === 'mutation' && !mayRetryMutation(classification, schedule.mutations, { idempotent: facts.idempotent, idempotencyKey: facts.keyed })) {
+  if (
+    facts.kind === 'mutation' &&
+    !mayRetryMutation(classification, schedule.mutations, { idempotent: facts.idempotent, idempotencyKey: facts.keyed })
+  ) {
     return { giveUp: 'unsafe-mutation' };
   }
   const delayMs = retryDelay(facts, schedule, random);

@@ -46,13 +46,18 @@ export function mergePartialResults(previous: ResultLike | undefined, next: Resu
   if (!previous || previous.data === undefined || previous.data === null) return next;
   const nextErrors: ReadonlyArray<GraphQLErrorLike> = Array.isArray(next.errors) ? next.errors : [];
   const failedPaths = nextErrors.map((e) => e.path).filter((p): p is Path => Array.isArray(p));
-  const data = next.data === undefined || next.data === null
-    ? previous.data
-    : (mergeValue(previous.data, next.data, [], failedPaths) as Record<string, unknown>);
-  const errors = nextErrors.filter((e) => !Array.isArray(e.path) || (() => {
-    const v = valueAt(data, e.path);
-    return v === null || v === undefined;
-  })());
+  const data =
+    next.data === undefined || next.data === null
+      ? previous.data
+      : (mergeValue(previous.data, next.data, [], failedPaths) as Record<string, unknown>);
+  const errors = nextErrors.filter(
+    (e) =>
+      !Array.isArray(e.path) ||
+      (() => {
+        const v = valueAt(data, e.path);
+        return v === null || v === undefined;
+      })(),
+  );
   const merged: ResultLike = { ...next, data };
   if (errors.length > 0) merged.errors = errors;
   else delete merged.errors;

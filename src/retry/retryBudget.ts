@@ -27,11 +27,18 @@ export class RetryBudget {
   private undated = 0;
   private lastReadingAt: number;
 
-  constructor(options: RetryBudgetOptions = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    options: RetryBudgetOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.ratio = Math.max(0, options.ratio ?? 0.2);
     this.minPerSecond = Math.max(0, options.minPerSecond ?? 5);
     const windowMs = Math.max(1000, options.windowMs ?? 10_000);
-    this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({ start: -Infinity, firsts: 0, retries: 0 }));
+    this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({
+      start: -Infinity,
+      firsts: 0,
+      retries: 0,
+    }));
     this.current = this.buckets[0]!;
     this.lastReadingAt = now();
   }

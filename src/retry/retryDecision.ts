@@ -16,7 +16,11 @@ export function wasNotExecuted(c: Classification): boolean {
  * the request was written, a timeout) are retried only when the server can deduplicate: the
  * operation is marked idempotent or carries an idempotency key.
  */
-export function mayRetryMutation(c: Classification, mode: MutationRetryMode, safety: { idempotent?: boolean; idempotencyKey?: boolean }): boolean {
+export function mayRetryMutation(
+  c: Classification,
+  mode: MutationRetryMode,
+  safety: { idempotent?: boolean; idempotencyKey?: boolean },
+): boolean {
   if (!c.retryable) return false;
   if (mode === 'always') return true;
   if (mode === 'never') return false;

@@ -1,6 +1,12 @@
 // The retry policy: per operation, one `RetryRun` whose `phase` says where it is; what follows a
 // failed attempt is `decideRetry`'s answer. Budget and circuit are shared by the policy's operations.
-import { classifiedGraphQLError, primaryClassification, RETRYABLE_CATEGORIES, ResilienceError, unexpectedError } from '../classify/annotations.js';
+import {
+  classifiedGraphQLError,
+  primaryClassification,
+  RETRYABLE_CATEGORIES,
+  ResilienceError,
+  unexpectedError,
+} from '../classify/annotations.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/index.js';
@@ -61,7 +67,9 @@ function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: number)
   return {
     category: 'network',
     reason: cut ? 'deadline-exceeded' : 'timeout',
-    message: cut ? `Deadline of ${deadlineMs} ms passed during attempt ${attempt}` : `Attempt ${attempt} timed out after ${timeoutMs} ms and was aborted`,
+    message: cut
+      ? `Deadline of ${deadlineMs} ms passed during attempt ${attempt}`
+      : `Attempt ${attempt} timed out after ${timeoutMs} ms and was aborted`,
     retryable: !cut,
     refreshable: false,
     remediation: cut
@@ -98,7 +106,12 @@ export class RetryPolicy implements Policy {
     this.breaker?.reset();
   }
 
-  run(operation: LinkOperation, context: Readonly<Record<string, unknown>>, next: Downstream, sink: Sink): SubscriptionLike {
+  run(
+    operation: LinkOperation,
+    context: Readonly<Record<string, unknown>>,
+    next: Downstream,
+    sink: Sink,
+  ): SubscriptionLike {
     const override = context.retry;
     const kind = getOperationType(operation);
     if (override === false || kind === 'subscription') return next.send(operation, sink);
@@ -108,15 +121,25 @@ export class RetryPolicy implements Policy {
 
   private circuitChanged(state: CircuitState, previous: CircuitState): void {
     const type = state === 'open' ? 'circuit-open' : state === 'closed' ? 'circuit-close' : 'circuit-half-open';
-    const event = emit(this.options.onEvent, type, undefined, { state, previous, cooldownMs: this.breaker?.cooldownMs });
+    const event = emit(this.options.onEvent, type, undefined, {
+      state,
+      previous,
+      cooldownMs: this.breaker?.cooldownMs,
+    });
     notify('onCircuitChange', this.options.onCircuitChange, event);
   }
 
-  retryEvent(operationName: string | undefined, details: { attempt: number; delayMs: number; classification: Classification; partial?: boolean }): void {
+  retryEvent(
+    operationName: string | undefined,
+    details: { attempt: number; delayMs: number; classification: Classification; partial?: boolean },
+  ): void {
     notify('onRetry', this.options.onRetry, emit(this.options.onEvent, 'retry', operationName, details));
   }
 
-  giveUpEvent(operationName: string | undefined, details: { attempt: number; reason: GiveUpReason; classification: Classification }): void {
+  giveUpEvent(
+    operationName: string | undefined,
+    details: { attempt: number; reason: GiveUpReason; classification: Classification },
+  ): void {
     notify('onGiveUp', this.options.onGiveUp, emit(this.options.onEvent, 'give-up', operationName, details));
   }
 }
@@ -188,7 +211,8 @@ class RetryRun implements SubscriptionLike {
         message: `Requests are paused: the server failed repeatedly; the next probe is in ${Math.ceil(remaining / 1000)} s.`,
         retryable: true,
         refreshable: false,
-        remediation: 'The server is failing; requests resume automatically when a probe succeeds. Check the service status if it lasts.',
+        remediation:
+          'The server is failing; requests resume automatically when a probe succeeds. Check the service status if it lasts.',
         details: { retryAfterMs: remaining },
       };
       policy.giveUpEvent(this.operationName, { attempt: 0, reason: 'circuit-open', classification });
@@ -236,7 +260,10 @@ class RetryRun implements SubscriptionLike {
     const timeoutMs = Math.min(cfg.attemptTimeoutMs, remaining);
     if (Number.isFinite(timeoutMs)) {
       // Armed after subscribing, so an attempt that answered synchronously costs no timer.
-      this.timer = setTimeout(() => this.timedOut(attempt, timeoutMs, remaining < cfg.attemptTimeoutMs), Math.max(0, timeoutMs));
+      this.timer = setTimeout(
+        () => this.timedOut(attempt, timeoutMs, remaining < cfg.attemptTimeoutMs),
+        Math.max(0, timeoutMs),
+      );
     }
   }
 
@@ -320,7 +347,8 @@ class RetryRun implements SubscriptionLike {
     const breaker = this.policy.breaker;
     if (this.reported || !breaker) return;
     this.reported = true;
-    if (classification && classification.retryable && RETRYABLE_CATEGORIES.has(classification.category)) breaker.recordFailure(this.probe);
+    if (classification && classification.retryable && RETRYABLE_CATEGORIES.has(classification.category))
+      breaker.recordFailure(this.probe);
     else breaker.recordSuccess(this.probe);
   }
 
@@ -366,10 +394,16 @@ class RetryRun implements SubscriptionLike {
     );
     if ('answer' in decision) return this.finish(error, classification);
     if ('giveUp' in decision) return this.giveUp(error, classification, decision.giveUp);
-    if (policy.budget && !policy.budget.tryAcquireRetry()) return this.giveUp(error, classification, 'budget-exhausted');
+    if (policy.budget && !policy.budget.tryAcquireRetry())
+      return this.giveUp(error, classification, 'budget-exhausted');
     if (partial) this.partialRetries += 1;
     const { delayMs } = decision;
-    policy.retryEvent(this.operationName, { attempt: this.attempt + 1, delayMs, classification, ...(partial ? { partial } : {}) });
+    policy.retryEvent(this.operationName, {
+      attempt: this.attempt + 1,
+      delayMs,
+      classification,
+      ...(partial ? { partial } : {}),
+    });
     this.phase = 'waiting';
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -386,8 +420,14 @@ class RetryRun implements SubscriptionLike {
         ...classification,
         reason: 'deadline-exceeded',
         message: `Deadline of ${this.cfg.deadlineMs} ms passed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${classification.message}`,
-        remediation: 'The operation ran out of time while the server kept failing; try again later or allow a longer deadline.',
-        details: { ...classification.details, lastReason: classification.reason, attempts, deadlineMs: this.cfg.deadlineMs },
+        remediation:
+          'The operation ran out of time while the server kept failing; try again later or allow a longer deadline.',
+        details: {
+          ...classification.details,
+          lastReason: classification.reason,
+          attempts,
+          deadlineMs: this.cfg.deadlineMs,
+        },
       };
       finalError = error !== undefined ? new ResilienceError(finalClassification, { cause: error }) : undefined;
     }
@@ -402,7 +442,10 @@ class RetryRun implements SubscriptionLike {
     if (merged && hasData(merged)) {
       // Partial data is never lost: the failure travels with it as a classified error.
       const extra = error !== undefined && classification ? [classifiedGraphQLError(classification)] : [];
-      const errors = [...(Array.isArray(merged.errors) ? (merged.errors as ReadonlyArray<GraphQLErrorLike>) : []), ...extra];
+      const errors = [
+        ...(Array.isArray(merged.errors) ? (merged.errors as ReadonlyArray<GraphQLErrorLike>) : []),
+        ...extra,
+      ];
       this.sink.next(errors.length > 0 ? { ...merged, errors } : merged);
       this.sink.complete();
     } else if (error !== undefined) {

@@ -1,6 +1,20 @@
 import { ApolloLink, createObservable, deliverHttpResponse, subscribe } from '../compat/index.js';
-import type { LinkForward, LinkObservable, LinkOperation, ResultLike, SinkLike, SubscriptionLike } from '../compat/index.js';
-import { abortError, createResponse, graphQLErrorBody, htmlErrorPage, networkError, responseSpec } from './faultResponses.js';
+import type {
+  LinkForward,
+  LinkObservable,
+  LinkOperation,
+  ResultLike,
+  SinkLike,
+  SubscriptionLike,
+} from '../compat/index.js';
+import {
+  abortError,
+  createResponse,
+  graphQLErrorBody,
+  htmlErrorPage,
+  networkError,
+  responseSpec,
+} from './faultResponses.js';
 import { partialResult, type Path } from './partialResult.js';
 import { mulberry32 } from './random.js';
 
@@ -84,7 +98,15 @@ export declare namespace FaultLink {
     /** Latency before the response arrives. @defaultValue 0 */
     delayMs?: number;
   }
-  type Fault = StatusFault | RateLimitFault | TokenExpiredFault | ConflictFault | SlowFault | DropFault | AbortFault | PartialFault;
+  type Fault =
+    | StatusFault
+    | RateLimitFault
+    | TokenExpiredFault
+    | ConflictFault
+    | SlowFault
+    | DropFault
+    | AbortFault
+    | PartialFault;
   type Kind = Fault['kind'];
 
   /** Which operations a rule applies to: an operation name, several, a pattern, or a predicate. */
@@ -142,7 +164,8 @@ function matches(match: FaultLink.Match | undefined, operation: LinkOperation): 
 
 function checkRule(rule: FaultLink.Rule): FaultLink.Rule {
   const { probability = 1, times = Infinity, skip = 0 } = rule;
-  if (!(probability >= 0 && probability <= 1)) throw new RangeError(`FaultLink: probability must be between 0 and 1, got ${String(probability)}`);
+  if (!(probability >= 0 && probability <= 1))
+    throw new RangeError(`FaultLink: probability must be between 0 and 1, got ${String(probability)}`);
   if (!(times >= 0) || !(skip >= 0)) throw new RangeError('FaultLink: times and skip must be ≥ 0');
   return rule;
 }
@@ -232,7 +255,12 @@ export class FaultLink extends ApolloLink {
     // Picked per subscription: a link above that re-subscribes for a retry gets the next fault in the script.
     return createObservable((sink) => {
       const picked = this.pick(operation);
-      this.log.push({ operationName: operation.operationName ?? undefined, fault: picked?.fault.kind, rule: picked?.index, at: Date.now() });
+      this.log.push({
+        operationName: operation.operationName ?? undefined,
+        fault: picked?.fault.kind,
+        rule: picked?.index,
+        at: Date.now(),
+      });
       const run = new Run(operation, forward, this.data, sink);
       run.start(picked?.fault);
       return () => run.cancel();
@@ -280,18 +308,34 @@ class Run {
         const error = networkError(fault.code ?? 'ECONNRESET');
         if (!fault.applied) return this.sink.error(error);
         // The server executes the request; the answer is lost on the way back.
-        return this.upstream({ next: () => undefined, error: () => this.fail(error), complete: () => this.fail(error), get closed() { return false; } });
+        return this.upstream({
+          next: () => undefined,
+          error: () => this.fail(error),
+          complete: () => this.fail(error),
+          get closed() {
+            return false;
+          },
+        });
       }
       case 'abort':
         return this.sink.error(abortError(fault.reason ?? 'abort'));
       case 'status':
         return this.respond(fault.status, fault, undefined, {});
       case 'rate-limit':
-        return this.respond(429, fault, graphQLErrorBody('Too many requests, please retry later', 'RATE_LIMITED'), { 'retry-after': String(fault.retryAfter ?? 1) });
+        return this.respond(429, fault, graphQLErrorBody('Too many requests, please retry later', 'RATE_LIMITED'), {
+          'retry-after': String(fault.retryAfter ?? 1),
+        });
       case 'token-expired':
-        return this.respond(401, fault, graphQLErrorBody('Token is expired', 'UNAUTHENTICATED'), { 'www-authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' });
+        return this.respond(401, fault, graphQLErrorBody('Token is expired', 'UNAUTHENTICATED'), {
+          'www-authenticate': 'Bearer error="invalid_token", error_description="The access token expired"',
+        });
       case 'conflict':
-        return this.respond(409, fault, graphQLErrorBody('Etag mismatch: the record was changed by someone else', 'CONFLICT'), {});
+        return this.respond(
+          409,
+          fault,
+          graphQLErrorBody('Etag mismatch: the record was changed by someone else', 'CONFLICT'),
+          {},
+        );
     }
   }
 
@@ -300,7 +344,12 @@ class Run {
   }
 
   /** Sends a response through Apollo's own HTTP parsing: the real error classes, context.response set. */
-  private respond(status: number, options: FaultLink.ResponseOptions, typicalBody: unknown, faultHeaders: Record<string, string>): void {
+  private respond(
+    status: number,
+    options: FaultLink.ResponseOptions,
+    typicalBody: unknown,
+    faultHeaders: Record<string, string>,
+  ): void {
     const body = options.body ?? typicalBody ?? htmlErrorPage(status);
     const spec = responseSpec(status, body, options.contentType, { ...faultHeaders, ...options.headers });
     deliverHttpResponse(this.operation, createResponse(spec), this.guarded(this.sink));
@@ -316,7 +365,11 @@ class Run {
           (value) => {
             if (this.cancelled) return;
             const result: ResultLike = transform ? transform({ data: value }) : { data: value };
-            deliverHttpResponse(this.operation, createResponse(responseSpec(200, result, undefined, undefined)), this.guarded(target));
+            deliverHttpResponse(
+              this.operation,
+              createResponse(responseSpec(200, result, undefined, undefined)),
+              this.guarded(target),
+            );
           },
           (error: unknown) => {
             if (!this.cancelled) target.error(error);
@@ -325,7 +378,11 @@ class Run {
       return;
     }
     if (!this.forward) {
-      target.error(new Error('FaultLink: it is the last link of the chain and has no `data` resolver; put it before your HttpLink or pass `data`'));
+      target.error(
+        new Error(
+          'FaultLink: it is the last link of the chain and has no `data` resolver; put it before your HttpLink or pass `data`',
+        ),
+      );
       return;
     }
     this.upstreamSubscription = subscribe(this.forward(this.operation), {

@@ -3,9 +3,20 @@
 // `deliverHttpResponse` (compat) turns a Response into what the installed major's HttpLink emits.
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout',
-  409: 'Conflict', 412: 'Precondition Failed', 422: 'Unprocessable Entity', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export function statusText(status: number): string {
@@ -20,13 +31,26 @@ export interface ResponseSpec {
 }
 
 /** An object body becomes JSON (`application/json` unless a content type is given); a string is sent as is. */
-export function responseSpec(status: number, body: unknown, contentType: string | undefined, headers: Record<string, string> | undefined): ResponseSpec {
+export function responseSpec(
+  status: number,
+  body: unknown,
+  contentType: string | undefined,
+  headers: Record<string, string> | undefined,
+): ResponseSpec {
   if (!Number.isInteger(status) || status < 200 || status > 599) {
-    throw new RangeError(`FaultLink: status ${String(status)} is not a response status a fetch can resolve with (200–599)`);
+    throw new RangeError(
+      `FaultLink: status ${String(status)} is not a response status a fetch can resolve with (200–599)`,
+    );
   }
   const isText = typeof body === 'string';
   const bodyText = isText ? body : JSON.stringify(body);
-  const type = contentType ?? (isText ? (/^\s*</.test(body) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8') : 'application/json; charset=utf-8');
+  const type =
+    contentType ??
+    (isText
+      ? /^\s*</.test(body)
+        ? 'text/html; charset=utf-8'
+        : 'text/plain; charset=utf-8'
+      : 'application/json; charset=utf-8');
   return { status, bodyText, headers: { 'content-type': type, ...headers } };
 }
 
@@ -37,7 +61,10 @@ export function htmlErrorPage(status: number): string {
 }
 
 /** A GraphQL error body with one error. */
-export function graphQLErrorBody(message: string, code: string): { errors: Array<{ message: string; extensions: { code: string } }> } {
+export function graphQLErrorBody(
+  message: string,
+  code: string,
+): { errors: Array<{ message: string; extensions: { code: string } }> } {
   return { errors: [{ message, extensions: { code } }] };
 }
 
@@ -91,13 +118,19 @@ const SYSCALLS: Record<string, { errno: number; syscall: string; message: string
 /** `TypeError('fetch failed')` with `cause.code`, as Node's fetch rejects on a transport failure. */
 export function networkError(code: string): TypeError {
   const known = SYSCALLS[code];
-  const cause = Object.assign(new Error(known?.message ?? code), { code, ...(known ? { errno: known.errno, syscall: known.syscall } : {}) });
+  const cause = Object.assign(new Error(known?.message ?? code), {
+    code,
+    ...(known ? { errno: known.errno, syscall: known.syscall } : {}),
+  });
   return new TypeError('fetch failed', { cause });
 }
 
 /** What `fetch` rejects with when its signal aborts: a `DOMException` named `AbortError` (or `TimeoutError` for `AbortSignal.timeout`). */
 export function abortError(reason: 'abort' | 'timeout'): Error {
-  const [message, name] = reason === 'timeout' ? ['The operation was aborted due to timeout', 'TimeoutError'] : ['This operation was aborted', 'AbortError'];
+  const [message, name] =
+    reason === 'timeout'
+      ? ['The operation was aborted due to timeout', 'TimeoutError']
+      : ['This operation was aborted', 'AbortError'];
   if (typeof DOMException === 'function') return new DOMException(message, name);
   return Object.assign(new Error(message), { name });
 }

@@ -7,7 +7,9 @@ const entries = {};
 for (const key of Object.keys(pkg.exports).filter((k) => k !== './package.json')) {
   const specifier = `apollo-link-resilience${key.slice(1)}`;
   const mod = require(specifier);
-  const names = Object.keys(mod).filter((n) => n !== '__esModule').sort();
+  const names = Object.keys(mod)
+    .filter((n) => n !== '__esModule')
+    .sort();
   const links = names.filter((n) => /^[A-Z]\w*Link$/.test(n) && typeof mod[n] === 'function');
   entries[specifier] = { names, links, foreignLinks: links.filter((n) => !(mod[n].prototype instanceof ApolloLink)) };
 }

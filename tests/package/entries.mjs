@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { ApolloLink } from '@apollo/client/core/index.js';
 
-const pkg = JSON.parse(readFileSync(new URL('./node_modules/apollo-link-resilience/package.json', import.meta.url), 'utf8'));
+const pkg = JSON.parse(
+  readFileSync(new URL('./node_modules/apollo-link-resilience/package.json', import.meta.url), 'utf8'),
+);
 const entries = {};
 for (const key of Object.keys(pkg.exports).filter((k) => k !== './package.json')) {
   const specifier = `apollo-link-resilience${key.slice(1)}`;

@@ -9,7 +9,8 @@ import { jwtExpiryMs } from '../jwt';
 import { deferred, unauthorized, type Sink } from '../../__testUtils__/fixtures';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const jwt = (expMs: number, sub = 'desk') => `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(expMs / 1000) })}.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZw`;
+const jwt = (expMs: number, sub = 'desk') =>
+  `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(expMs / 1000) })}.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZw`;
 const ok = { data: { po: { id: '1' } } };
 
 /** A server that accepts only `valid()` tokens (401 "Token is expired" otherwise). */
@@ -31,12 +32,14 @@ function authServer(valid: () => string, reject: (token: string | undefined) => 
   });
 }
 
-
 useFakeTimersAndCheckTeardown();
 
 describe('AuthRefreshLink', () => {
   test('attaches the token; context.auth === false skips it', async () => {
-    const s = scripted((sink) => { sink.next(ok); sink.complete(); });
+    const s = scripted((sink) => {
+      sink.next(ok);
+      sink.complete();
+    });
     const link = new AuthRefreshLink({ getToken: () => 'opaque-token-1', refresh: async () => 'x' });
     const a = execute(ApolloLink.from([link, s.link]));
     await flush();
@@ -44,12 +47,27 @@ describe('AuthRefreshLink', () => {
     const b = execute(ApolloLink.from([link, s.link]), { context: { auth: false } });
     await flush();
     await b.done;
-    expect(s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual(['Bearer opaque-token-1', undefined]);
+    expect(s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual([
+      'Bearer opaque-token-1',
+      undefined,
+    ]);
   });
 
   test('custom header and scheme', async () => {
-    const s = scripted((sink) => { sink.next(ok); sink.complete(); });
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => 'k-123456', refresh: async () => 'x', applyToken: { header: 'X-Api-Key', scheme: '' } }), s.link]));
+    const s = scripted((sink) => {
+      sink.next(ok);
+      sink.complete();
+    });
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => 'k-123456',
+          refresh: async () => 'x',
+          applyToken: { header: 'X-Api-Key', scheme: '' },
+        }),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
     expect((s.requests[0]!.context.headers as Record<string, string>)['X-Api-Key']).toBe('k-123456');
@@ -57,11 +75,17 @@ describe('AuthRefreshLink', () => {
 
   test('100 concurrent operations with a rejected token: exactly 1 refresh, all replayed once with the new token', async () => {
     let token = 'old-opaque-token';
-    const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 100)); token = 'new-opaque-token'; return token; });
+    const refresh = jest.fn(async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      token = 'new-opaque-token';
+      return token;
+    });
     const events: ResilienceEvent[] = [];
     const s = authServer(() => 'new-opaque-token');
     const link = new AuthRefreshLink({ getToken: () => token, refresh, onEvent: (e) => events.push(e) });
-    const outs = Array.from({ length: 100 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+    const outs = Array.from({ length: 100 }, (_, i) =>
+      execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }),
+    );
     await flush();
     await jest.advanceTimersByTimeAsync(100);
     await Promise.all(outs.map((o) => o.done));
@@ -79,8 +103,14 @@ describe('AuthRefreshLink', () => {
     let hold: Sink | undefined;
     const s = scripted((sink, n, operation) => {
       const auth = (operation.getContext().headers as Record<string, string>).Authorization;
-      if (n === 1) { hold = sink; return; }
-      if (auth === 'Bearer t-two-bbbb') { sink.next(ok); sink.complete(); } else sink.error(unauthorized());
+      if (n === 1) {
+        hold = sink;
+        return;
+      }
+      if (auth === 'Bearer t-two-bbbb') {
+        sink.next(ok);
+        sink.complete();
+      } else sink.error(unauthorized());
     });
     const link = new AuthRefreshLink({ getToken: () => token, refresh });
     const slow = execute(ApolloLink.from([link, s.link]), { variables: { id: 'slow' } });
@@ -95,11 +125,19 @@ describe('AuthRefreshLink', () => {
     expect(refresh).toHaveBeenCalledTimes(1);
   });
 
-  test("GraphQL errors with UNAUTHENTICATED / UNAUTHORIZED in a 200 trigger refresh and replay", async () => {
+  test('GraphQL errors with UNAUTHENTICATED / UNAUTHORIZED in a 200 trigger refresh and replay', async () => {
     for (const code of ['UNAUTHENTICATED', 'UNAUTHORIZED']) {
       let token = 'before-123';
-      const s = authServer(() => 'after-456', () => ({ data: null, errors: [{ message: 'Not authenticated', extensions: { code } }] }));
-      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => token, refresh: async () => (token = 'after-456') }), s.link]));
+      const s = authServer(
+        () => 'after-456',
+        () => ({ data: null, errors: [{ message: 'Not authenticated', extensions: { code } }] }),
+      );
+      const out = execute(
+        ApolloLink.from([
+          new AuthRefreshLink({ getToken: () => token, refresh: async () => (token = 'after-456') }),
+          s.link,
+        ]),
+      );
       await flush();
       await out.done;
       expect(out.next).toEqual([ok]);
@@ -115,8 +153,16 @@ describe('AuthRefreshLink', () => {
   ])('non-refreshable "%s": no refresh, onAuthFailure once', async (message) => {
     const refresh = jest.fn(async () => 'new');
     const failures: Classification[] = [];
-    const s = authServer(() => 'never', () => unauthorized(message));
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => 'tok-12345678', refresh, onAuthFailure: (c) => failures.push(c) }), s.link]));
+    const s = authServer(
+      () => 'never',
+      () => unauthorized(message),
+    );
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({ getToken: () => 'tok-12345678', refresh, onAuthFailure: (c) => failures.push(c) }),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
     expect(refresh).not.toHaveBeenCalled();
@@ -130,7 +176,12 @@ describe('AuthRefreshLink', () => {
     const refresh = jest.fn(async () => `fresh-${++n}-token`);
     const failures: Classification[] = [];
     const s = authServer(() => 'nothing-is-valid');
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => 'stale-token-1', refresh, onAuthFailure: (c) => failures.push(c) }), s.link]));
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({ getToken: () => 'stale-token-1', refresh, onAuthFailure: (c) => failures.push(c) }),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
     expect(refresh).toHaveBeenCalledTimes(1);
@@ -144,8 +195,14 @@ describe('AuthRefreshLink', () => {
     const refresh = jest.fn(() => gate.promise);
     const failures: Classification[] = [];
     const s = authServer(() => 'never');
-    const link = new AuthRefreshLink({ getToken: () => 'stale-token-1', refresh, onAuthFailure: (c) => failures.push(c) });
-    const outs = Array.from({ length: 5 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+    const link = new AuthRefreshLink({
+      getToken: () => 'stale-token-1',
+      refresh,
+      onAuthFailure: (c) => failures.push(c),
+    });
+    const outs = Array.from({ length: 5 }, (_, i) =>
+      execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }),
+    );
     await flush();
     const late = execute(ApolloLink.from([link, s.link]), { variables: { id: 'late' } });
     await flush();
@@ -154,13 +211,27 @@ describe('AuthRefreshLink', () => {
     await Promise.all([...outs, late].map((o) => o.done));
     expect(refresh).toHaveBeenCalledTimes(1);
     expect(failures).toHaveLength(1);
-    for (const o of [...outs, late]) expect(getClassifications(o.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'refresh-failed', refreshable: false });
+    for (const o of [...outs, late])
+      expect(getClassifications(o.error)[0]).toMatchObject({
+        category: 'unauthenticated',
+        reason: 'refresh-failed',
+        refreshable: false,
+      });
     expect(s.requests).toHaveLength(5); // the late one waited and was never sent
   });
 
   test('a refresh that never settles fails after refreshTimeoutMs', async () => {
     const s = authServer(() => 'never');
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => 'stale-token-1', refresh: () => new Promise<string>(() => undefined), refreshTimeoutMs: 5000 }), s.link]));
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => 'stale-token-1',
+          refresh: () => new Promise<string>(() => undefined),
+          refreshTimeoutMs: 5000,
+        }),
+        s.link,
+      ]),
+    );
     await flush();
     await jest.advanceTimersByTimeAsync(5000);
     await out.done;
@@ -175,14 +246,20 @@ describe('AuthRefreshLink', () => {
       const refresh = jest.fn(async () => (token = fresh));
       const s = authServer(() => fresh);
       const link = new AuthRefreshLink({ getToken: () => token, refresh });
-      const outs = Array.from({ length: 10 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+      const outs = Array.from({ length: 10 }, (_, i) =>
+        execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }),
+      );
       await flush();
       await Promise.all(outs.map((o) => o.done));
       expect(refresh).toHaveBeenCalledTimes(1);
       expect((refresh.mock.calls[0] as unknown[])[0]).toMatchObject({ reason: 'expiring' });
       expect(s.requests).toHaveLength(10);
     });
-    test.each([['an opaque token', 'opaque-token-value'], ['a malformed JWT', 'eyJ.%%%.x'], ['a JWT without exp', `${b64({})}.${b64({ sub: 'x' })}.sig`]])('%s is never refreshed early', async (_n, token) => {
+    test.each([
+      ['an opaque token', 'opaque-token-value'],
+      ['a malformed JWT', 'eyJ.%%%.x'],
+      ['a JWT without exp', `${b64({})}.${b64({ sub: 'x' })}.sig`],
+    ])('%s is never refreshed early', async (_n, token) => {
       const refresh = jest.fn(async () => 'x');
       const s = authServer(() => token);
       const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => token, refresh }), s.link]));
@@ -195,7 +272,18 @@ describe('AuthRefreshLink', () => {
       const token = jwt(Date.now() + 10_000);
       const failures: Classification[] = [];
       const s = authServer(() => token);
-      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => token, refresh: async () => { throw new Error('idp down'); }, onAuthFailure: (c) => failures.push(c) }), s.link]));
+      const out = execute(
+        ApolloLink.from([
+          new AuthRefreshLink({
+            getToken: () => token,
+            refresh: async () => {
+              throw new Error('idp down');
+            },
+            onAuthFailure: (c) => failures.push(c),
+          }),
+          s.link,
+        ]),
+      );
       await flush();
       await out.done;
       expect(out.next).toEqual([ok]);
@@ -231,11 +319,29 @@ describe('AuthRefreshLink', () => {
     const newToken = 'opaque-new-token-0123456789';
     const events: ResilienceEvent[] = [];
     const failures: Classification[] = [];
-    const s = authServer(() => 'none', (t) => unauthorized(`Unable to validate authentication token ${t}`));
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => oldToken, refresh: async () => newToken, onEvent: (e) => events.push(e), onAuthFailure: (c) => failures.push(c) }), s.link]));
+    const s = authServer(
+      () => 'none',
+      (t) => unauthorized(`Unable to validate authentication token ${t}`),
+    );
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => oldToken,
+          refresh: async () => newToken,
+          onEvent: (e) => events.push(e),
+          onAuthFailure: (c) => failures.push(c),
+        }),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
-    const everything = JSON.stringify({ events, failures, classifications: getClassifications(out.error), message: (out.error as Error).message });
+    const everything = JSON.stringify({
+      events,
+      failures,
+      classifications: getClassifications(out.error),
+      message: (out.error as Error).message,
+    });
     expect(everything).not.toContain(oldToken);
     expect(everything).not.toContain(newToken);
     expect(everything).not.toContain('old-secret-subject');
@@ -244,11 +350,16 @@ describe('AuthRefreshLink', () => {
   describe('without a token (refreshWhenMissing)', () => {
     test('getToken has none: one refresh (reason missing) before sending, every operation sent once with the new token, no 401', async () => {
       let stored: string | null = null;
-      const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 50)); return (stored = 'first-token-0001'); });
+      const refresh = jest.fn(async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        return (stored = 'first-token-0001');
+      });
       const events: ResilienceEvent[] = [];
       const s = authServer(() => 'first-token-0001');
       const link = new AuthRefreshLink({ getToken: () => stored, refresh, onEvent: (e) => events.push(e) });
-      const outs = Array.from({ length: 5 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+      const outs = Array.from({ length: 5 }, (_, i) =>
+        execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }),
+      );
       await flush();
       expect(s.requests).toHaveLength(0);
       await jest.advanceTimersByTimeAsync(50);
@@ -256,8 +367,13 @@ describe('AuthRefreshLink', () => {
       expect(refresh).toHaveBeenCalledTimes(1);
       expect(refresh).toHaveBeenCalledWith({ failedToken: undefined, reason: 'missing' });
       expect(outs.every((o) => o.next.length === 1 && o.complete)).toBe(true);
-      expect(s.requests.map((r) => (r.context.headers as Record<string, string>).Authorization)).toEqual(Array(5).fill('Bearer first-token-0001'));
-      expect(events.map((e) => [e.type, e.reason])).toEqual([['refresh-start', 'missing'], ['refresh-success', 'missing']]);
+      expect(s.requests.map((r) => (r.context.headers as Record<string, string>).Authorization)).toEqual(
+        Array(5).fill('Bearer first-token-0001'),
+      );
+      expect(events.map((e) => [e.type, e.reason])).toEqual([
+        ['refresh-start', 'missing'],
+        ['refresh-success', 'missing'],
+      ]);
     });
 
     test('an async getToken that resolves to nothing is treated the same', async () => {
@@ -287,7 +403,18 @@ describe('AuthRefreshLink', () => {
     test('the refresh fails: the operation fails unsent, as unauthenticated, and onAuthFailure is called once', async () => {
       const failures: Classification[] = [];
       const s = authServer(() => 'never');
-      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh: async () => { throw new Error('no session'); }, onAuthFailure: (c) => failures.push(c) }), s.link]));
+      const out = execute(
+        ApolloLink.from([
+          new AuthRefreshLink({
+            getToken: () => null,
+            refresh: async () => {
+              throw new Error('no session');
+            },
+            onAuthFailure: (c) => failures.push(c),
+          }),
+          s.link,
+        ]),
+      );
       await flush();
       await out.done;
       expect(s.requests).toHaveLength(0);
@@ -297,19 +424,28 @@ describe('AuthRefreshLink', () => {
 
     test('refreshWhenMissing: false sends without a token (anonymous access), and refreshes only after a 401', async () => {
       const refresh = jest.fn(async () => 'first-token-0001');
-      const s = scripted((sink: Sink) => { sink.next(ok); sink.complete(); });
-      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh, refreshWhenMissing: false }), s.link]));
+      const s = scripted((sink: Sink) => {
+        sink.next(ok);
+        sink.complete();
+      });
+      const out = execute(
+        ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh, refreshWhenMissing: false }), s.link]),
+      );
       await flush();
       await out.done;
       expect(out.next).toEqual([ok]);
       expect(refresh).not.toHaveBeenCalled();
-      expect(s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual([undefined]);
+      expect(s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual([
+        undefined,
+      ]);
     });
 
     test('an operation unsubscribed while the missing token is obtained is never sent', async () => {
       const gate = deferred<string>();
       const s = authServer(() => 'first-token-0001');
-      const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh: () => gate.promise }), s.link]));
+      const out = execute(
+        ApolloLink.from([new AuthRefreshLink({ getToken: () => null, refresh: () => gate.promise }), s.link]),
+      );
       await flush();
       out.unsubscribe();
       gate.resolve('first-token-0001');
@@ -328,7 +464,11 @@ describe('AuthRefreshLink', () => {
           const run = tail.then(async () => {
             if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
             held.count++;
-            try { return await callback(); } finally { held.count--; }
+            try {
+              return await callback();
+            } finally {
+              held.count--;
+            }
           });
           tail = run.catch(() => undefined);
           return run;
@@ -338,10 +478,20 @@ describe('AuthRefreshLink', () => {
       const createChannel = (): BroadcastChannelLike => {
         const mine = new Set<(e: { data: unknown }) => void>();
         return {
-          postMessage: (data) => { for (const l of listeners) if (!mine.has(l)) l({ data }); },
-          addEventListener: (_t, l) => { mine.add(l); listeners.add(l); },
-          removeEventListener: (_t, l) => { mine.delete(l); listeners.delete(l); },
-          close: () => { for (const l of mine) listeners.delete(l); },
+          postMessage: (data) => {
+            for (const l of listeners) if (!mine.has(l)) l({ data });
+          },
+          addEventListener: (_t, l) => {
+            mine.add(l);
+            listeners.add(l);
+          },
+          removeEventListener: (_t, l) => {
+            mine.delete(l);
+            listeners.delete(l);
+          },
+          close: () => {
+            for (const l of mine) listeners.delete(l);
+          },
         };
       };
       return { locks, createChannel, held };
@@ -350,17 +500,33 @@ describe('AuthRefreshLink', () => {
     test('three tabs with an expired token: one refresh, the others receive the token', async () => {
       const origin = fakeOrigin();
       let serverToken = 'tok-v2-abcdef';
-      const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 50)); return serverToken; });
+      const refresh = jest.fn(async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        return serverToken;
+      });
       const s = authServer(() => serverToken);
       const events: ResilienceEvent[] = [];
-      const tabs = [0, 1, 2].map(() => new AuthRefreshLink({ getToken: () => 'tok-v1-abcdef', refresh, crossTab: { locks: origin.locks, createChannel: origin.createChannel }, onEvent: (e) => events.push(e) }));
+      const tabs = [0, 1, 2].map(
+        () =>
+          new AuthRefreshLink({
+            getToken: () => 'tok-v1-abcdef',
+            refresh,
+            crossTab: { locks: origin.locks, createChannel: origin.createChannel },
+            onEvent: (e) => events.push(e),
+          }),
+      );
       const outs = tabs.map((tab, i) => execute(ApolloLink.from([tab, s.link]), { variables: { id: String(i) } }));
       await flush();
       await jest.advanceTimersByTimeAsync(200);
       await Promise.all(outs.map((o) => o.done));
       expect(refresh).toHaveBeenCalledTimes(1);
       expect(outs.every((o) => o.next.length === 1)).toBe(true);
-      expect(events.filter((e) => e.type === 'refresh-success').map((e) => e.source).sort()).toEqual(['other-tab', 'other-tab', 'this-tab']);
+      expect(
+        events
+          .filter((e) => e.type === 'refresh-success')
+          .map((e) => e.source)
+          .sort(),
+      ).toEqual(['other-tab', 'other-tab', 'this-tab']);
       tabs.forEach((t) => t.dispose());
       serverToken = '';
     });
@@ -372,9 +538,20 @@ describe('AuthRefreshLink', () => {
         const channel = origin.createChannel();
         return { ...channel, postMessage: (data: unknown) => void setTimeout(() => channel.postMessage(data), 500) };
       };
-      const refresh = jest.fn(async () => { await new Promise((r) => setTimeout(r, 50)); stored = 'tok-v2-abcdef'; return stored; });
+      const refresh = jest.fn(async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        stored = 'tok-v2-abcdef';
+        return stored;
+      });
       const s = authServer(() => 'tok-v2-abcdef');
-      const tabs = [0, 1].map(() => new AuthRefreshLink({ getToken: () => stored, refresh, crossTab: { locks: origin.locks, createChannel: slowChannel } }));
+      const tabs = [0, 1].map(
+        () =>
+          new AuthRefreshLink({
+            getToken: () => stored,
+            refresh,
+            crossTab: { locks: origin.locks, createChannel: slowChannel },
+          }),
+      );
       const outs = tabs.map((tab, i) => execute(ApolloLink.from([tab, s.link]), { variables: { id: String(i) } }));
       await flush();
       await jest.advanceTimersByTimeAsync(1000);
@@ -385,10 +562,21 @@ describe('AuthRefreshLink', () => {
     });
 
     test('a lock held past lockTimeoutMs is abandoned: this tab refreshes on its own', async () => {
-      const never: LockManagerLike = { request: (_n, options) => new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })))) };
+      const never: LockManagerLike = {
+        request: (_n, options) =>
+          new Promise((_, reject) =>
+            options.signal?.addEventListener('abort', () =>
+              reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+            ),
+          ),
+      };
       const refresh = jest.fn(async () => 'tok-v2-abcdef');
       const s = authServer(() => 'tok-v2-abcdef');
-      const tab = new AuthRefreshLink({ getToken: () => 'tok-v1-abcdef', refresh, crossTab: { locks: never, lockTimeoutMs: 2000, createChannel: fakeOrigin().createChannel } });
+      const tab = new AuthRefreshLink({
+        getToken: () => 'tok-v1-abcdef',
+        refresh,
+        crossTab: { locks: never, lockTimeoutMs: 2000, createChannel: fakeOrigin().createChannel },
+      });
       const out = execute(ApolloLink.from([tab, s.link]));
       await flush();
       await jest.advanceTimersByTimeAsync(2000);
@@ -398,17 +586,27 @@ describe('AuthRefreshLink', () => {
       tab.dispose();
     });
 
-    test("a tab adopts a shared token only as the successor of its own: a tab signed in as someone else keeps its token", async () => {
+    test('a tab adopts a shared token only as the successor of its own: a tab signed in as someone else keeps its token', async () => {
       const origin = fakeOrigin();
       const valid = new Set(['alice-token-0002', 'bob-token-0001']);
       const s = scripted((sink, _n, operation) => {
-        const token = ((operation.getContext().headers as Record<string, string>).Authorization ?? '').replace(/^Bearer /, '');
-        if (valid.has(token)) { sink.next(ok); sink.complete(); } else sink.error(unauthorized());
+        const token = ((operation.getContext().headers as Record<string, string>).Authorization ?? '').replace(
+          /^Bearer /,
+          '',
+        );
+        if (valid.has(token)) {
+          sink.next(ok);
+          sink.complete();
+        } else sink.error(unauthorized());
       });
       const crossTab = { locks: origin.locks, createChannel: origin.createChannel };
       let aliceToken = 'alice-token-0001';
       let bobToken = 'bob-token-0001';
-      const alice = new AuthRefreshLink({ getToken: () => aliceToken, refresh: async () => (aliceToken = 'alice-token-0002'), crossTab });
+      const alice = new AuthRefreshLink({
+        getToken: () => aliceToken,
+        refresh: async () => (aliceToken = 'alice-token-0002'),
+        crossTab,
+      });
       const bobRefresh = jest.fn(async () => (bobToken = 'bob-token-0002'));
       const bob = new AuthRefreshLink({ getToken: () => bobToken, refresh: bobRefresh, crossTab });
       const run = async (tab: AuthRefreshLink, id: string) => {
@@ -424,7 +622,9 @@ describe('AuthRefreshLink', () => {
       valid.add('bob-token-0002');
       expect((await run(bob, 'bob-2')).next).toEqual([ok]);
       expect(bobRefresh).toHaveBeenCalledTimes(1);
-      const bobSent = s.requests.filter((r) => String(r.variables.id).startsWith('bob')).map((r) => (r.context.headers as Record<string, string>).Authorization);
+      const bobSent = s.requests
+        .filter((r) => String(r.variables.id).startsWith('bob'))
+        .map((r) => (r.context.headers as Record<string, string>).Authorization);
       expect(bobSent).toEqual(['Bearer bob-token-0001', 'Bearer bob-token-0001', 'Bearer bob-token-0002']);
       alice.dispose();
       bob.dispose();
@@ -433,7 +633,11 @@ describe('AuthRefreshLink', () => {
     test('without Web Locks it falls back to single flight in the tab', async () => {
       const refresh = jest.fn(async () => 'tok-v2-abcdef');
       const s = authServer(() => 'tok-v2-abcdef');
-      const tab = new AuthRefreshLink({ getToken: () => 'tok-v1-abcdef', refresh, crossTab: { createChannel: fakeOrigin().createChannel } });
+      const tab = new AuthRefreshLink({
+        getToken: () => 'tok-v1-abcdef',
+        refresh,
+        crossTab: { createChannel: fakeOrigin().createChannel },
+      });
       const outs = [1, 2, 3].map((i) => execute(ApolloLink.from([tab, s.link]), { variables: { id: String(i) } }));
       await flush();
       await Promise.all(outs.map((o) => o.done));

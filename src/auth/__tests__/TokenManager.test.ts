@@ -54,9 +54,17 @@ describe('TokenManager', () => {
   });
 
   test('without a token, getToken() obtains one (reason missing); a failed refresh rejects', async () => {
-    const manager = new TokenManager({ getToken: () => undefined, refresh: async ({ reason }) => `fresh-for-${reason}` });
+    const manager = new TokenManager({
+      getToken: () => undefined,
+      refresh: async ({ reason }) => `fresh-for-${reason}`,
+    });
     await expect(manager.getToken()).resolves.toBe('fresh-for-missing');
-    const failing = new TokenManager({ getToken: () => undefined, refresh: async () => { throw new Error('no session'); } });
+    const failing = new TokenManager({
+      getToken: () => undefined,
+      refresh: async () => {
+        throw new Error('no session');
+      },
+    });
     const error = await failing.getToken().catch((e: unknown) => e);
     expect(getClassifications(error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'refresh-failed' });
   });
@@ -78,7 +86,10 @@ describe('signing out never sends the previous token', () => {
     let valid = 'new-token-000002';
     const refresh = jest.fn(async () => 'new-token-000002');
     const s = authServer(() => valid);
-    const link = ApolloLink.from([new AuthRefreshLink({ getToken: () => stored, refresh, refreshWhenMissing: false }), s.link]);
+    const link = ApolloLink.from([
+      new AuthRefreshLink({ getToken: () => stored, refresh, refreshWhenMissing: false }),
+      s.link,
+    ]);
     const first = await run(link, 'a'); // 401 with old, refresh, replay with new
     expect(first.next).toEqual([ok]);
     expect(s.sent).toEqual(['old-token-000001', 'new-token-000002']);
@@ -111,7 +122,10 @@ describe('signing out never sends the previous token', () => {
   test('createResilienceLink: signOut() and its tokenManager', async () => {
     const s = authServer(() => 'combined-token-01');
     const refresh = jest.fn(async () => 'combined-token-01');
-    const link = createResilienceLink({ retry: false, auth: { getToken: () => null, refresh, refreshWhenMissing: false } });
+    const link = createResilienceLink({
+      retry: false,
+      auth: { getToken: () => null, refresh, refreshWhenMissing: false },
+    });
     expect(link.tokenManager).toBeInstanceOf(TokenManager);
     await link.tokenManager!.refresh('missing');
     const chain = link.concat(s.link);

@@ -5,18 +5,55 @@ import { execute, flush, scripted } from '../../__testUtils__/harness';
 import { AuthRefreshLink } from '../AuthRefreshLink';
 import { authFailureInError, authFailureInResult } from '../authFailure';
 
-const serverError = (status: number, body: unknown) => Object.assign(new Error(`status ${status}`), { name: 'ServerError', statusCode: status, bodyText: typeof body === 'string' ? body : JSON.stringify(body) });
+const serverError = (status: number, body: unknown) =>
+  Object.assign(new Error(`status ${status}`), {
+    name: 'ServerError',
+    statusCode: status,
+    bodyText: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('authentication failure detection (the auth link’s only question)', () => {
   test.each<[string, unknown, string | undefined, boolean | undefined]>([
     ['401 Token is expired', serverError(401, { errors: [{ message: 'Token is expired' }] }), 'token-expired', true],
-    ['401 deactivated user', serverError(401, { errors: [{ message: 'User a@b.c is deactivated' }] }), 'user-deactivated', false],
-    ['401 REST 2FA envelope', serverError(401, { type: 'Error', status: 'error', data: [{ message: '2FA is required' }] }), 'two-factor-required', false],
+    [
+      '401 deactivated user',
+      serverError(401, { errors: [{ message: 'User a@b.c is deactivated' }] }),
+      'user-deactivated',
+      false,
+    ],
+    [
+      '401 REST 2FA envelope',
+      serverError(401, { type: 'Error', status: 'error', data: [{ message: '2FA is required' }] }),
+      'two-factor-required',
+      false,
+    ],
     ['401 HTML', serverError(401, '<html>401</html>'), 'invalid-token', true],
-    ['AC3 401 (parsed result)', Object.assign(new Error('x'), { statusCode: 401, result: { errors: [{ message: 'Unable to find appropriate RSA key' }] } }), 'unknown-signing-key', false],
+    [
+      'AC3 401 (parsed result)',
+      Object.assign(new Error('x'), {
+        statusCode: 401,
+        result: { errors: [{ message: 'Unable to find appropriate RSA key' }] },
+      }),
+      'unknown-signing-key',
+      false,
+    ],
     ['403', serverError(403, { errors: [{ message: 'User does not have permission' }] }), undefined, undefined],
     ['503', serverError(503, ''), undefined, undefined],
-    ['an annotation wins', attachClassifications(new Error('x'), [{ category: 'unauthenticated', reason: 'custom', message: 'x', retryable: false, refreshable: false, remediation: 'Ask the admin about it.' }]), 'custom', false],
+    [
+      'an annotation wins',
+      attachClassifications(new Error('x'), [
+        {
+          category: 'unauthenticated',
+          reason: 'custom',
+          message: 'x',
+          retryable: false,
+          refreshable: false,
+          remediation: 'Ask the admin about it.',
+        },
+      ]),
+      'custom',
+      false,
+    ],
     ['a network error', new TypeError('fetch failed'), undefined, undefined],
   ])('%s', (_n, error, reason, refreshable) => {
     const c = authFailureInError(error, []);
@@ -24,8 +61,18 @@ describe('authentication failure detection (the auth link’s only question)', (
     expect(c?.refreshable).toBe(refreshable);
   });
   test.each<[string, Record<string, unknown>, number | undefined, string | undefined]>([
-    ['UNAUTHENTICATED code in a 200', { errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] }, undefined, 'invalid-token'],
-    ['UNAUTHORIZED code in a 200', { errors: [{ message: 'no', extensions: { code: 'UNAUTHORIZED' } }] }, undefined, 'invalid-token'],
+    [
+      'UNAUTHENTICATED code in a 200',
+      { errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] },
+      undefined,
+      'invalid-token',
+    ],
+    [
+      'UNAUTHORIZED code in a 200',
+      { errors: [{ message: 'no', extensions: { code: 'UNAUTHORIZED' } }] },
+      undefined,
+      'invalid-token',
+    ],
     ['the ION message in a 200', { errors: [{ message: 'Token is expired' }] }, undefined, 'token-expired'],
     ['a graphql-response+json 401', { errors: [{ message: 'whatever' }] }, 401, 'invalid-token'],
     ['not an auth error', { errors: [{ message: 'Part 4 not found' }] }, undefined, undefined],
@@ -33,24 +80,46 @@ describe('authentication failure detection (the auth link’s only question)', (
     expect(authFailureInResult(result, status, [])?.reason).toBe(reason);
   });
   test('the message is redacted with the secrets given', () => {
-    expect(authFailureInError(serverError(401, { errors: [{ message: 'bad token opaque-secret-123' }] }), ['opaque-secret-123'])!.message).not.toContain('opaque-secret-123');
+    expect(
+      authFailureInError(serverError(401, { errors: [{ message: 'bad token opaque-secret-123' }] }), [
+        'opaque-secret-123',
+      ])!.message,
+    ).not.toContain('opaque-secret-123');
   });
 });
 
 describe('AuthRefreshLink: broken token sources fail classified, nothing is sent', () => {
   test.each<[string, () => never]>([
-    ['getToken throws', () => { throw new Error('storage locked'); }],
+    [
+      'getToken throws',
+      () => {
+        throw new Error('storage locked');
+      },
+    ],
   ])('%s', async (_n, getToken) => {
     const s = scripted((sink) => sink.complete());
     const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken, refresh: async () => 'x' }), s.link]));
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(0);
-    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'token-unavailable' });
+    expect(getClassifications(out.error)[0]).toMatchObject({
+      category: 'unauthenticated',
+      reason: 'token-unavailable',
+    });
   });
   test('getToken rejects', async () => {
     const s = scripted((sink) => sink.complete());
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: async () => { throw new Error('idb failed'); }, refresh: async () => 'x' }), s.link]));
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: async () => {
+            throw new Error('idb failed');
+          },
+          refresh: async () => 'x',
+        }),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(0);
@@ -58,7 +127,18 @@ describe('AuthRefreshLink: broken token sources fail classified, nothing is sent
   });
   test('applyToken throws', async () => {
     const s = scripted((sink) => sink.complete());
-    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => 'secret-token-value', refresh: async () => 'x', applyToken: () => { throw new Error('bad header secret-token-value'); } }), s.link]));
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => 'secret-token-value',
+          refresh: async () => 'x',
+          applyToken: () => {
+            throw new Error('bad header secret-token-value');
+          },
+        }),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(0);

@@ -9,7 +9,12 @@ import type { LockManagerLike } from '../crossTab';
 type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 const ok = { data: { po: { id: '1' } } };
 const unauthorized = () =>
-  Object.assign(new Error('Response not successful: Received status code 401'), { name: 'ServerError', statusCode: 401, bodyText: JSON.stringify({ errors: [{ message: 'Token is expired' }] }), response: { status: 401, headers: new Headers() } });
+  Object.assign(new Error('Response not successful: Received status code 401'), {
+    name: 'ServerError',
+    statusCode: 401,
+    bodyText: JSON.stringify({ errors: [{ message: 'Token is expired' }] }),
+    response: { status: 401, headers: new Headers() },
+  });
 
 /** Web Locks as Node 24 has them: one process-wide queue per name. */
 function processLocks(): LockManagerLike {
@@ -49,14 +54,18 @@ afterEach(() => {
 /** A server that accepts only the tokens in `valid`; records the Authorization header of every request. */
 function server(valid: Set<string>) {
   return scripted((sink: Sink, _n, operation) => {
-    const token = ((operation.getContext().headers as Record<string, string> | undefined)?.Authorization ?? '').replace(/^Bearer /, '');
+    const token = ((operation.getContext().headers as Record<string, string> | undefined)?.Authorization ?? '').replace(
+      /^Bearer /,
+      '',
+    );
     if (valid.has(token)) {
       sink.next(ok);
       sink.complete();
     } else sink.error(unauthorized());
   });
 }
-const sent = (s: ReturnType<typeof server>) => s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization);
+const sent = (s: ReturnType<typeof server>) =>
+  s.requests.map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization);
 
 describe.each([
   ['Node 20/22 globals (BroadcastChannel only)', () => undefined],
@@ -66,9 +75,20 @@ describe.each([
     simulate();
     const s = server(new Set(['user-a-token-0002']));
     let aliceToken = 'user-a-token-0001'; // expired: the server answers 401
-    const alice = new AuthRefreshLink({ getToken: () => aliceToken, refresh: async () => (aliceToken = 'user-a-token-0002'), crossTab: true });
+    const alice = new AuthRefreshLink({
+      getToken: () => aliceToken,
+      refresh: async () => (aliceToken = 'user-a-token-0002'),
+      crossTab: true,
+    });
     // A public page: the visitor's operations go out without a token.
-    const visitor = new AuthRefreshLink({ getToken: () => null, refresh: async (): Promise<string> => { throw new Error('not signed in'); }, refreshWhenMissing: false, crossTab: true });
+    const visitor = new AuthRefreshLink({
+      getToken: () => null,
+      refresh: async (): Promise<string> => {
+        throw new Error('not signed in');
+      },
+      refreshWhenMissing: false,
+      crossTab: true,
+    });
     const visitorChain = ApolloLink.from([visitor, s.link]);
 
     const before = execute(visitorChain, { variables: { id: 'visitor-1' } });
@@ -82,7 +102,11 @@ describe.each([
     await turns();
     await after.done;
     expect(sent(s).filter((h) => h === 'Bearer user-a-token-0002')).toHaveLength(1); // Alice's replay only
-    expect(s.requests.filter((r) => String(r.variables.id).startsWith('visitor')).map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization)).toEqual([undefined, undefined]);
+    expect(
+      s.requests
+        .filter((r) => String(r.variables.id).startsWith('visitor'))
+        .map((r) => (r.context.headers as Record<string, string> | undefined)?.Authorization),
+    ).toEqual([undefined, undefined]);
     alice.dispose();
     visitor.dispose();
   });
@@ -93,7 +117,11 @@ describe.each([
     const s = server(valid);
     let aliceToken = 'user-a-token-0001';
     let bobToken = 'user-b-token-0001';
-    const alice = new AuthRefreshLink({ getToken: () => aliceToken, refresh: async () => (aliceToken = 'user-a-token-0002'), crossTab: true });
+    const alice = new AuthRefreshLink({
+      getToken: () => aliceToken,
+      refresh: async () => (aliceToken = 'user-a-token-0002'),
+      crossTab: true,
+    });
     const bobRefresh = jest.fn(async () => (bobToken = 'user-b-token-0002'));
     const bob = new AuthRefreshLink({ getToken: () => bobToken, refresh: bobRefresh, crossTab: true });
 
@@ -112,7 +140,9 @@ describe.each([
     await second.done;
     expect(second.next).toEqual([ok]);
     expect(bobRefresh).toHaveBeenCalledTimes(1);
-    const bobHeaders = s.requests.filter((r) => String(r.variables.id).startsWith('bob')).map((r) => (r.context.headers as Record<string, string>).Authorization);
+    const bobHeaders = s.requests
+      .filter((r) => String(r.variables.id).startsWith('bob'))
+      .map((r) => (r.context.headers as Record<string, string>).Authorization);
     expect(bobHeaders).toEqual(['Bearer user-b-token-0001', 'Bearer user-b-token-0001', 'Bearer user-b-token-0002']);
     alice.dispose();
     bob.dispose();
@@ -130,7 +160,11 @@ describe('in a browser window (simulated), cross-tab sharing stays on', () => {
     // Each tab reads its own copy of the token (as a tab holds it in memory).
     const tabs = [0, 1].map(() => {
       let mine = 'tab-token-0001';
-      return new AuthRefreshLink({ getToken: () => mine, refresh: async () => (mine = await refresh()), crossTab: true });
+      return new AuthRefreshLink({
+        getToken: () => mine,
+        refresh: async () => (mine = await refresh()),
+        crossTab: true,
+      });
     });
     const outs = tabs.map((tab, i) => execute(ApolloLink.from([tab, s.link]), { variables: { id: String(i) } }));
     await turns(10);

@@ -56,7 +56,14 @@ describe('jwtExpiryMs', () => {
   test('the last token is remembered, and another token is decoded afresh', () => {
     const a = token('{"exp":100}');
     const b = token('{"exp":200}');
-    expect([jwtExpiryMs(a), jwtExpiryMs(a), jwtExpiryMs(b), jwtExpiryMs(a), jwtExpiryMs('opaque-token-1'), jwtExpiryMs(b)]).toEqual([100_000, 100_000, 200_000, 100_000, undefined, 200_000]);
+    expect([
+      jwtExpiryMs(a),
+      jwtExpiryMs(a),
+      jwtExpiryMs(b),
+      jwtExpiryMs(a),
+      jwtExpiryMs('opaque-token-1'),
+      jwtExpiryMs(b),
+    ]).toEqual([100_000, 100_000, 200_000, 100_000, undefined, 200_000]);
   });
 
   test('without atob (old runtimes) a token is treated as opaque', () => {

@@ -6,33 +6,97 @@ import { CATEGORY_REMEDIATION, REASON_REMEDIATION, coreRules } from '../core';
 import type { Category, Classification } from '../types';
 
 const gql = (code: string, message = 'x') => ({ data: null, errors: [{ message, extensions: { code } }] });
-const http = (status: number, body = '') => Object.assign(new Error(`status ${status}`), { name: 'ServerError', statusCode: status, bodyText: body, response: { status, headers: new Headers() } });
+const http = (status: number, body = '') =>
+  Object.assign(new Error(`status ${status}`), {
+    name: 'ServerError',
+    statusCode: status,
+    bodyText: body,
+    response: { status, headers: new Headers() },
+  });
 const oauth = (error: string) => ({ status: 400, body: JSON.stringify({ error, error_description: 'd' }) });
-const net = (code: string, name = 'TypeError') => Object.assign(new Error('fetch failed'), { name, cause: Object.assign(new Error('low level'), { code }) });
+const net = (code: string, name = 'TypeError') =>
+  Object.assign(new Error('fetch failed'), { name, cause: Object.assign(new Error('low level'), { code }) });
 
 type Row = [string, unknown, Category, string, { status?: number; retryable: boolean; refreshable: boolean }];
 const no = { retryable: false, refreshable: false };
 
 describe('extensions.code vocabulary', () => {
   const rows: Row[] = [
-    ['TOKEN_EXPIRED', gql('TOKEN_EXPIRED'), 'unauthenticated', 'token-expired', { status: 401, retryable: false, refreshable: true }],
-    ...['UNAUTHENTICATED', 'UNAUTHORIZED', 'INVALID_TOKEN', 'AUTH_NOT_AUTHENTICATED', 'NOT_AUTHENTICATED'].map((c): Row => [c, gql(c), 'unauthenticated', 'invalid-token', { status: 401, retryable: false, refreshable: true }]),
-    ...['FORBIDDEN', 'PERMISSION_DENIED', 'ACCESS_DENIED'].map((c): Row => [c, gql(c), 'forbidden', 'insufficient-permissions', { status: 403, ...no }]),
+    [
+      'TOKEN_EXPIRED',
+      gql('TOKEN_EXPIRED'),
+      'unauthenticated',
+      'token-expired',
+      { status: 401, retryable: false, refreshable: true },
+    ],
+    ...['UNAUTHENTICATED', 'UNAUTHORIZED', 'INVALID_TOKEN', 'AUTH_NOT_AUTHENTICATED', 'NOT_AUTHENTICATED'].map(
+      (c): Row => [c, gql(c), 'unauthenticated', 'invalid-token', { status: 401, retryable: false, refreshable: true }],
+    ),
+    ...['FORBIDDEN', 'PERMISSION_DENIED', 'ACCESS_DENIED'].map((c): Row => [
+      c,
+      gql(c),
+      'forbidden',
+      'insufficient-permissions',
+      { status: 403, ...no },
+    ]),
     ['NOT_FOUND', gql('NOT_FOUND'), 'not-found', 'not-found', { status: 404, ...no }],
-    ...['CONFLICT', 'ETAG_MISMATCH', 'PRECONDITION_FAILED'].map((c): Row => [c, gql(c), 'conflict', 'etag-mismatch', { status: 409, ...no }]),
+    ...['CONFLICT', 'ETAG_MISMATCH', 'PRECONDITION_FAILED'].map((c): Row => [
+      c,
+      gql(c),
+      'conflict',
+      'etag-mismatch',
+      { status: 409, ...no },
+    ]),
     ['BAD_USER_INPUT', gql('BAD_USER_INPUT'), 'validation', 'invalid-input', { status: 400, ...no }],
-    ...['VALIDATION_ERROR', 'UNPROCESSABLE_ENTITY'].map((c): Row => [c, gql(c), 'validation', 'invalid-input', { status: 422, ...no }]),
-    ...['RATE_LIMITED', 'TOO_MANY_REQUESTS', 'THROTTLED'].map((c): Row => [c, gql(c), 'rate-limited', 'rate-limited', { status: 429, retryable: true, refreshable: false }]),
-    ...['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE'].map((c): Row => [c, gql(c), 'bad-request', 'invalid-operation', { status: 400, ...no }]),
-    ...['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'].map((c): Row => [c, gql(c), 'bad-request', 'persisted-query-not-found', { status: 400, ...no }]),
-    ...['SERVICE_UNAVAILABLE', 'UNAVAILABLE'].map((c): Row => [c, gql(c), 'server', 'service-unavailable', { status: 503, retryable: true, refreshable: false }]),
-    ...['INTERNAL_SERVER_ERROR', 'INTERNAL', 'INTERNAL_ERROR'].map((c): Row => [c, gql(c), 'server', 'internal-error', { status: 500, retryable: true, refreshable: false }]),
+    ...['VALIDATION_ERROR', 'UNPROCESSABLE_ENTITY'].map((c): Row => [
+      c,
+      gql(c),
+      'validation',
+      'invalid-input',
+      { status: 422, ...no },
+    ]),
+    ...['RATE_LIMITED', 'TOO_MANY_REQUESTS', 'THROTTLED'].map((c): Row => [
+      c,
+      gql(c),
+      'rate-limited',
+      'rate-limited',
+      { status: 429, retryable: true, refreshable: false },
+    ]),
+    ...['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE'].map(
+      (c): Row => [c, gql(c), 'bad-request', 'invalid-operation', { status: 400, ...no }],
+    ),
+    ...['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'].map((c): Row => [
+      c,
+      gql(c),
+      'bad-request',
+      'persisted-query-not-found',
+      { status: 400, ...no },
+    ]),
+    ...['SERVICE_UNAVAILABLE', 'UNAVAILABLE'].map((c): Row => [
+      c,
+      gql(c),
+      'server',
+      'service-unavailable',
+      { status: 503, retryable: true, refreshable: false },
+    ]),
+    ...['INTERNAL_SERVER_ERROR', 'INTERNAL', 'INTERNAL_ERROR'].map((c): Row => [
+      c,
+      gql(c),
+      'server',
+      'internal-error',
+      { status: 500, retryable: true, refreshable: false },
+    ]),
   ];
   test.each(rows)('%s', (code, input, category, reason, flags) => {
     expect(classifyError(input)).toMatchObject({ category, reason, code, ...flags });
   });
   test('an unknown code decides nothing: the message or the status does', () => {
-    expect(classifyError(gql('ACME_SOMETHING'))).toMatchObject({ category: 'unknown', reason: 'unrecognized', code: 'ACME_SOMETHING', retryable: false });
+    expect(classifyError(gql('ACME_SOMETHING'))).toMatchObject({
+      category: 'unknown',
+      reason: 'unrecognized',
+      code: 'ACME_SOMETHING',
+      retryable: false,
+    });
     expect(classifyError(gql('unauthenticated'))).toMatchObject({ category: 'unknown' });
   });
 });
@@ -69,11 +133,30 @@ describe('HTTP status', () => {
     expect(classifyError(http(302)).category).toBe('unknown');
   });
   test('a 2xx body that is not GraphQL', () => {
-    expect(classifyError({ status: 200, body: '<html><title>Login</title></html>' })).toMatchObject({ category: 'bad-request', reason: 'unparseable-response', details: { body: 'html' } });
-    expect(classifyError({ status: 204, body: 'plain words' })).toMatchObject({ category: 'bad-request', reason: 'unparseable-response', details: { body: 'text' } });
-    expect(classifyError({ status: 200, body: '{"errors": [' })).toMatchObject({ category: 'bad-request', reason: 'unparseable-response', details: { body: 'truncated-json' } });
-    expect(classifyError({ status: 200, body: '[1,2]' })).toMatchObject({ category: 'bad-request', reason: 'unexpected-response' });
-    expect(classifyError(http(502, '<html>x</html>'))).toMatchObject({ category: 'server', reason: 'bad-gateway', details: { body: 'html' } });
+    expect(classifyError({ status: 200, body: '<html><title>Login</title></html>' })).toMatchObject({
+      category: 'bad-request',
+      reason: 'unparseable-response',
+      details: { body: 'html' },
+    });
+    expect(classifyError({ status: 204, body: 'plain words' })).toMatchObject({
+      category: 'bad-request',
+      reason: 'unparseable-response',
+      details: { body: 'text' },
+    });
+    expect(classifyError({ status: 200, body: '{"errors": [' })).toMatchObject({
+      category: 'bad-request',
+      reason: 'unparseable-response',
+      details: { body: 'truncated-json' },
+    });
+    expect(classifyError({ status: 200, body: '[1,2]' })).toMatchObject({
+      category: 'bad-request',
+      reason: 'unexpected-response',
+    });
+    expect(classifyError(http(502, '<html>x</html>'))).toMatchObject({
+      category: 'server',
+      reason: 'bad-gateway',
+      details: { body: 'html' },
+    });
   });
 });
 
@@ -93,10 +176,21 @@ describe('OAuth errors (RFC 6749 §5.2, RFC 6750 §3.1)', () => {
     ['server_error', 'server', 'token-endpoint-unavailable', true, false],
   ];
   test.each(rows)('%s', (error, category, reason, retryable, refreshable) => {
-    expect(classifyError(oauth(error))).toMatchObject({ category, reason, code: error, retryable, refreshable, message: 'd' });
+    expect(classifyError(oauth(error))).toMatchObject({
+      category,
+      reason,
+      code: error,
+      retryable,
+      refreshable,
+      message: 'd',
+    });
   });
   test('an OAuth error outside the RFC decides nothing: the status does', () => {
-    expect(classifyError(oauth('slow_down'))).toMatchObject({ category: 'bad-request', reason: 'malformed-request', code: 'slow_down' });
+    expect(classifyError(oauth('slow_down'))).toMatchObject({
+      category: 'bad-request',
+      reason: 'malformed-request',
+      code: 'slow_down',
+    });
   });
 });
 
@@ -154,13 +248,29 @@ describe('which 401s a new token can fix (refine rules)', () => {
     ['Single sign-on is required', 'sso-required', false],
   ];
   test.each(rows)('"%s" → %s (refreshable: %s), on a 401 and with UNAUTHENTICATED', (message, reason, refreshable) => {
-    for (const input of [http(401, JSON.stringify({ errors: [{ message }] })), gql('UNAUTHENTICATED', message), { data: null, errors: [{ message }] }]) {
-      expect(classifyError(input)).toMatchObject({ category: 'unauthenticated', reason, refreshable, retryable: false, status: expect.any(Number) as number });
+    for (const input of [
+      http(401, JSON.stringify({ errors: [{ message }] })),
+      gql('UNAUTHENTICATED', message),
+      { data: null, errors: [{ message }] },
+    ]) {
+      expect(classifyError(input)).toMatchObject({
+        category: 'unauthenticated',
+        reason,
+        refreshable,
+        retryable: false,
+        status: expect.any(Number) as number,
+      });
     }
   });
   test('an auth message never moves another category', () => {
-    expect(classifyError(http(403, JSON.stringify({ errors: [{ message: 'Token is expired' }] })))).toMatchObject({ category: 'forbidden', refreshable: false });
-    expect(classifyError(http(503, JSON.stringify({ errors: [{ message: 'Token is expired' }] })))).toMatchObject({ category: 'server', refreshable: false });
+    expect(classifyError(http(403, JSON.stringify({ errors: [{ message: 'Token is expired' }] })))).toMatchObject({
+      category: 'forbidden',
+      refreshable: false,
+    });
+    expect(classifyError(http(503, JSON.stringify({ errors: [{ message: 'Token is expired' }] })))).toMatchObject({
+      category: 'server',
+      refreshable: false,
+    });
   });
 });
 
@@ -171,26 +281,60 @@ describe('remediations', () => {
       expect(text).not.toMatch(/contact support with|full error response|stack/i);
       expect(category).toMatch(/^[a-z-]+$/);
     }
-    expect(classifyError(gql('UNAUTHENTICATED', 'User a@b.c is deactivated')).remediation).toBe(REASON_REMEDIATION['unauthenticated/user-deactivated']);
+    expect(classifyError(gql('UNAUTHENTICATED', 'User a@b.c is deactivated')).remediation).toBe(
+      REASON_REMEDIATION['unauthenticated/user-deactivated'],
+    );
     expect(classifyError(gql('UNAUTHENTICATED')).remediation).toBe(CATEGORY_REMEDIATION.unauthenticated);
-    expect(classifyError(Object.assign(new Error('a'), { name: 'AbortError' })).remediation).toBe(REASON_REMEDIATION['network/aborted']);
+    expect(classifyError(Object.assign(new Error('a'), { name: 'AbortError' })).remediation).toBe(
+      REASON_REMEDIATION['network/aborted'],
+    );
   });
   test('the option: category/reason beats category, a function gets the classification, a throwing or empty one falls back', () => {
     const input = gql('RATE_LIMITED');
-    expect(classifyError(input, { remediations: { 'rate-limited': 'A', 'rate-limited/rate-limited': 'B' } }).remediation).toBe('B');
+    expect(
+      classifyError(input, { remediations: { 'rate-limited': 'A', 'rate-limited/rate-limited': 'B' } }).remediation,
+    ).toBe('B');
     expect(classifyError(input, { remediations: { 'rate-limited': 'A' } }).remediation).toBe('A');
-    expect(classifyError(input, { remediations: { 'rate-limited': (c: Classification) => `wait ${c.status}` } }).remediation).toBe('wait 429');
-    expect(classifyError(input, { remediations: { 'rate-limited': () => { throw new Error('x'); } } }).remediation).toBe(CATEGORY_REMEDIATION['rate-limited']);
-    expect(classifyError(input, { remediations: { 'rate-limited': '' } }).remediation).toBe(CATEGORY_REMEDIATION['rate-limited']);
-    expect(classifyError(input, { remediations: { forbidden: 'other' } }).remediation).toBe(CATEGORY_REMEDIATION['rate-limited']);
+    expect(
+      classifyError(input, { remediations: { 'rate-limited': (c: Classification) => `wait ${c.status}` } }).remediation,
+    ).toBe('wait 429');
+    expect(
+      classifyError(input, {
+        remediations: {
+          'rate-limited': () => {
+            throw new Error('x');
+          },
+        },
+      }).remediation,
+    ).toBe(CATEGORY_REMEDIATION['rate-limited']);
+    expect(classifyError(input, { remediations: { 'rate-limited': '' } }).remediation).toBe(
+      CATEGORY_REMEDIATION['rate-limited'],
+    );
+    expect(classifyError(input, { remediations: { forbidden: 'other' } }).remediation).toBe(
+      CATEGORY_REMEDIATION['rate-limited'],
+    );
   });
-  test('a rule\'s own text wins over the built-in one, and is dropped when a refinement changes the reason', () => {
-    const decide = { id: 'd', match: { code: 'ACME' }, classify: { category: 'unauthenticated' as const, reason: 'acme', refreshable: true, remediation: 'Acme text.' } };
+  test("a rule's own text wins over the built-in one, and is dropped when a refinement changes the reason", () => {
+    const decide = {
+      id: 'd',
+      match: { code: 'ACME' },
+      classify: { category: 'unauthenticated' as const, reason: 'acme', refreshable: true, remediation: 'Acme text.' },
+    };
     const profile = { name: 'p', rules: [decide] };
     expect(classifyError(gql('ACME'), { profiles: [profile] }).remediation).toBe('Acme text.');
-    expect(classifyError(gql('ACME', 'Token is expired'), { profiles: [profile] })).toMatchObject({ reason: 'token-expired', remediation: CATEGORY_REMEDIATION.unauthenticated });
-    const sameReason = { id: 'r', refine: true, match: { message: /detail/ }, classify: { category: 'unauthenticated' as const, reason: 'acme', details: { extra: 1 } } };
-    expect(classifyError(gql('ACME', 'with detail'), { profiles: [{ name: 'q', rules: [decide, sameReason] }] })).toMatchObject({ reason: 'acme', remediation: 'Acme text.', details: { extra: 1 } });
+    expect(classifyError(gql('ACME', 'Token is expired'), { profiles: [profile] })).toMatchObject({
+      reason: 'token-expired',
+      remediation: CATEGORY_REMEDIATION.unauthenticated,
+    });
+    const sameReason = {
+      id: 'r',
+      refine: true,
+      match: { message: /detail/ },
+      classify: { category: 'unauthenticated' as const, reason: 'acme', details: { extra: 1 } },
+    };
+    expect(
+      classifyError(gql('ACME', 'with detail'), { profiles: [{ name: 'q', rules: [decide, sameReason] }] }),
+    ).toMatchObject({ reason: 'acme', remediation: 'Acme text.', details: { extra: 1 } });
   });
 });
 
@@ -203,14 +347,33 @@ describe('the engine', () => {
   });
   test('a rule that throws, or returns no category, is a rule that does not match', () => {
     const rules = [
-      { id: 'throws', match: () => { throw new Error('bug'); }, classify: { category: 'server' as const } },
-      { id: 'throws-late', match: { code: 'X' }, classify: () => { throw new Error('bug'); } },
+      {
+        id: 'throws',
+        match: () => {
+          throw new Error('bug');
+        },
+        classify: { category: 'server' as const },
+      },
+      {
+        id: 'throws-late',
+        match: { code: 'X' },
+        classify: () => {
+          throw new Error('bug');
+        },
+      },
       { id: 'no-category', match: { code: 'X' }, classify: () => ({}) as never },
     ];
     expect(classifyError(gql('X'), { rules })).toMatchObject({ category: 'unknown' });
   });
   test('matchers: every given field must match (source, status function and list, code list, systemCode, errorName, body, propertyName)', () => {
-    const hit = (match: object) => classifyError(http(418, JSON.stringify({ type: 'Error', status: 'error', data: [{ message: 'm', propertyName: 'Api-Key' }] })), { rules: [{ id: 't', match, classify: { category: 'server', reason: 'hit' } }] }).reason === 'hit';
+    const hit = (match: object) =>
+      classifyError(
+        http(
+          418,
+          JSON.stringify({ type: 'Error', status: 'error', data: [{ message: 'm', propertyName: 'Api-Key' }] }),
+        ),
+        { rules: [{ id: 't', match, classify: { category: 'server', reason: 'hit' } }] },
+      ).reason === 'hit';
     expect(hit({ source: 'rest' })).toBe(true);
     expect(hit({ source: ['graphql', 'rest'] })).toBe(true);
     expect(hit({ source: 'graphql' })).toBe(false);
@@ -229,22 +392,39 @@ describe('the engine', () => {
     expect(hit({ errorName: 'AbortError' })).toBe(false);
     expect(hit({ body: 'html' })).toBe(false);
     const reset = net('ECONNRESET');
-    expect(classifyError(reset, { rules: [{ id: 's', match: { systemCode: ['ECONNRESET'], errorName: 'TypeError' }, classify: { category: 'server', reason: 'hit' } }] }).reason).toBe('hit');
+    expect(
+      classifyError(reset, {
+        rules: [
+          {
+            id: 's',
+            match: { systemCode: ['ECONNRESET'], errorName: 'TypeError' },
+            classify: { category: 'server', reason: 'hit' },
+          },
+        ],
+      }).reason,
+    ).toBe('hit');
   });
   test('a global regex is matched from the start every time', () => {
     const rules = [{ id: 'g', match: { message: /boom/g }, classify: { category: 'server' as const, reason: 'g' } }];
     for (let i = 0; i < 3; i++) expect(classifyError(gql('ACME', 'boom'), { rules }).reason).toBe('g');
   });
-  test('the message a rule matches is cut to 4000 characters; the classification\'s message is redacted and cut', () => {
+  test("the message a rule matches is cut to 4000 characters; the classification's message is redacted and cut", () => {
     const long = `${'a'.repeat(4000)} Token is expired`;
     expect(classifyError({ data: null, errors: [{ message: long }] }).category).toBe('unknown');
-    expect(classifyError({ data: null, errors: [{ message: `${'a'.repeat(3980)} Token is expired` }] }).category).toBe('unauthenticated');
+    expect(classifyError({ data: null, errors: [{ message: `${'a'.repeat(3980)} Token is expired` }] }).category).toBe(
+      'unauthenticated',
+    );
   });
   test('details: extensions.field, Retry-After, system code and body shape are carried; a message-less error gets a default message', () => {
-    expect(classifyError({ errors: [{ message: 'bad', extensions: { code: 'BAD_USER_INPUT', field: 'qty' } }] }).details).toEqual({ field: 'qty' });
+    expect(
+      classifyError({ errors: [{ message: 'bad', extensions: { code: 'BAD_USER_INPUT', field: 'qty' } }] }).details,
+    ).toEqual({ field: 'qty' });
     expect(classifyError(net('ECONNRESET')).details).toEqual({ systemCode: 'ECONNRESET' });
     expect(classifyError(http(503)).message).toBe('Server error (HTTP 503), no message');
-    expect(classifyError({ status: 503 })).toMatchObject({ message: 'Server error (HTTP 503), no message', details: { body: 'empty' } });
+    expect(classifyError({ status: 503 })).toMatchObject({
+      message: 'Server error (HTTP 503), no message',
+      details: { body: 'empty' },
+    });
     expect(classifyError({ statusCode: 503 })).toMatchObject({ category: 'server', retryable: true });
     expect(classifyError({ data: null, errors: [{ message: '' }] }).message).toBe('Unrecognized error, no message');
   });

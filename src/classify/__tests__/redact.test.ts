@@ -20,7 +20,11 @@ describe('redact', () => {
     ['access_token=', 'access_token=sk_live_123&x=1', 'access_token=[redacted]&x=1'],
     ['refresh_token: ', 'refresh_token: r-123, later', 'refresh_token: [redacted], later'],
     ['id_token in JSON', '{"id_token":"abc"}', '{"id_token":"[redacted]"}'],
-    ['client_secret in JSON with a space', '{"client_secret": "s3cr3t"} is wrong', '{"client_secret": "[redacted]"} is wrong'],
+    [
+      'client_secret in JSON with a space',
+      '{"client_secret": "s3cr3t"} is wrong',
+      '{"client_secret": "[redacted]"} is wrong',
+    ],
     ['password, upper case', 'PASSWORD=hunter2; retry', 'PASSWORD=[redacted]; retry'],
     ['api_key', 'api_key=k1 ok', 'api_key=[redacted] ok'],
     ['api-key', "api-key='k2'", "api-key='[redacted]'"],

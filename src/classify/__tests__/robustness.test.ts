@@ -3,7 +3,8 @@ import { parseRetryAfter } from '../retryAfter';
 import { redact } from '../redact';
 import type { ClassificationRule } from '../types';
 
-const withCause = (message: string, code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(message), { code }) });
+const withCause = (message: string, code: string) =>
+  Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(message), { code }) });
 
 describe('network failures', () => {
   test.each([
@@ -24,10 +25,26 @@ describe('network failures', () => {
 });
 
 describe('bad input never throws and is still classified', () => {
-  const hostile = new Proxy({}, { get() { throw new Error('boom'); }, has() { throw new Error('boom'); }, ownKeys() { throw new Error('boom'); } });
+  const hostile = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('boom');
+      },
+      has() {
+        throw new Error('boom');
+      },
+      ownKeys() {
+        throw new Error('boom');
+      },
+    },
+  );
   const deep: Record<string, unknown> = {};
   let cursor = deep;
-  for (let i = 0; i < 10_000; i++) { cursor.errors = {}; cursor = cursor.errors as Record<string, unknown>; }
+  for (let i = 0; i < 10_000; i++) {
+    cursor.errors = {};
+    cursor = cursor.errors as Record<string, unknown>;
+  }
   test.each<[string, unknown]>([
     ['undefined', undefined],
     ['null', null],
@@ -58,14 +75,25 @@ describe('bad input never throws and is still classified', () => {
     expect(c.message.length).toBeLessThan(2100);
   });
   test('garbage classifies as unknown or bad-request, never retryable', () => {
-    for (const input of [undefined, null, 42, {}, [1], { errors: 'boom' }, { name: 'ServerError', statusCode: 200, bodyText: '{"data":' }]) {
+    for (const input of [
+      undefined,
+      null,
+      42,
+      {},
+      [1],
+      { errors: 'boom' },
+      { name: 'ServerError', statusCode: 200, bodyText: '{"data":' },
+    ]) {
       const c = classifyError(input);
       expect(['unknown', 'bad-request']).toContain(c.category);
       expect(c.retryable).toBe(false);
     }
   });
   test('truncated JSON in a 200 is an unparseable response', () => {
-    expect(classifyError({ name: 'ServerError', statusCode: 200, bodyText: '{"data":{"a":1},"err' })).toMatchObject({ category: 'bad-request', reason: 'unparseable-response' });
+    expect(classifyError({ name: 'ServerError', statusCode: 200, bodyText: '{"data":{"a":1},"err' })).toMatchObject({
+      category: 'bad-request',
+      reason: 'unparseable-response',
+    });
   });
   test('10k errors are capped, not classified one by one', () => {
     expect(classifyErrors({ errors: Array.from({ length: 10_000 }, () => ({ message: 'x' })) }).length).toBe(50);
@@ -96,10 +124,22 @@ describe('redaction', () => {
 describe('parseRetryAfter', () => {
   const now = Date.UTC(2026, 0, 1, 0, 0, 0);
   test.each<[unknown, number | undefined]>([
-    ['0', 0], ['5', 5000], [' 12 ', 12000], ['1.5', 1500], [3, 3000],
-    ['-1', undefined], ['abc', undefined], ['', undefined], [null, undefined], ['99999999999', undefined],
-    [new Date(now + 30_000).toUTCString(), 30_000], [new Date(now - 30_000).toUTCString(), 0],
-    ['Wed, 99 Foo 2026 99:99:99 GMT', undefined], [new Date(now + 10 * 86_400_000).toUTCString(), undefined], [NaN, undefined], [Infinity, undefined],
+    ['0', 0],
+    ['5', 5000],
+    [' 12 ', 12000],
+    ['1.5', 1500],
+    [3, 3000],
+    ['-1', undefined],
+    ['abc', undefined],
+    ['', undefined],
+    [null, undefined],
+    ['99999999999', undefined],
+    [new Date(now + 30_000).toUTCString(), 30_000],
+    [new Date(now - 30_000).toUTCString(), 0],
+    ['Wed, 99 Foo 2026 99:99:99 GMT', undefined],
+    [new Date(now + 10 * 86_400_000).toUTCString(), undefined],
+    [NaN, undefined],
+    [Infinity, undefined],
   ])('%p → %p', (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
@@ -108,18 +148,53 @@ describe('parseRetryAfter', () => {
 describe('user rules come first', () => {
   test('a user rule overrides the built-in table, and a throwing rule is skipped', () => {
     const rules: ClassificationRule[] = [
-      { id: 'broken', match: () => { throw new Error('bad rule'); }, classify: { category: 'unknown' } },
-      { id: 'acme/maintenance', match: { code: 'MAINTENANCE' }, classify: { category: 'server', reason: 'maintenance', remediation: 'The system is in maintenance until 18:00; try again later.' } },
+      {
+        id: 'broken',
+        match: () => {
+          throw new Error('bad rule');
+        },
+        classify: { category: 'unknown' },
+      },
+      {
+        id: 'acme/maintenance',
+        match: { code: 'MAINTENANCE' },
+        classify: {
+          category: 'server',
+          reason: 'maintenance',
+          remediation: 'The system is in maintenance until 18:00; try again later.',
+        },
+      },
     ];
-    expect(classifyError({ errors: [{ message: 'down', extensions: { code: 'MAINTENANCE' } }] }, { rules })).toMatchObject({ category: 'server', reason: 'maintenance', retryable: true });
-    expect(classifyError({ errors: [{ message: 'down', extensions: { code: 'MAINTENANCE' } }] })).toMatchObject({ category: 'unknown' });
+    expect(
+      classifyError({ errors: [{ message: 'down', extensions: { code: 'MAINTENANCE' } }] }, { rules }),
+    ).toMatchObject({ category: 'server', reason: 'maintenance', retryable: true });
+    expect(classifyError({ errors: [{ message: 'down', extensions: { code: 'MAINTENANCE' } }] })).toMatchObject({
+      category: 'unknown',
+    });
   });
 });
 
 describe('partial data', () => {
   test('each error of a partial result is classified with its path', () => {
-    const list = classifyErrors({ data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Supplier service unavailable', path: ['po', 'supplier'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }, { message: 'Token is expired' }] });
-    expect(list.map((c) => [c.category, c.path])).toEqual([['server', ['po', 'supplier']], ['unauthenticated', undefined]]);
-    expect(classifyError({ errors: [{ message: 'x', extensions: { code: 'INTERNAL_SERVER_ERROR' } }, { message: 'Token is expired' }] }).category).toBe('unauthenticated');
+    const list = classifyErrors({
+      data: { po: { id: '1', supplier: null } },
+      errors: [
+        {
+          message: 'Supplier service unavailable',
+          path: ['po', 'supplier'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+        { message: 'Token is expired' },
+      ],
+    });
+    expect(list.map((c) => [c.category, c.path])).toEqual([
+      ['server', ['po', 'supplier']],
+      ['unauthenticated', undefined],
+    ]);
+    expect(
+      classifyError({
+        errors: [{ message: 'x', extensions: { code: 'INTERNAL_SERVER_ERROR' } }, { message: 'Token is expired' }],
+      }).category,
+    ).toBe('unauthenticated');
   });
 });

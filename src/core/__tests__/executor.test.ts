@@ -36,7 +36,10 @@ describe('PolicyExecutor', () => {
     const log: string[] = [];
     const link = new PolicyExecutor([recording('a', log), recording('b', log)], 'Test');
     expect(link.request.length).toBe(2); // AC3 treats a link whose request takes one as terminating
-    const observable = link.request({ operationName: 'Q', getContext: () => ({}) } as never, () => new Observable((o) => answer(o, ok)) as never);
+    const observable = link.request(
+      { operationName: 'Q', getContext: () => ({}) } as never,
+      () => new Observable((o) => answer(o, ok)) as never,
+    );
     const isRxjs = typeof (Observable.prototype as { pipe?: unknown }).pipe === 'function';
     if (isRxjs) expect(typeof (observable as { pipe?: unknown }).pipe).toBe('function'); // AC4 pipes what the outermost link returns
     const out = execute(ApolloLink.from([link, server([ok]).link]));

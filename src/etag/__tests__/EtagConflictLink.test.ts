@@ -8,7 +8,13 @@ import { EtagConflictLink } from '../EtagConflictLink';
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes quantity } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes quantity updatedBy } }');
-const conflict409 = () => Object.assign(new Error('Response not successful: Received status code 409'), { name: 'ServerError', statusCode: 409, bodyText: JSON.stringify({ errors: [{ message: 'Concurrent modification detected — etag mismatch.' }] }), response: { status: 409, headers: new Headers() } });
+const conflict409 = () =>
+  Object.assign(new Error('Response not successful: Received status code 409'), {
+    name: 'ServerError',
+    statusCode: 409,
+    bodyText: JSON.stringify({ errors: [{ message: 'Concurrent modification detected — etag mismatch.' }] }),
+    response: { status: 409, headers: new Headers() },
+  });
 
 /** A tiny in-memory entity store behind a scripted terminating link. */
 function store(initial: { notes: string; quantity: number }) {
@@ -41,12 +47,20 @@ function fakeCache(entity: Record<string, unknown> | undefined) {
   return {
     written,
     readQuery: () => (entity ? { po: entity } : null),
-    writeQuery: (o: { data: unknown }) => { written.push(o.data); },
+    writeQuery: (o: { data: unknown }) => {
+      written.push(o.data);
+    },
   };
 }
 
 const config = (extra: Partial<EtagConflictLink.MutationConfig> = {}) => ({
-  UpdatePo: { reread: (op: { variables: Record<string, unknown> }) => ({ query: READ, variables: { id: (op.variables.input as { id: string }).id } }), ...extra },
+  UpdatePo: {
+    reread: (op: { variables: Record<string, unknown> }) => ({
+      query: READ,
+      variables: { id: (op.variables.input as { id: string }).id },
+    }),
+    ...extra,
+  },
 });
 
 useFakeTimersAndCheckTeardown();
@@ -57,7 +71,15 @@ describe('EtagConflictLink', () => {
     const cache = fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 });
     db.otherWriter({ quantity: 12 });
     const events: ResilienceEvent[] = [];
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), onEvent: (e) => events.push(e) }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } }, operationName: 'UpdatePo' }, { cache });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config(), onEvent: (e) => events.push(e) }), db.link]),
+      {
+        query: UPDATE,
+        variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } },
+        operationName: 'UpdatePo',
+      },
+      { cache },
+    );
     await flush(6);
     await out.done;
     expect(out.error).toBeUndefined();
@@ -74,7 +96,16 @@ describe('EtagConflictLink', () => {
     db.otherWriter({ quantity: 12 });
     let n = 0;
     const retry = new RetryBackoffLink({ idempotencyKey: { generate: () => `key-${++n}` } });
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config() }), retry, db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } }, operationName: 'UpdatePo', context: { headers: { 'x-tenant': 'acme' } } }, { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config() }), retry, db.link]),
+      {
+        query: UPDATE,
+        variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } },
+        operationName: 'UpdatePo',
+        context: { headers: { 'x-tenant': 'acme' } },
+      },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) },
+    );
     await flush(6);
     await out.done;
     expect(out.error).toBeUndefined();
@@ -88,39 +119,76 @@ describe('EtagConflictLink', () => {
   test('overlapping edit: default onConflict aborts with base / mine / theirs, nothing is overwritten', async () => {
     const db = store({ notes: 'a', quantity: 10 });
     db.otherWriter({ notes: 'theirs' });
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config() }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } }, { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config() }), db.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) },
+    );
     await flush(6);
     await out.done;
     expect(db.po.notes).toBe('theirs');
     expect(db.writes).toEqual([]);
     const [c] = getClassifications(out.error);
-    expect(c).toMatchObject({ category: 'conflict', reason: 'edit-conflict', retryable: false, details: { fields: { notes: { base: 'a', mine: 'mine', theirs: 'theirs' } }, updatedBy: 'alice' } });
+    expect(c).toMatchObject({
+      category: 'conflict',
+      reason: 'edit-conflict',
+      retryable: false,
+      details: { fields: { notes: { base: 'a', mine: 'mine', theirs: 'theirs' } }, updatedBy: 'alice' },
+    });
     expect(c!.message).toMatch(/modified by alice/);
   });
 
   test.each<[string, unknown, string]>([
     ["'retry' keeps mine", 'retry', 'mine'],
-    ['new variables are sent', { input: { id: '1', _etag: 'stale', notes: 'merged by a person' } }, 'merged by a person'],
+    [
+      'new variables are sent',
+      { input: { id: '1', _etag: 'stale', notes: 'merged by a person' } },
+      'merged by a person',
+    ],
   ])('onConflict %s', async (_n, decision, expected) => {
     const db = store({ notes: 'a', quantity: 10 });
     db.otherWriter({ notes: 'theirs' });
     const onConflict = jest.fn(async () => decision as 'retry');
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } }, { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a' }) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a' }) },
+    );
     await flush(6);
     await out.done;
     expect(out.error).toBeUndefined();
     expect(db.po.notes).toBe(expected);
-    expect(onConflict).toHaveBeenCalledWith(expect.objectContaining({ reason: 'fields', attempt: 1, fields: [{ field: 'notes', base: 'a', mine: 'mine', theirs: 'theirs' }], latest: expect.objectContaining({ notes: 'theirs' }) }));
+    expect(onConflict).toHaveBeenCalledWith(
+      expect.objectContaining({
+        reason: 'fields',
+        attempt: 1,
+        fields: [{ field: 'notes', base: 'a', mine: 'mine', theirs: 'theirs' }],
+        latest: expect.objectContaining({ notes: 'theirs' }),
+      }),
+    );
   });
 
   test('without a cached base only the etag is swapped, and onConflict is told', async () => {
     const db = store({ notes: 'a', quantity: 10 });
     db.otherWriter({ quantity: 99 });
     const onConflict = jest.fn(() => 'retry' as const);
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } } }, { cache: fakeCache(undefined) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } } },
+      { cache: fakeCache(undefined) },
+    );
     await flush(6);
     await out.done;
-    expect(onConflict).toHaveBeenCalledWith(expect.objectContaining({ reason: 'no-base', base: undefined, fields: [{ field: 'notes', base: undefined, mine: 'mine', theirs: 'a' }, { field: 'quantity', base: undefined, mine: 10, theirs: 99 }] }));
+    expect(onConflict).toHaveBeenCalledWith(
+      expect.objectContaining({
+        reason: 'no-base',
+        base: undefined,
+        fields: [
+          { field: 'notes', base: undefined, mine: 'mine', theirs: 'a' },
+          { field: 'quantity', base: undefined, mine: 10, theirs: 99 },
+        ],
+      }),
+    );
     expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'mine', quantity: 10 }]);
   });
 
@@ -129,18 +197,40 @@ describe('EtagConflictLink', () => {
     db.otherWriter({ quantity: 12 });
     const onConflict = jest.fn(() => 'abort' as const);
     // The cache already shows the other writer's version (e2) while the user edited e1.
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } } }, { cache: fakeCache({ id: '1', _etag: 'e2', notes: 'a', quantity: 12 }) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } } },
+      { cache: fakeCache({ id: '1', _etag: 'e2', notes: 'a', quantity: 12 }) },
+    );
     await flush(6);
     await out.done;
-    expect(onConflict).toHaveBeenCalledWith(expect.objectContaining({ reason: 'no-base', fields: [{ field: 'notes', base: undefined, mine: 'mine', theirs: 'a' }, { field: 'quantity', base: undefined, mine: 10, theirs: 12 }] }));
+    expect(onConflict).toHaveBeenCalledWith(
+      expect.objectContaining({
+        reason: 'no-base',
+        fields: [
+          { field: 'notes', base: undefined, mine: 'mine', theirs: 'a' },
+          { field: 'quantity', base: undefined, mine: 10, theirs: 12 },
+        ],
+      }),
+    );
     expect(db.po.quantity).toBe(12);
   });
 
   test('a custom reapply (increment on the latest value) never loses an update', async () => {
     const db = store({ notes: '', quantity: 0 });
-    const link = new EtagConflictLink({ mutations: config({ reapply: ({ latest, variables }) => ({ input: { ...(variables.input as object), quantity: (latest.quantity as number) + 1 } }) }), maxAttempts: 10 });
+    const link = new EtagConflictLink({
+      mutations: config({
+        reapply: ({ latest, variables }) => ({
+          input: { ...(variables.input as object), quantity: (latest.quantity as number) + 1 },
+        }),
+      }),
+      maxAttempts: 10,
+    });
     db.otherWriter({ quantity: 5 });
-    const out = execute(ApolloLink.from([link, db.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', quantity: 1 } } });
+    const out = execute(ApolloLink.from([link, db.link]), {
+      query: UPDATE,
+      variables: { input: { id: '1', _etag: 'e1', quantity: 1 } },
+    });
     await flush(6);
     await out.done;
     expect(db.po.quantity).toBe(6);
@@ -159,16 +249,26 @@ describe('EtagConflictLink', () => {
       }
       sink.error(conflict409());
     });
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config(), maxAttempts: 2 }), racing.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e0', notes: 'mine' } } }, { cache: fakeCache({ id: '1', _etag: 'e0', notes: 'a', quantity: 10 }) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config(), maxAttempts: 2 }), racing.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e0', notes: 'mine' } } },
+      { cache: fakeCache({ id: '1', _etag: 'e0', notes: 'a', quantity: 10 }) },
+    );
     await flush(10);
     await out.done;
-    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'conflict', reason: 'conflict-unresolved', details: { attempts: 2 } });
+    expect(getClassifications(out.error)[0]).toMatchObject({
+      category: 'conflict',
+      reason: 'conflict-unresolved',
+      details: { attempts: 2 },
+    });
     expect(racing.requests).toHaveLength(5);
   });
 
   test('unconfigured mutations and queries pass through untouched', async () => {
     const s = scripted((sink) => sink.error(conflict409()));
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config() }), s.link]), { query: parse('mutation Other { other }') });
+    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config() }), s.link]), {
+      query: parse('mutation Other { other }'),
+    });
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(1);
@@ -179,9 +279,16 @@ describe('EtagConflictLink', () => {
     let release!: () => void;
     const s = scripted((sink, n) => {
       if (n === 1) return sink.error(conflict409());
-      release = () => { sink.next({ data: { po: { id: '1', _etag: 'e2', notes: 'x' } } }); sink.complete(); };
+      release = () => {
+        sink.next({ data: { po: { id: '1', _etag: 'e2', notes: 'x' } } });
+        sink.complete();
+      };
     });
-    const out = execute(ApolloLink.from([new EtagConflictLink({ mutations: config() }), s.link]), { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } }, { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a' }) });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config() }), s.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a' }) },
+    );
     await flush(4);
     expect(s.requests).toHaveLength(2);
     out.unsubscribe();

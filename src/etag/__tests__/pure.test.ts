@@ -6,13 +6,62 @@ describe('threeWayMerge', () => {
   const base = { id: '1', _etag: 'e1', notes: 'a', quantity: 10, status: 'OPEN', tags: ['x'] };
   test.each<[string, Record<string, unknown>, Record<string, unknown>, Record<string, unknown>, string[], string[]]>([
     // name, latest, mine, expected merged, conflicting fields, kept theirs
-    ['non-overlapping: I change notes, they change quantity', { ...base, quantity: 12 }, { notes: 'mine', quantity: 10 }, { notes: 'mine', quantity: 12 }, [], ['quantity']],
-    ['I send only my field: theirs is not touched', { ...base, quantity: 12 }, { notes: 'mine' }, { notes: 'mine' }, [], []],
-    ['both changed the same field differently: conflict', { ...base, notes: 'theirs' }, { notes: 'mine' }, { notes: 'mine' }, ['notes'], []],
-    ['both made the same change: no conflict', { ...base, notes: 'same' }, { notes: 'same' }, { notes: 'same' }, [], []],
-    ['they did not touch my field', { ...base, status: 'APPROVED' }, { notes: 'mine', status: 'OPEN' }, { notes: 'mine', status: 'APPROVED' }, [], ['status']],
-    ['deep values compare by value', { ...base, tags: ['x', 'y'] }, { tags: ['x'] }, { tags: ['x', 'y'] }, [], ['tags']],
-    ['ids and etags are never merged', { ...base, _etag: 'e2' }, { id: '1', _etag: 'e1', notes: 'mine' }, { id: '1', _etag: 'e1', notes: 'mine' }, [], []],
+    [
+      'non-overlapping: I change notes, they change quantity',
+      { ...base, quantity: 12 },
+      { notes: 'mine', quantity: 10 },
+      { notes: 'mine', quantity: 12 },
+      [],
+      ['quantity'],
+    ],
+    [
+      'I send only my field: theirs is not touched',
+      { ...base, quantity: 12 },
+      { notes: 'mine' },
+      { notes: 'mine' },
+      [],
+      [],
+    ],
+    [
+      'both changed the same field differently: conflict',
+      { ...base, notes: 'theirs' },
+      { notes: 'mine' },
+      { notes: 'mine' },
+      ['notes'],
+      [],
+    ],
+    [
+      'both made the same change: no conflict',
+      { ...base, notes: 'same' },
+      { notes: 'same' },
+      { notes: 'same' },
+      [],
+      [],
+    ],
+    [
+      'they did not touch my field',
+      { ...base, status: 'APPROVED' },
+      { notes: 'mine', status: 'OPEN' },
+      { notes: 'mine', status: 'APPROVED' },
+      [],
+      ['status'],
+    ],
+    [
+      'deep values compare by value',
+      { ...base, tags: ['x', 'y'] },
+      { tags: ['x'] },
+      { tags: ['x', 'y'] },
+      [],
+      ['tags'],
+    ],
+    [
+      'ids and etags are never merged',
+      { ...base, _etag: 'e2' },
+      { id: '1', _etag: 'e1', notes: 'mine' },
+      { id: '1', _etag: 'e1', notes: 'mine' },
+      [],
+      [],
+    ],
     ['a field the server does not have is sent as is', base, { extra: 1 }, { extra: 1 }, [], []],
     ['null is a value like any other', { ...base, notes: null }, { notes: 'a' }, { notes: null }, [], ['notes']],
   ])('%s', (_n, latest, mine, merged, conflicts, keptTheirs) => {
@@ -22,7 +71,9 @@ describe('threeWayMerge', () => {
     expect(r.keptTheirs).toEqual(keptTheirs);
   });
   test('a conflict holds base, mine and theirs', () => {
-    expect(threeWayMerge({ q: 1 }, { q: 2 }, { q: 3 }).conflicts).toEqual([{ field: 'q', base: 1, mine: 3, theirs: 2 }]);
+    expect(threeWayMerge({ q: 1 }, { q: 2 }, { q: 3 }).conflicts).toEqual([
+      { field: 'q', base: 1, mine: 3, theirs: 2 },
+    ]);
   });
   test('never drops a field the other writer changed that the user did not touch', () => {
     for (let i = 0; i < 200; i++) {
@@ -63,7 +114,10 @@ describe('etag paths', () => {
     expect(getAtPath(next, 'missing.deep')).toBeUndefined();
   });
   test('intendedChange: the input object, or the variables without ids', () => {
-    expect(intendedChange({ input: { id: '1', notes: 'x' } })).toEqual({ mine: { id: '1', notes: 'x' }, inputKey: 'input' });
+    expect(intendedChange({ input: { id: '1', notes: 'x' } })).toEqual({
+      mine: { id: '1', notes: 'x' },
+      inputKey: 'input',
+    });
     expect(intendedChange({ id: '1', _etag: 'e', notes: 'x' })).toEqual({ mine: { notes: 'x' }, inputKey: undefined });
   });
 });
@@ -109,16 +163,74 @@ describe('deepEqual', () => {
 });
 
 describe('threeWayMerge edges', () => {
-  test.each<[string, Record<string, unknown>, Record<string, unknown>, Record<string, unknown>, Record<string, unknown>, string[], string[]]>([
+  test.each<
+    [
+      string,
+      Record<string, unknown>,
+      Record<string, unknown>,
+      Record<string, unknown>,
+      Record<string, unknown>,
+      string[],
+      string[],
+    ]
+  >([
     // name, base, latest, mine, expected merged, conflicts, kept theirs
-    ['a field the base lacks: mine wins without a conflict', { a: 1 }, { a: 1, b: 'theirs' }, { b: 'mine' }, { b: 'mine' }, [], []],
+    [
+      'a field the base lacks: mine wins without a conflict',
+      { a: 1 },
+      { a: 1, b: 'theirs' },
+      { b: 'mine' },
+      { b: 'mine' },
+      [],
+      [],
+    ],
     ['a field the base lacks, same as theirs', { a: 1 }, { b: 2 }, { b: 2 }, { b: 2 }, [], []],
-    ['a base value of undefined is a known base', { b: undefined }, { b: 'theirs' }, { b: undefined }, { b: 'theirs' }, [], ['b']],
+    [
+      'a base value of undefined is a known base',
+      { b: undefined },
+      { b: 'theirs' },
+      { b: undefined },
+      { b: 'theirs' },
+      [],
+      ['b'],
+    ],
     ['they removed nothing, I changed nothing: theirs', { q: 1 }, { q: 1 }, { q: 1 }, { q: 1 }, [], []],
-    ['__typename on their copy only is no change', { o: { x: 1 } }, { o: { x: 1, __typename: 'O' } }, { o: { x: 2 } }, { o: { x: 2 } }, [], []],
-    ['__typename on my copy only is no change', { o: { x: 1 } }, { o: { x: 3 } }, { o: { x: 1, __typename: 'O' } }, { o: { x: 3 } }, [], ['o']],
-    ['several fields keep their order', { a: 1, b: 1, c: 1 }, { a: 2, b: 2, c: 1 }, { a: 1, b: 1, c: 5 }, { a: 2, b: 2, c: 5 }, [], ['a', 'b']],
-    ['several conflicts are all reported', { a: 1, b: 1 }, { a: 2, b: 2 }, { a: 3, b: 4 }, { a: 3, b: 4 }, ['a', 'b'], []],
+    [
+      '__typename on their copy only is no change',
+      { o: { x: 1 } },
+      { o: { x: 1, __typename: 'O' } },
+      { o: { x: 2 } },
+      { o: { x: 2 } },
+      [],
+      [],
+    ],
+    [
+      '__typename on my copy only is no change',
+      { o: { x: 1 } },
+      { o: { x: 3 } },
+      { o: { x: 1, __typename: 'O' } },
+      { o: { x: 3 } },
+      [],
+      ['o'],
+    ],
+    [
+      'several fields keep their order',
+      { a: 1, b: 1, c: 1 },
+      { a: 2, b: 2, c: 1 },
+      { a: 1, b: 1, c: 5 },
+      { a: 2, b: 2, c: 5 },
+      [],
+      ['a', 'b'],
+    ],
+    [
+      'several conflicts are all reported',
+      { a: 1, b: 1 },
+      { a: 2, b: 2 },
+      { a: 3, b: 4 },
+      { a: 3, b: 4 },
+      ['a', 'b'],
+      [],
+    ],
   ])('%s', (_name, base, latest, mine, merged, conflicts, keptTheirs) => {
     const r = threeWayMerge(base, latest, mine);
     expect(r.merged).toEqual(merged);
@@ -129,12 +241,15 @@ describe('threeWayMerge edges', () => {
   test('skipped fields are sent as mine even when both changed them', () => {
     const r = threeWayMerge({ _etag: 'e1', v: 1 }, { _etag: 'e2', v: 1 }, { _etag: 'e3', v: 1 }, new Set(['_etag']));
     expect(r).toEqual({ merged: { _etag: 'e3', v: 1 }, conflicts: [], keptTheirs: [] });
-    expect(threeWayMerge({ _etag: 'e1' }, { _etag: 'e2' }, { _etag: 'e3' }).conflicts).toEqual([{ field: '_etag', base: 'e1', mine: 'e3', theirs: 'e2' }]);
+    expect(threeWayMerge({ _etag: 'e1' }, { _etag: 'e2' }, { _etag: 'e3' }).conflicts).toEqual([
+      { field: '_etag', base: 'e1', mine: 'e3', theirs: 'e2' },
+    ]);
   });
 });
 
 describe('etag path edges', () => {
-  const nest = (levels: number): Record<string, unknown> => (levels === 0 ? { _etag: 'deep' } : { n: nest(levels - 1) });
+  const nest = (levels: number): Record<string, unknown> =>
+    levels === 0 ? { _etag: 'deep' } : { n: nest(levels - 1) };
   test.each<[string, unknown, string | undefined]>([
     ['_etag wins over etag in the same object', { etag: 'a', _etag: 'b' }, '_etag'],
     ['an etag of undefined still names the key', { input: { etag: undefined } }, 'input.etag'],

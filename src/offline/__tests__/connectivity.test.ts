@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
-import { browserConnectivity, createOnlineGate, manualConnectivity, resumeDelays, whenOnline, type ConnectivityTarget } from '../connectivity';
+import {
+  browserConnectivity,
+  createOnlineGate,
+  manualConnectivity,
+  resumeDelays,
+  whenOnline,
+  type ConnectivityTarget,
+} from '../connectivity';
 
 useFakeTimersAndCheckTeardown();
 
@@ -167,16 +174,21 @@ describe('resumeDelays', () => {
 
   test('property: one delay per paused operation, within [0, spreadMs], the first at 0', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 60_000 }), fc.double({ min: -1, max: 2, noNaN: true }), (count, spread, r) => {
-        const delays = resumeDelays(count, spread, () => r);
-        expect(delays).toHaveLength(count);
-        if (count > 0) expect(delays[0]).toBe(0);
-        for (const d of delays) {
-          expect(Number.isInteger(d)).toBe(true);
-          expect(d).toBeGreaterThanOrEqual(0);
-          expect(d).toBeLessThanOrEqual(spread);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.double({ min: -1, max: 2, noNaN: true }),
+        (count, spread, r) => {
+          const delays = resumeDelays(count, spread, () => r);
+          expect(delays).toHaveLength(count);
+          if (count > 0) expect(delays[0]).toBe(0);
+          for (const d of delays) {
+            expect(Number.isInteger(d)).toBe(true);
+            expect(d).toBeGreaterThanOrEqual(0);
+            expect(d).toBeLessThanOrEqual(spread);
+          }
+        },
+      ),
     );
   });
 });
@@ -199,7 +211,10 @@ describe('createOnlineGate (paused operations)', () => {
 
   test('offline: parked; on reconnect the first resumes at once, the rest spread, in pause order', async () => {
     const w = fakeWindow(false);
-    const gate = createOnlineGate(browserConnectivity({ target: w.target }), { spreadMs: 1000, random: sequence(0.6, 0.2) });
+    const gate = createOnlineGate(browserConnectivity({ target: w.target }), {
+      spreadMs: 1000,
+      random: sequence(0.6, 0.2),
+    });
     const resumed: string[] = [];
     for (const name of ['a', 'b', 'c']) gate.wait(() => resumed.push(name));
     expect(gate.size).toBe(3);
@@ -281,7 +296,8 @@ describe('createOnlineGate (paused operations)', () => {
   });
 
   test('property: every waiter not cancelled resumes exactly once, cancelled ones never; nothing is left behind', async () => {
-    type Step = { op: 'wait' } | { op: 'cancel'; pick: number } | { op: 'net'; online: boolean } | { op: 'advance'; ms: number };
+    type Step =
+      { op: 'wait' } | { op: 'cancel'; pick: number } | { op: 'net'; online: boolean } | { op: 'advance'; ms: number };
     const step: fc.Arbitrary<Step> = fc.oneof(
       fc.constant({ op: 'wait' as const }),
       fc.nat().map((pick) => ({ op: 'cancel' as const, pick })),
@@ -295,7 +311,11 @@ describe('createOnlineGate (paused operations)', () => {
         const waiters: Array<{ runs: number; cancelled: boolean; cancel: () => void }> = [];
         for (const s of steps) {
           if (s.op === 'wait') {
-            const waiter: { runs: number; cancelled: boolean; cancel: () => void } = { runs: 0, cancelled: false, cancel: () => undefined };
+            const waiter: { runs: number; cancelled: boolean; cancel: () => void } = {
+              runs: 0,
+              cancelled: false,
+              cancel: () => undefined,
+            };
             waiter.cancel = gate.wait(() => (waiter.runs += 1));
             waiters.push(waiter);
           } else if (s.op === 'cancel') {

@@ -5,12 +5,42 @@ import { execute, flush } from '../../__testUtils__/harness';
 import type { Classification } from '../../classify/types';
 import { getClassifications } from '../../classify/getClassifications';
 import { manualConnectivity, type ManualConnectivity } from '../connectivity';
-import { defaultRecordKey, Outbox, outboxInputFromOperation, type OutboxEntry, type OutboxEvent, type OutboxSettlement, type ReplayOutcome } from '../outbox';
-import { localStorageStorage, memoryStorage, replayLock, type OutboxStorage, type ReplayLockManager, type StorageEventTarget, type StorageLike } from '../storage';
+import {
+  defaultRecordKey,
+  Outbox,
+  outboxInputFromOperation,
+  type OutboxEntry,
+  type OutboxEvent,
+  type OutboxSettlement,
+  type ReplayOutcome,
+} from '../outbox';
+import {
+  localStorageStorage,
+  memoryStorage,
+  replayLock,
+  type OutboxStorage,
+  type ReplayLockManager,
+  type StorageEventTarget,
+  type StorageLike,
+} from '../storage';
 
 const MUTATION = 'mutation UpdatePurchaseOrder($input: POInput!) { updatePurchaseOrder(input: $input) { id _etag } }';
-const network: Classification = { category: 'network', reason: 'fetch-failed', message: 'Failed to fetch', retryable: true, refreshable: false, remediation: 'Check the connection.' };
-const validation: Classification = { category: 'validation', reason: 'invalid-input', message: 'quantity must be positive', retryable: false, refreshable: false, remediation: 'Fix it.' };
+const network: Classification = {
+  category: 'network',
+  reason: 'fetch-failed',
+  message: 'Failed to fetch',
+  retryable: true,
+  refreshable: false,
+  remediation: 'Check the connection.',
+};
+const validation: Classification = {
+  category: 'validation',
+  reason: 'invalid-input',
+  message: 'quantity must be positive',
+  retryable: false,
+  refreshable: false,
+  remediation: 'Fix it.',
+};
 
 const created: Outbox[] = [];
 let lockNames = 0;
@@ -32,7 +62,11 @@ const tick = async (n = 40) => {
 /** A `deliver` whose answers the test gives one by one; it records calls and concurrency. */
 function scriptedDeliver() {
   const calls: OutboxEntry[] = [];
-  const pending: Array<{ entry: OutboxEntry; answer: (outcome: ReplayOutcome) => void; fail: (error: unknown) => void }> = [];
+  const pending: Array<{
+    entry: OutboxEntry;
+    answer: (outcome: ReplayOutcome) => void;
+    fail: (error: unknown) => void;
+  }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const deliver = jest.fn((entry: OutboxEntry) => {
@@ -108,7 +142,12 @@ describe('enqueue', () => {
     expect(await storage.load()).toEqual([entry]);
     expect(outbox.entries).toEqual([entry]);
     expect(changes.at(-1)).toEqual([entry]);
-    expect(events.at(-1)).toMatchObject({ type: 'outbox-enqueue', operationName: 'UpdatePurchaseOrder', id: 'id-1', size: 1 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'outbox-enqueue',
+      operationName: 'UpdatePurchaseOrder',
+      id: 'id-1',
+      size: 1,
+    });
   });
 
   test('keeps the idempotency key the first attempt carried', async () => {
@@ -119,25 +158,47 @@ describe('enqueue', () => {
 
   test.each([
     ['BigInt', { n: BigInt(1) }],
-    ['a cycle', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
-  ])('variables that are not JSON data (%s) fail with bad-request/outbox-unserializable; nothing is stored', async (_name, variables) => {
-    const { outbox, storage } = make();
-    const error = await outbox.enqueue({ operationName: 'X', query: MUTATION, variables }).catch((e: unknown) => e);
-    expect(getClassifications(error)[0]).toMatchObject({ category: 'bad-request', reason: 'outbox-unserializable' });
-    expect(await storage.load()).toEqual([]);
-  });
+    [
+      'a cycle',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+    ],
+  ])(
+    'variables that are not JSON data (%s) fail with bad-request/outbox-unserializable; nothing is stored',
+    async (_name, variables) => {
+      const { outbox, storage } = make();
+      const error = await outbox.enqueue({ operationName: 'X', query: MUTATION, variables }).catch((e: unknown) => e);
+      expect(getClassifications(error)[0]).toMatchObject({ category: 'bad-request', reason: 'outbox-unserializable' });
+      expect(await storage.load()).toEqual([]);
+    },
+  );
 
   test('a storage that cannot write fails the mutation with a classified error (never "queued" in memory only)', async () => {
-    const broken: OutboxStorage = { load: async () => [], put: () => Promise.reject(new Error('QuotaExceededError')), delete: async () => undefined };
+    const broken: OutboxStorage = {
+      load: async () => [],
+      put: () => Promise.reject(new Error('QuotaExceededError')),
+      delete: async () => undefined,
+    };
     const { outbox } = make({ storage: broken });
     const error = await outbox.enqueue(input(1)).catch((e: unknown) => e);
-    expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'outbox-storage-failed', message: 'Outbox storage: write failed: QuotaExceededError' });
+    expect(getClassifications(error)[0]).toMatchObject({
+      category: 'network',
+      reason: 'outbox-storage-failed',
+      message: 'Outbox storage: write failed: QuotaExceededError',
+    });
     expect(outbox.entries).toEqual([]);
   });
 
   test('a recordKey function that throws is reported once; the mutation is queued without a record key', async () => {
     const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const { outbox } = make({ recordKey: () => { throw new Error('bad mapper'); } });
+    const { outbox } = make({
+      recordKey: () => {
+        throw new Error('bad mapper');
+      },
+    });
     const { entry } = await outbox.enqueue(input(1));
     expect(entry.recordKey).toBeUndefined();
     expect(report).toHaveBeenCalledTimes(1);
@@ -152,7 +213,12 @@ describe('maxEntries: a full outbox fails the new mutation, never drops an older
     jest.advanceTimersByTime(1_000);
     const b = await outbox.enqueue(input(2));
     const error = await outbox.enqueue(input(3)).catch((e: unknown) => e);
-    expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'outbox-full', retryable: false, details: { size: 2, maxEntries: 2 } });
+    expect(getClassifications(error)[0]).toMatchObject({
+      category: 'network',
+      reason: 'outbox-full',
+      retryable: false,
+      details: { size: 2, maxEntries: 2 },
+    });
     expect((error as Error).message).toMatch(/2 changes are waiting/);
     expect((await storage.load()).map((e) => e.id).sort()).toEqual([a.entry.id, b.entry.id].sort());
     jest.setSystemTime(Date.now() + 59_500); // a is now older than 60 s, b is not
@@ -174,7 +240,9 @@ describe('replay', () => {
     await script.answer({ status: 'delivered', result: { data: { n: 1 } } });
     await script.answer({ status: 'delivered', result: { data: { n: 2 } } });
     await script.answer({ status: 'delivered', result: { data: { n: 3 } } });
-    expect(script.calls.map((e) => [e.id, e.idempotencyKey, e.attempts])).toEqual(entries.map((e) => [e.id, e.idempotencyKey, 1]));
+    expect(script.calls.map((e) => [e.id, e.idempotencyKey, e.attempts])).toEqual(
+      entries.map((e) => [e.id, e.idempotencyKey, 1]),
+    );
     expect(script.maxInFlight()).toBe(1);
     expect(settled.map((s) => [s.status, s.status === 'delivered' ? s.result : undefined])).toEqual([
       ['delivered', { data: { n: 1 } }],
@@ -192,12 +260,19 @@ describe('replay', () => {
     await outbox.enqueue(input(2));
     connectivity.setOnline(true);
     await tick();
-    const tokenInMessage: Classification = { ...network, message: 'connect ECONNREFUSED (Authorization: Bearer abc.def-123456)' };
+    const tokenInMessage: Classification = {
+      ...network,
+      message: 'connect ECONNREFUSED (Authorization: Bearer abc.def-123456)',
+    };
     await script.answer({ status: 'unreachable', classification: tokenInMessage });
     expect(script.calls).toHaveLength(1);
     const kept = (await storage.load()).find((e) => e.id === a.entry.id)!;
     expect(kept.attempts).toBe(1);
-    expect(kept.lastError).toEqual({ category: 'network', reason: 'fetch-failed', message: 'connect ECONNREFUSED (Authorization: Bearer [redacted])' });
+    expect(kept.lastError).toEqual({
+      category: 'network',
+      reason: 'fetch-failed',
+      message: 'connect ECONNREFUSED (Authorization: Bearer [redacted])',
+    });
     expect(events.at(-1)).toMatchObject({ type: 'outbox-unreachable', id: a.entry.id });
     // The next trigger replays from the head, with the same key.
     const flushed = outbox.flush();
@@ -212,7 +287,10 @@ describe('replay', () => {
   });
 
   test('online but the server unreachable: replay is tried again on a doubling backoff, reset by a delivery', async () => {
-    const { outbox, script, connectivity } = make({ retryUnreachable: { initialDelayMs: 1_000, maxDelayMs: 3_000 }, random: () => 0.5 });
+    const { outbox, script, connectivity } = make({
+      retryUnreachable: { initialDelayMs: 1_000, maxDelayMs: 3_000 },
+      random: () => 0.5,
+    });
     await outbox.enqueue(input(1));
     await outbox.enqueue(input(2));
     connectivity.setOnline(true);
@@ -316,7 +394,12 @@ describe('replay', () => {
     await expect(outbox.discard(entry.id)).resolves.toBe(true);
     await script.answer({ status: 'delivered' });
     expect(settled.map((s) => s.status)).toEqual(['discarded']);
-    expect(events.map((e) => e.type)).toEqual(['outbox-enqueue', 'outbox-replay', 'outbox-discarded', 'outbox-delivered']);
+    expect(events.map((e) => e.type)).toEqual([
+      'outbox-enqueue',
+      'outbox-replay',
+      'outbox-discarded',
+      'outbox-delivered',
+    ]);
   });
 });
 
@@ -330,7 +413,10 @@ describe('discard, expiry, dispose', () => {
     expect(await storage.load()).toEqual([]);
     expect(changes.at(-1)).toEqual([]);
     expect(settled).toHaveLength(1);
-    expect(getClassifications((settled[0] as { error: unknown }).error)[0]).toMatchObject({ category: 'network', reason: 'outbox-discarded' });
+    expect(getClassifications((settled[0] as { error: unknown }).error)[0]).toMatchObject({
+      category: 'network',
+      reason: 'outbox-discarded',
+    });
   });
 
   test('maxAgeMs: an entry expires on its own timer, with an event, onChange and a failed caller; no timer is left', async () => {
@@ -344,7 +430,10 @@ describe('discard, expiry, dispose', () => {
     await tick();
     expect(events.find((e) => e.type === 'outbox-expired')).toMatchObject({ id: entry.id, ageMs: 10_000 });
     expect(settled.map((s) => s.status)).toEqual(['expired']);
-    expect(getClassifications((settled[0] as { error: unknown }).error)[0]).toMatchObject({ category: 'network', reason: 'outbox-expired' });
+    expect(getClassifications((settled[0] as { error: unknown }).error)[0]).toMatchObject({
+      category: 'network',
+      reason: 'outbox-expired',
+    });
     expect(changes.at(-1)!.map((e) => e.variables)).toEqual([input(2).variables]);
     await jest.advanceTimersByTimeAsync(5_000);
     await tick();
@@ -397,7 +486,10 @@ describe('the next page load, and a crash', () => {
     const before = make({ storage: localStorageStorage(undefined, { storage: ls }) });
     const { entry } = await before.outbox.enqueue(input(1));
     before.outbox.dispose(); // the page is closed
-    const after = make({ storage: localStorageStorage(undefined, { storage: ls }), connectivity: manualConnectivity(true) });
+    const after = make({
+      storage: localStorageStorage(undefined, { storage: ls }),
+      connectivity: manualConnectivity(true),
+    });
     await after.outbox.ready;
     await tick();
     expect(after.script.calls.map((e) => [e.id, e.idempotencyKey])).toEqual([[entry.id, entry.idempotencyKey]]);
@@ -469,13 +561,24 @@ describe('no token ever reaches storage', () => {
       captured = operation as never;
       return new Observable((sink: { complete(): void }) => sink.complete()) as never;
     });
-    execute(capture, { query: parse(MUTATION), variables: input(1).variables, context: { headers: { Authorization: 'Bearer eyJhbGciOi.eyJzdWIiOi.sig-123' } } });
+    execute(capture, {
+      query: parse(MUTATION),
+      variables: input(1).variables,
+      context: { headers: { Authorization: 'Bearer eyJhbGciOi.eyJzdWIiOi.sig-123' } },
+    });
     await flush();
     const read = new Set<PropertyKey>();
-    const watched = new Proxy(captured!, { get: (target, key, receiver) => (read.add(key), Reflect.get(target, key, receiver)) });
+    const watched = new Proxy(captured!, {
+      get: (target, key, receiver) => (read.add(key), Reflect.get(target, key, receiver)),
+    });
     const inputFromOperation = outboxInputFromOperation(watched, 'key-1');
     expect([...read].sort()).toEqual(['operationName', 'query', 'variables']);
-    expect(inputFromOperation).toEqual({ operationName: 'UpdatePurchaseOrder', query: expect.stringContaining('mutation UpdatePurchaseOrder'), variables: input(1).variables, idempotencyKey: 'key-1' });
+    expect(inputFromOperation).toEqual({
+      operationName: 'UpdatePurchaseOrder',
+      query: expect.stringContaining('mutation UpdatePurchaseOrder'),
+      variables: input(1).variables,
+      idempotencyKey: 'key-1',
+    });
     await outbox.enqueue(inputFromOperation);
     expect([...ls.map.values()].join('\n')).not.toMatch(/eyJhbGciOi|Authorization/);
   });
@@ -489,7 +592,10 @@ describe('two tabs sharing one localStorage', () => {
     const locks: ReplayLockManager = {
       request(name, _o, callback) {
         const mine = (turns.get(name) ?? Promise.resolve()).then(callback, callback);
-        turns.set(name, mine.catch(() => undefined));
+        turns.set(
+          name,
+          mine.catch(() => undefined),
+        );
         return mine;
       },
     };
@@ -497,7 +603,10 @@ describe('two tabs sharing one localStorage', () => {
     const tab = () => {
       const mine = new Set<(e: { key: string | null }) => void>();
       tabs.push(mine);
-      const events: StorageEventTarget = { addEventListener: (_t, fn) => void mine.add(fn), removeEventListener: (_t, fn) => void mine.delete(fn) };
+      const events: StorageEventTarget = {
+        addEventListener: (_t, fn) => void mine.add(fn),
+        removeEventListener: (_t, fn) => void mine.delete(fn),
+      };
       // A write in one tab fires `storage` in the others, as browsers do.
       const shared: StorageLike = {
         get length() {
@@ -505,15 +614,24 @@ describe('two tabs sharing one localStorage', () => {
         },
         key: (i) => ls.key(i),
         getItem: (k) => ls.getItem(k),
-        setItem: (k, v) => (ls.setItem(k, v), tabs.filter((t) => t !== mine).forEach((t) => t.forEach((fn) => fn({ key: k })))),
-        removeItem: (k) => (ls.removeItem(k), tabs.filter((t) => t !== mine).forEach((t) => t.forEach((fn) => fn({ key: k })))),
+        setItem: (k, v) => (
+          ls.setItem(k, v),
+          tabs.filter((t) => t !== mine).forEach((t) => t.forEach((fn) => fn({ key: k })))
+        ),
+        removeItem: (k) => (
+          ls.removeItem(k),
+          tabs.filter((t) => t !== mine).forEach((t) => t.forEach((fn) => fn({ key: k })))
+        ),
       };
-      return { storage: localStorageStorage(undefined, { storage: shared, events }), lock: replayLock(undefined, { locks }) };
+      return {
+        storage: localStorageStorage(undefined, { storage: shared, events }),
+        lock: replayLock(undefined, { locks }),
+      };
     };
     return { ls, tab };
   }
 
-  test('each entry is sent once across both tabs; the enqueuing tab\'s waiting caller learns it was replayed elsewhere', async () => {
+  test("each entry is sent once across both tabs; the enqueuing tab's waiting caller learns it was replayed elsewhere", async () => {
     const { ls, tab } = origin();
     const net1 = manualConnectivity(false);
     const net2 = manualConnectivity(false);
@@ -584,29 +702,52 @@ describe('dispose and failing storage during a replay', () => {
 
   test('a storage step that fails during a replay stops it with an event; the entry is kept (sent again later, same key)', async () => {
     const inner = memoryStorage();
-    const storage: OutboxStorage = { load: () => inner.load(), put: (e) => inner.put(e), delete: () => Promise.reject(new Error('disk full')) };
+    const storage: OutboxStorage = {
+      load: () => inner.load(),
+      put: (e) => inner.put(e),
+      delete: () => Promise.reject(new Error('disk full')),
+    };
     const { outbox, script, events } = make({ storage, connectivity: manualConnectivity(true) });
     const { entry } = await outbox.enqueue(input(1));
     const flushed = outbox.flush();
     await tick();
     await script.answer({ status: 'delivered' });
     await expect(flushed).resolves.toEqual({ delivered: 0, rejected: 0, remaining: 1, stopped: 'storage-failed' });
-    expect(events.at(-1)).toMatchObject({ type: 'outbox-storage-error', classification: { reason: 'outbox-storage-failed', message: 'Outbox storage: replay step failed: disk full' } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'outbox-storage-error',
+      classification: { reason: 'outbox-storage-failed', message: 'Outbox storage: replay step failed: disk full' },
+    });
     expect(outbox.entries.map((e) => e.idempotencyKey)).toEqual([entry.idempotencyKey]);
   });
 });
 
 describe('storage that cannot be read', () => {
   test('load fails: an outbox-storage-error event, ready still resolves, the outbox starts empty', async () => {
-    const broken: OutboxStorage = { load: () => Promise.reject(new Error('IndexedDB blocked')), put: async () => undefined, delete: async () => undefined };
+    const broken: OutboxStorage = {
+      load: () => Promise.reject(new Error('IndexedDB blocked')),
+      put: async () => undefined,
+      delete: async () => undefined,
+    };
     const { outbox, events } = make({ storage: broken });
     await outbox.ready;
-    expect(events).toEqual([expect.objectContaining({ type: 'outbox-storage-error', classification: expect.objectContaining({ reason: 'outbox-storage-failed', message: 'Outbox storage: load failed: IndexedDB blocked' }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'outbox-storage-error',
+        classification: expect.objectContaining({
+          reason: 'outbox-storage-failed',
+          message: 'Outbox storage: load failed: IndexedDB blocked',
+        }),
+      }),
+    ]);
     expect(outbox.entries).toEqual([]);
   });
 
   test('a custom adapter returning invalid entries: they are skipped with an event', async () => {
-    const weird = { load: async () => [{ id: 'x' }, null] as unknown as OutboxEntry[], put: async () => undefined, delete: async () => undefined };
+    const weird = {
+      load: async () => [{ id: 'x' }, null] as unknown as OutboxEntry[],
+      put: async () => undefined,
+      delete: async () => undefined,
+    };
     const { outbox, events } = make({ storage: weird });
     await outbox.ready;
     expect(events.map((e) => e.type)).toEqual(['outbox-skipped', 'outbox-skipped']);
@@ -637,11 +778,21 @@ describe('defaultRecordKey', () => {
 });
 
 describe('property: replay order and exactly-once per verdict', () => {
-  type Step = { op: 'enqueue' } | { op: 'online'; value: boolean } | { op: 'answer'; verdict: 'delivered' | 'rejected' | 'unreachable' } | { op: 'discard'; pick: number } | { op: 'flush' };
+  type Step =
+    | { op: 'enqueue' }
+    | { op: 'online'; value: boolean }
+    | { op: 'answer'; verdict: 'delivered' | 'rejected' | 'unreachable' }
+    | { op: 'discard'; pick: number }
+    | { op: 'flush' };
   const step: fc.Arbitrary<Step> = fc.oneof(
     { weight: 3, arbitrary: fc.constant({ op: 'enqueue' as const }) },
     { weight: 2, arbitrary: fc.boolean().map((value) => ({ op: 'online' as const, value })) },
-    { weight: 4, arbitrary: fc.constantFrom('delivered', 'rejected', 'unreachable').map((verdict) => ({ op: 'answer' as const, verdict: verdict as 'delivered' | 'rejected' | 'unreachable' })) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .constantFrom('delivered', 'rejected', 'unreachable')
+        .map((verdict) => ({ op: 'answer' as const, verdict: verdict as 'delivered' | 'rejected' | 'unreachable' })),
+    },
     { weight: 1, arbitrary: fc.nat().map((pick) => ({ op: 'discard' as const, pick })) },
     { weight: 1, arbitrary: fc.constant({ op: 'flush' as const }) },
   );
@@ -661,7 +812,10 @@ describe('property: replay order and exactly-once per verdict', () => {
             if (live.length) await outbox.discard(live[s.pick % live.length]!.id);
           } else if (script.pending.length) {
             const entry = script.pending[0]!.entry;
-            const verdict: ReplayOutcome = s.verdict === 'delivered' ? { status: 'delivered' } : { status: s.verdict, classification: s.verdict === 'rejected' ? validation : network };
+            const verdict: ReplayOutcome =
+              s.verdict === 'delivered'
+                ? { status: 'delivered' }
+                : { status: s.verdict, classification: s.verdict === 'rejected' ? validation : network };
             await script.answer(verdict);
             if (s.verdict !== 'unreachable') finishedAt.set(entry.id, script.calls.length);
           }

@@ -70,7 +70,11 @@ describe('RecordQueue', () => {
 
   test.each([
     ['fulfilled', (t: ReturnType<typeof controlled<string>>) => t.resolve('v'), { status: 'fulfilled', value: 'v' }],
-    ['rejected', (t: ReturnType<typeof controlled<string>>) => t.reject(new Error('409')), { status: 'rejected', reason: new Error('409') }],
+    [
+      'rejected',
+      (t: ReturnType<typeof controlled<string>>) => t.reject(new Error('409')),
+      { status: 'rejected', reason: new Error('409') },
+    ],
   ])('the next task sees the previous one %s', async (_name, end, expected) => {
     const q = new RecordQueue<string>();
     const first = controlled<string>();
@@ -103,7 +107,11 @@ describe('RecordQueue', () => {
     await settle();
     expect(q.size).toBe(0);
     // On an idle key a throwing task settles at once and leaves nothing behind.
-    await expect(q.run('k', () => { throw new Error('again'); }).result).rejects.toThrow('again');
+    await expect(
+      q.run('k', () => {
+        throw new Error('again');
+      }).result,
+    ).rejects.toThrow('again');
     expect(q.size).toBe(0);
   });
 
@@ -173,7 +181,8 @@ describe('RecordQueue', () => {
   });
 
   test('property: per key, tasks start in run order minus those cancelled while queued, one at a time, and the map empties', async () => {
-    type Step = { op: 'run'; key: number } | { op: 'finish'; pick: number; ok: boolean } | { op: 'cancel'; pick: number };
+    type Step =
+      { op: 'run'; key: number } | { op: 'finish'; pick: number; ok: boolean } | { op: 'cancel'; pick: number };
     const step: fc.Arbitrary<Step> = fc.oneof(
       fc.record({ op: fc.constant('run' as const), key: fc.integer({ min: 0, max: 2 }) }),
       fc.record({ op: fc.constant('finish' as const), pick: fc.nat(), ok: fc.boolean() }),
@@ -182,7 +191,14 @@ describe('RecordQueue', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
         const q = new RecordQueue<number>();
-        interface T { n: number; key: string; started: boolean; cancelledQueued: boolean; end?: (ok: boolean) => void; job?: ReturnType<RecordQueue<number>['run']> }
+        interface T {
+          n: number;
+          key: string;
+          started: boolean;
+          cancelledQueued: boolean;
+          end?: (ok: boolean) => void;
+          job?: ReturnType<RecordQueue<number>['run']>;
+        }
         const tasks: T[] = [];
         const running = new Map<string, number>();
         const starts: Array<{ key: string; n: number }> = [];
@@ -253,7 +269,8 @@ describe('RecordQueue inside a link (the wiring pattern, on both Apollo majors)'
         const input = operation.variables.input as { id: string; _etag: string };
         let ended = false; // the teardown after complete/error is not a cancellation
         const job = queue.run(input.id, (previous) => {
-          const etag = previous.status === 'fulfilled' ? previous.value.data?.updatePo?._etag ?? input._etag : input._etag;
+          const etag =
+            previous.status === 'fulfilled' ? (previous.value.data?.updatePo?._etag ?? input._etag) : input._etag;
           operation.variables = { ...operation.variables, input: { ...input, _etag: etag } };
           return new Promise<Result>((resolve, reject) => {
             let last: Result = {};
@@ -274,7 +291,7 @@ describe('RecordQueue inside a link (the wiring pattern, on both Apollo majors)'
     );
   }
 
-  test('two quick saves of one record: the second waits and sends the first one\'s new _etag; unsubscribing a queued save sends nothing', async () => {
+  test("two quick saves of one record: the second waits and sends the first one's new _etag; unsubscribing a queued save sends nothing", async () => {
     const server = scripted((sink, _n, op) => {
       const { _etag } = op.variables.input as { _etag: string };
       setTimeout(() => {

@@ -77,7 +77,7 @@ describe('memoryStorage', () => {
     expect(s.size).toBe(1);
   });
 
-  test('stores a copy: changing the caller\'s variables afterwards changes nothing stored', async () => {
+  test("stores a copy: changing the caller's variables afterwards changes nothing stored", async () => {
     const s = memoryStorage();
     const e = entry('a');
     await s.put(e);
@@ -94,7 +94,10 @@ describe('localStorageStorage', () => {
     const s = localStorageStorage('app:outbox', { storage: ls });
     await s.put(entry('a'));
     await s.put(entry('b'));
-    expect([...ls.map.keys()].filter((k) => k.startsWith('app:outbox:')).sort()).toEqual(['app:outbox:a', 'app:outbox:b']);
+    expect([...ls.map.keys()].filter((k) => k.startsWith('app:outbox:')).sort()).toEqual([
+      'app:outbox:a',
+      'app:outbox:b',
+    ]);
     expect(JSON.parse(ls.getItem('app:outbox:a')!)).toEqual({ v: 1, entry: entry('a') });
     expect(byId(await s.load())).toEqual([entry('a'), entry('b')]);
     await s.delete('a');
@@ -104,11 +107,15 @@ describe('localStorageStorage', () => {
 
   test('survives a reload: a new adapter on the same storage sees the entries', async () => {
     const ls = fakeLocalStorage();
-    await localStorageStorage(undefined, { storage: ls }).put(entry('a', { lastError: { category: 'network', reason: 'fetch-failed', message: 'Failed to fetch' } }));
-    expect(await localStorageStorage(undefined, { storage: ls }).load()).toEqual([entry('a', { lastError: { category: 'network', reason: 'fetch-failed', message: 'Failed to fetch' } })]);
+    await localStorageStorage(undefined, { storage: ls }).put(
+      entry('a', { lastError: { category: 'network', reason: 'fetch-failed', message: 'Failed to fetch' } }),
+    );
+    expect(await localStorageStorage(undefined, { storage: ls }).load()).toEqual([
+      entry('a', { lastError: { category: 'network', reason: 'fetch-failed', message: 'Failed to fetch' } }),
+    ]);
   });
 
-  test('two tabs writing at once never overwrite each other\'s entries (one key per entry)', async () => {
+  test("two tabs writing at once never overwrite each other's entries (one key per entry)", async () => {
     const ls = fakeLocalStorage();
     const tab1 = localStorageStorage(undefined, { storage: ls });
     const tab2 = localStorageStorage(undefined, { storage: ls });
@@ -134,17 +141,24 @@ describe('localStorageStorage', () => {
     ['seq fractional', withEntry({ seq: 0.5 }), 'invalid-entry'],
     ['recordKey a number', withEntry({ recordKey: 7 }), 'invalid-entry'],
     ['lastError without a category', withEntry({ lastError: { message: 'x' } }), 'invalid-entry'],
-  ])('a corrupt record (%s) is skipped with a classification and left in place; the others load', async (_name, text, problem) => {
-    const ls = fakeLocalStorage();
-    ls.setItem('apollo-link-resilience:outbox:bad', text);
-    ls.setItem('apollo-link-resilience:outbox:x', good);
-    const skips: SkippedEntry[] = [];
-    const s = localStorageStorage(undefined, { storage: ls, onSkip: (skip) => skips.push(skip) });
-    expect(await s.load()).toEqual([entry('x')]);
-    expect(skips).toHaveLength(1);
-    expect(skips[0]).toMatchObject({ key: 'apollo-link-resilience:outbox:bad', problem, classification: { category: 'bad-request', reason: 'outbox-entry-unreadable', retryable: false } });
-    expect(ls.getItem('apollo-link-resilience:outbox:bad')).toBe(text); // never deleted: a newer version of the app may own it
-  });
+  ])(
+    'a corrupt record (%s) is skipped with a classification and left in place; the others load',
+    async (_name, text, problem) => {
+      const ls = fakeLocalStorage();
+      ls.setItem('apollo-link-resilience:outbox:bad', text);
+      ls.setItem('apollo-link-resilience:outbox:x', good);
+      const skips: SkippedEntry[] = [];
+      const s = localStorageStorage(undefined, { storage: ls, onSkip: (skip) => skips.push(skip) });
+      expect(await s.load()).toEqual([entry('x')]);
+      expect(skips).toHaveLength(1);
+      expect(skips[0]).toMatchObject({
+        key: 'apollo-link-resilience:outbox:bad',
+        problem,
+        classification: { category: 'bad-request', reason: 'outbox-entry-unreadable', retryable: false },
+      });
+      expect(ls.getItem('apollo-link-resilience:outbox:bad')).toBe(text); // never deleted: a newer version of the app may own it
+    },
+  );
 
   test('a throwing onSkip never breaks loading', async () => {
     const ls = fakeLocalStorage();
@@ -159,7 +173,10 @@ describe('localStorageStorage', () => {
   });
 
   test('decoding copies known fields only: a foreign field (headers, a token) never comes back', () => {
-    const decoded = decodeStoredEntry('k', { v: 1, entry: { ...entry('x'), headers: { Authorization: 'Bearer secret-123' }, token: 'eyJa.eyJb.c' } });
+    const decoded = decodeStoredEntry('k', {
+      v: 1,
+      entry: { ...entry('x'), headers: { Authorization: 'Bearer secret-123' }, token: 'eyJa.eyJb.c' },
+    });
     expect(decoded).toEqual(entry('x'));
     expect(JSON.stringify(decoded)).not.toMatch(/secret-123|eyJa/);
   });
@@ -169,7 +186,12 @@ describe('localStorageStorage', () => {
     [
       'localStorage access throws (a sandboxed iframe)',
       () => {
-        Object.defineProperty(globalThis, 'localStorage', { configurable: true, get: () => { throw new DOMException('denied', 'SecurityError'); } });
+        Object.defineProperty(globalThis, 'localStorage', {
+          configurable: true,
+          get: () => {
+            throw new DOMException('denied', 'SecurityError');
+          },
+        });
         return localStorageStorage();
       },
       /not accessible/,
@@ -179,7 +201,11 @@ describe('localStorageStorage', () => {
       const s = make();
       for (const call of [() => s.load(), () => s.put(entry('a')), () => s.delete('a')]) {
         const error = await call().catch((e: unknown) => e);
-        expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'outbox-storage-failed', retryable: false });
+        expect(getClassifications(error)[0]).toMatchObject({
+          category: 'network',
+          reason: 'outbox-storage-failed',
+          retryable: false,
+        });
         expect(String((error as Error).message)).toMatch(message);
       }
     } finally {
@@ -198,7 +224,7 @@ describe('localStorageStorage', () => {
     expect(await s.load()).toEqual([entry('a')]);
   });
 
-  test('subscribe hears other tabs\' changes to its prefix (and a clear), not other keys; unsubscribe detaches', () => {
+  test("subscribe hears other tabs' changes to its prefix (and a clear), not other keys; unsubscribe detaches", () => {
     const events = fakeEvents();
     const s = localStorageStorage('app:outbox', { storage: fakeLocalStorage(), events });
     const listener = jest.fn();
@@ -264,7 +290,10 @@ describe('indexedDbStorage (fake-indexeddb)', () => {
     const skips: SkippedEntry[] = [];
     const again = indexedDbStorage('outbox-test', { indexedDB, onSkip: (skip) => skips.push(skip) });
     expect(await again.load()).toEqual([entry('good')]);
-    expect(skips.map((x) => [x.key, x.problem]).sort()).toEqual([['broken', 'invalid-entry'], ['v9', 'unsupported-version']]);
+    expect(skips.map((x) => [x.key, x.problem]).sort()).toEqual([
+      ['broken', 'invalid-entry'],
+      ['v9', 'unsupported-version'],
+    ]);
     again.close!();
   });
 
@@ -286,7 +315,9 @@ describe('indexedDbStorage (fake-indexeddb)', () => {
   });
 
   test('no IndexedDB (Node without the polyfill): a classified rejection', async () => {
-    const error = await indexedDbStorage().load().catch((e: unknown) => e);
+    const error = await indexedDbStorage()
+      .load()
+      .catch((e: unknown) => e);
     expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'outbox-storage-failed' });
   });
 
@@ -346,7 +377,10 @@ describe('replayLock', () => {
       request<T>(name: string, _options: { mode: 'exclusive' }, callback: () => Promise<T>): Promise<T> {
         manager.requests += 1;
         const mine = (turns.get(name) ?? Promise.resolve()).then(callback, callback);
-        turns.set(name, mine.catch(() => undefined));
+        turns.set(
+          name,
+          mine.catch(() => undefined),
+        );
         return mine;
       },
     };

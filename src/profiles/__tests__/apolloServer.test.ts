@@ -5,36 +5,114 @@ import { MISLEADING, expectClassified, shapes200, shapesHttp, type Expect } from
 
 /** What AS4 sends in development: the code, and `stacktrace` (never `http`, which it strips). */
 const as4 = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
-  errors: [{ message, locations: [{ line: 1, column: 3 }], extensions: { code, stacktrace: [`GraphQLError: ${message}`, '    at Object.Field (/app/node_modules/graphql/validation/rules/FieldsOnCorrectTypeRule.js:48:31)'], ...extra } }],
+  errors: [
+    {
+      message,
+      locations: [{ line: 1, column: 3 }],
+      extensions: {
+        code,
+        stacktrace: [
+          `GraphQLError: ${message}`,
+          '    at Object.Field (/app/node_modules/graphql/validation/rules/FieldsOnCorrectTypeRule.js:48:31)',
+        ],
+        ...extra,
+      },
+    },
+  ],
 });
 
 const HTTP_ROWS: Array<[number, string, string, Expect]> = [
-  [400, 'GRAPHQL_PARSE_FAILED', 'Syntax Error: Expected Name, found "}".', { category: 'bad-request', reason: 'invalid-operation' }],
-  [400, 'GRAPHQL_VALIDATION_FAILED', 'Cannot query field "__typenam" on type "Query".', { category: 'bad-request', reason: 'invalid-operation' }],
-  [400, 'GRAPHQL_VALIDATION_FAILED', 'GraphQL introspection is not allowed by Apollo Server, but the query contained __schema or __type. To enable introspection, pass introspection: true to ApolloServer in production', { category: 'bad-request', reason: 'introspection-disabled' }],
-  [400, 'BAD_USER_INPUT', 'Variable "$input" got invalid value "abc" at "input.quantity"; Int cannot represent non-integer value: "abc"', { category: 'validation', reason: 'invalid-variable', details: { field: 'input.quantity', variable: 'input' } }],
-  [400, 'BAD_USER_INPUT', 'Variable "$id" of required type "ID!" was not provided.', { category: 'validation', reason: 'invalid-variable', details: { field: 'id' } }],
-  [400, 'BAD_REQUEST', "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, apollo-require-preflight", { category: 'bad-request', reason: 'csrf-prevention' }],
-  [400, 'OPERATION_RESOLUTION_FAILURE', 'Unknown operation named "GetOrders".', { category: 'bad-request', reason: 'invalid-operation' }],
-  [500, 'INTERNAL_SERVER_ERROR', 'Context creation failed: jwt expired', { category: 'server', reason: 'context-creation-failed', retryable: true, refreshable: false }],
+  [
+    400,
+    'GRAPHQL_PARSE_FAILED',
+    'Syntax Error: Expected Name, found "}".',
+    { category: 'bad-request', reason: 'invalid-operation' },
+  ],
+  [
+    400,
+    'GRAPHQL_VALIDATION_FAILED',
+    'Cannot query field "__typenam" on type "Query".',
+    { category: 'bad-request', reason: 'invalid-operation' },
+  ],
+  [
+    400,
+    'GRAPHQL_VALIDATION_FAILED',
+    'GraphQL introspection is not allowed by Apollo Server, but the query contained __schema or __type. To enable introspection, pass introspection: true to ApolloServer in production',
+    { category: 'bad-request', reason: 'introspection-disabled' },
+  ],
+  [
+    400,
+    'BAD_USER_INPUT',
+    'Variable "$input" got invalid value "abc" at "input.quantity"; Int cannot represent non-integer value: "abc"',
+    { category: 'validation', reason: 'invalid-variable', details: { field: 'input.quantity', variable: 'input' } },
+  ],
+  [
+    400,
+    'BAD_USER_INPUT',
+    'Variable "$id" of required type "ID!" was not provided.',
+    { category: 'validation', reason: 'invalid-variable', details: { field: 'id' } },
+  ],
+  [
+    400,
+    'BAD_REQUEST',
+    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, apollo-require-preflight",
+    { category: 'bad-request', reason: 'csrf-prevention' },
+  ],
+  [
+    400,
+    'OPERATION_RESOLUTION_FAILURE',
+    'Unknown operation named "GetOrders".',
+    { category: 'bad-request', reason: 'invalid-operation' },
+  ],
+  [
+    500,
+    'INTERNAL_SERVER_ERROR',
+    'Context creation failed: jwt expired',
+    { category: 'server', reason: 'context-creation-failed', retryable: true, refreshable: false },
+  ],
   [429, 'REQUEST_RATE_LIMITED', 'Your request has been rate limited', { category: 'rate-limited', retryable: true }],
-  [502, 'SUBREQUEST_HTTP_ERROR', 'HTTP fetch failed from \'accounts\': 503: Service Unavailable', { category: 'server', reason: 'bad-gateway', retryable: true }],
+  [
+    502,
+    'SUBREQUEST_HTTP_ERROR',
+    "HTTP fetch failed from 'accounts': 503: Service Unavailable",
+    { category: 'server', reason: 'bad-gateway', retryable: true },
+  ],
 ];
 
 describe('apolloServer profile', () => {
   test.each(HTTP_ROWS)('HTTP %i %s: "%s"', (status, code, message, expected) => {
-    for (const [, input] of shapesHttp(status, as4(code, message))) expectClassified(input, [apolloServer], { code, status, message, ...expected });
+    for (const [, input] of shapesHttp(status, as4(code, message)))
+      expectClassified(input, [apolloServer], { code, status, message, ...expected });
     // The same error in a 200 (a resolver error, or an AS that answers 200).
-    for (const [, input, extra] of shapes200(as4(code, message))) expectClassified(input, [apolloServer], { code, ...expected }, extra);
+    for (const [, input, extra] of shapes200(as4(code, message)))
+      expectClassified(input, [apolloServer], { code, ...expected }, extra);
   });
 
   test('PERSISTED_QUERY_NOT_FOUND (200) and PERSISTED_QUERY_NOT_SUPPORTED are bad requests, never retried unchanged', () => {
-    for (const [, input, extra] of shapes200(as4('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound'))) expectClassified(input, [apolloServer], { category: 'bad-request', reason: 'persisted-query-not-found', retryable: false }, extra);
-    for (const [, input, extra] of shapes200(as4('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported'))) expectClassified(input, [apolloServer], { category: 'bad-request', reason: 'persisted-queries-not-supported', retryable: false }, extra);
+    for (const [, input, extra] of shapes200(as4('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound')))
+      expectClassified(
+        input,
+        [apolloServer],
+        { category: 'bad-request', reason: 'persisted-query-not-found', retryable: false },
+        extra,
+      );
+    for (const [, input, extra] of shapes200(as4('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported')))
+      expectClassified(
+        input,
+        [apolloServer],
+        { category: 'bad-request', reason: 'persisted-queries-not-supported', retryable: false },
+        extra,
+      );
   });
 
   test('Apollo Gateway DOWNSTREAM_SERVICE_ERROR is a retryable bad gateway', () => {
-    expectClassified(as4('DOWNSTREAM_SERVICE_ERROR', 'Cannot return null for non-nullable field Order.total.', { serviceName: 'orders' }), [apolloServer], { category: 'server', reason: 'bad-gateway', retryable: true });
+    expectClassified(
+      as4('DOWNSTREAM_SERVICE_ERROR', 'Cannot return null for non-nullable field Order.total.', {
+        serviceName: 'orders',
+      }),
+      [apolloServer],
+      { category: 'server', reason: 'bad-gateway', retryable: true },
+    );
   });
 
   test('the stacktrace is never copied into the classification', () => {
@@ -43,19 +121,26 @@ describe('apolloServer profile', () => {
   });
 
   const CODES: Array<[string, string, boolean]> = [
-    ['UNAUTHENTICATED', 'unauthenticated', true], ['FORBIDDEN', 'forbidden', false], ['BAD_USER_INPUT', 'validation', false],
-    ['GRAPHQL_VALIDATION_FAILED', 'bad-request', false], ['INTERNAL_SERVER_ERROR', 'server', false], ['PERSISTED_QUERY_NOT_FOUND', 'bad-request', false],
+    ['UNAUTHENTICATED', 'unauthenticated', true],
+    ['FORBIDDEN', 'forbidden', false],
+    ['BAD_USER_INPUT', 'validation', false],
+    ['GRAPHQL_VALIDATION_FAILED', 'bad-request', false],
+    ['INTERNAL_SERVER_ERROR', 'server', false],
+    ['PERSISTED_QUERY_NOT_FOUND', 'bad-request', false],
   ];
   describe.each(CODES)('%s decides %s whatever the message says', (code, category, refreshable) => {
-    test.each(MISLEADING.concat(['Context creation failed: Token is expired', 'Variable "$x" got invalid value 1']))('"%s"', (message) => {
-      for (const profiles of [[apolloServer], [apolloServer, ion], [ion, apolloServer]]) {
-        for (const [, input, extra] of [...shapes200(as4(code, message)), ...shapesHttp(400, as4(code, message))]) {
-          const c = classifyError(input, { profiles, ...extra });
-          expect(c.category).toBe(category);
-          expect(c.refreshable).toBe(refreshable);
-          expect(c.code).toBe(code);
+    test.each(MISLEADING.concat(['Context creation failed: Token is expired', 'Variable "$x" got invalid value 1']))(
+      '"%s"',
+      (message) => {
+        for (const profiles of [[apolloServer], [apolloServer, ion], [ion, apolloServer]]) {
+          for (const [, input, extra] of [...shapes200(as4(code, message)), ...shapesHttp(400, as4(code, message))]) {
+            const c = classifyError(input, { profiles, ...extra });
+            expect(c.category).toBe(category);
+            expect(c.refreshable).toBe(refreshable);
+            expect(c.code).toBe(code);
+          }
         }
-      }
-    });
+      },
+    );
   });
 });

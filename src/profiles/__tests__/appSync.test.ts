@@ -5,20 +5,62 @@ import { MISLEADING, expectClassified, shapes200, shapesHttp, type Expect } from
 
 const typed = (errorType: string, message: string, data: unknown = null) => ({
   data: { updatePost: null },
-  errors: [{ path: ['updatePost'], data, errorType, errorInfo: null, locations: [{ line: 2, column: 3, sourceName: null }], message }],
+  errors: [
+    {
+      path: ['updatePost'],
+      data,
+      errorType,
+      errorInfo: null,
+      locations: [{ line: 2, column: 3, sourceName: null }],
+      message,
+    },
+  ],
 });
 
 const ROWS: Array<[string, string, Expect]> = [
-  ['Unauthorized', 'Not Authorized to access updatePost on type Mutation', { category: 'forbidden', reason: 'missing-permission', refreshable: false, details: { field: 'updatePost', resource: 'Mutation' } }],
-  ['DynamoDB:ConditionalCheckFailedException', 'The conditional request failed (Service: DynamoDb, Status Code: 400, Request ID: ABC)', { category: 'conflict', reason: 'precondition-failed', retryable: false }],
-  ['ConditionalCheckFailedException', 'The conditional request failed', { category: 'conflict', reason: 'precondition-failed' }],
+  [
+    'Unauthorized',
+    'Not Authorized to access updatePost on type Mutation',
+    {
+      category: 'forbidden',
+      reason: 'missing-permission',
+      refreshable: false,
+      details: { field: 'updatePost', resource: 'Mutation' },
+    },
+  ],
+  [
+    'DynamoDB:ConditionalCheckFailedException',
+    'The conditional request failed (Service: DynamoDb, Status Code: 400, Request ID: ABC)',
+    { category: 'conflict', reason: 'precondition-failed', retryable: false },
+  ],
+  [
+    'ConditionalCheckFailedException',
+    'The conditional request failed',
+    { category: 'conflict', reason: 'precondition-failed' },
+  ],
   ['ConflictUnhandled', 'Conflict resolver rejects mutation.', { category: 'conflict', reason: 'edit-conflict' }],
-  ['DynamoDB:ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.', { category: 'rate-limited', retryable: true }],
-  ['DynamoDB:ThrottlingException', 'Rate of requests exceeds the allowed throughput.', { category: 'rate-limited', retryable: true }],
+  [
+    'DynamoDB:ProvisionedThroughputExceededException',
+    'The level of configured provisioned throughput for the table was exceeded.',
+    { category: 'rate-limited', retryable: true },
+  ],
+  [
+    'DynamoDB:ThrottlingException',
+    'Rate of requests exceeds the allowed throughput.',
+    { category: 'rate-limited', retryable: true },
+  ],
   ['Lambda:TooManyRequestsException', 'Rate Exceeded.', { category: 'rate-limited', retryable: true }],
   ['Lambda:Unhandled', 'Order 42 not found', { category: 'server', reason: 'resolver-error', retryable: true }],
-  ['Lambda:IllegalArgument', 'Payload size exceeded', { category: 'server', reason: 'resolver-error', retryable: false }],
-  ['MappingTemplate', "Value for field '$[operation]' not found.", { category: 'server', reason: 'resolver-error', retryable: false }],
+  [
+    'Lambda:IllegalArgument',
+    'Payload size exceeded',
+    { category: 'server', reason: 'resolver-error', retryable: false },
+  ],
+  [
+    'MappingTemplate',
+    "Value for field '$[operation]' not found.",
+    { category: 'server', reason: 'resolver-error', retryable: false },
+  ],
   ['ExecutionTimeout', 'Execution timed out.', { category: 'server', reason: 'gateway-timeout', retryable: true }],
 ];
 
@@ -31,7 +73,11 @@ describe('appSync profile', () => {
 
   test('a conditional check failure keeps the current item AppSync returns in `data`', () => {
     const current = { id: '1', version: 7, title: 'Theirs' };
-    expectClassified(typed('DynamoDB:ConditionalCheckFailedException', 'The conditional request failed', current), [appSync], { category: 'conflict', details: { current } });
+    expectClassified(
+      typed('DynamoDB:ConditionalCheckFailedException', 'The conditional request failed', current),
+      [appSync],
+      { category: 'conflict', details: { current } },
+    );
   });
 
   describe('401 UnauthorizedException from the authorization mode (AC4 and AC3 ServerError)', () => {
@@ -42,26 +88,53 @@ describe('appSync profile', () => {
     ];
     test.each(rows)('"%s"', (message, expected) => {
       for (const [, input] of shapesHttp(401, { errors: [{ errorType: 'UnauthorizedException', message }] })) {
-        expectClassified(input, [appSync], { category: 'unauthenticated', status: 401, code: 'UnauthorizedException', retryable: false, ...expected });
+        expectClassified(input, [appSync], {
+          category: 'unauthenticated',
+          status: 401,
+          code: 'UnauthorizedException',
+          retryable: false,
+          ...expected,
+        });
       }
     });
   });
 
   test('400 BadRequestException / MalformedHttpRequestException are bad requests', () => {
     for (const errorType of ['BadRequestException', 'MalformedHttpRequestException']) {
-      for (const [, input] of shapesHttp(400, { errors: [{ errorType, message: 'Unable to parse GraphQL query.' }] })) expectClassified(input, [appSync], { category: 'bad-request', retryable: false });
+      for (const [, input] of shapesHttp(400, { errors: [{ errorType, message: 'Unable to parse GraphQL query.' }] }))
+        expectClassified(input, [appSync], { category: 'bad-request', retryable: false });
     }
   });
 
   test('schema validation messages decide alone in a 200 without an errorType', () => {
-    expectClassified({ data: null, errors: [{ message: "Validation error of type FieldUndefined: Field 'nmae' in type 'Post' is undefined @ 'getPost/nmae'" }] }, [appSync], { category: 'bad-request', reason: 'invalid-operation' });
+    expectClassified(
+      {
+        data: null,
+        errors: [
+          {
+            message:
+              "Validation error of type FieldUndefined: Field 'nmae' in type 'Post' is undefined @ 'getPost/nmae'",
+          },
+        ],
+      },
+      [appSync],
+      { category: 'bad-request', reason: 'invalid-operation' },
+    );
   });
 
   test('a custom errorType the profile does not know is left to the core and other profiles', () => {
-    expect(classifyError(typed('MyApp:QuotaExceeded', 'Quota exceeded'), { profiles: [appSync] }).category).toBe('unknown');
+    expect(classifyError(typed('MyApp:QuotaExceeded', 'Quota exceeded'), { profiles: [appSync] }).category).toBe(
+      'unknown',
+    );
   });
 
-  const TYPES: Array<[string, string]> = [['UnauthorizedException', 'unauthenticated'], ['Unauthorized', 'forbidden'], ['DynamoDB:ConditionalCheckFailedException', 'conflict'], ['Lambda:Unhandled', 'server'], ['DynamoDB:ProvisionedThroughputExceededException', 'rate-limited']];
+  const TYPES: Array<[string, string]> = [
+    ['UnauthorizedException', 'unauthenticated'],
+    ['Unauthorized', 'forbidden'],
+    ['DynamoDB:ConditionalCheckFailedException', 'conflict'],
+    ['Lambda:Unhandled', 'server'],
+    ['DynamoDB:ProvisionedThroughputExceededException', 'rate-limited'],
+  ];
   describe.each(TYPES)('errorType %s decides %s whatever the message says', (errorType, category) => {
     test.each(MISLEADING)('"%s"', (message) => {
       for (const profiles of [[appSync], [appSync, ion], [ion, appSync]]) {

@@ -3,17 +3,49 @@ import { classifyError } from '../../classify/classifyError';
 import { github, ion } from '..';
 import { MISLEADING, expectClassified, shapes200, shapesHttp, type Expect } from './shapes';
 
-const typed = (type: string, message: string, path: Array<string | number> = ['repository']) => ({ data: { repository: null }, errors: [{ type, path, locations: [{ line: 2, column: 3 }], message }] });
-const SCOPES = "Your token has not been granted the required scopes to execute this query. The 'id' field requires one of the following scopes: ['read:org', 'read:discussion'], but your token has only been granted the: ['repo'] scopes. Please modify your token's scopes at: https://github.com/settings/tokens.";
+const typed = (type: string, message: string, path: Array<string | number> = ['repository']) => ({
+  data: { repository: null },
+  errors: [{ type, path, locations: [{ line: 2, column: 3 }], message }],
+});
+const SCOPES =
+  "Your token has not been granted the required scopes to execute this query. The 'id' field requires one of the following scopes: ['read:org', 'read:discussion'], but your token has only been granted the: ['repo'] scopes. Please modify your token's scopes at: https://github.com/settings/tokens.";
 
 const ROWS: Array<[string, string, Expect]> = [
-  ['NOT_FOUND', "Could not resolve to a Repository with the name 'octo/missing'.", { category: 'not-found', reason: 'not-found', retryable: false }],
-  ['FORBIDDEN', 'Resource not accessible by integration', { category: 'forbidden', reason: 'insufficient-permissions', refreshable: false }],
-  ['INSUFFICIENT_SCOPES', SCOPES, { category: 'forbidden', reason: 'insufficient-scope', details: { requiredScopes: ['read:org', 'read:discussion'] } }],
+  [
+    'NOT_FOUND',
+    "Could not resolve to a Repository with the name 'octo/missing'.",
+    { category: 'not-found', reason: 'not-found', retryable: false },
+  ],
+  [
+    'FORBIDDEN',
+    'Resource not accessible by integration',
+    { category: 'forbidden', reason: 'insufficient-permissions', refreshable: false },
+  ],
+  [
+    'INSUFFICIENT_SCOPES',
+    SCOPES,
+    {
+      category: 'forbidden',
+      reason: 'insufficient-scope',
+      details: { requiredScopes: ['read:org', 'read:discussion'] },
+    },
+  ],
   ['UNPROCESSABLE', 'Name already exists on this account', { category: 'validation', reason: 'invalid-input' }],
-  ['MAX_NODE_LIMIT_EXCEEDED', 'This query requests up to 1,000,001 possible nodes which exceeds the maximum limit of 500,000.', { category: 'bad-request', reason: 'query-too-large', retryable: false }],
-  ['EXCESSIVE_PAGINATION', 'Requesting 101 records on the `issues` connection exceeds the `first` limit of 100 records.', { category: 'bad-request', retryable: false }],
-  ['RATE_LIMITED', 'API rate limit exceeded for user ID 1234.', { category: 'rate-limited', retryable: true, status: 429 }],
+  [
+    'MAX_NODE_LIMIT_EXCEEDED',
+    'This query requests up to 1,000,001 possible nodes which exceeds the maximum limit of 500,000.',
+    { category: 'bad-request', reason: 'query-too-large', retryable: false },
+  ],
+  [
+    'EXCESSIVE_PAGINATION',
+    'Requesting 101 records on the `issues` connection exceeds the `first` limit of 100 records.',
+    { category: 'bad-request', retryable: false },
+  ],
+  [
+    'RATE_LIMITED',
+    'API rate limit exceeded for user ID 1234.',
+    { category: 'rate-limited', retryable: true, status: 429 },
+  ],
   ['RATE_LIMIT', 'API rate limit already exceeded for user ID 1234.', { category: 'rate-limited', retryable: true }],
 ];
 
@@ -29,35 +61,78 @@ describe('github profile', () => {
   });
 
   test('RATE_LIMITED in a 200 waits until x-ratelimit-reset (epoch seconds)', () => {
-    const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 90), 'x-ratelimit-resource': 'graphql' };
-    for (const [shape, input, extra] of shapes200(typed('RATE_LIMITED', 'API rate limit exceeded for user ID 1.'), headers)) {
-      expect([shape, classifyError(input, { profiles: [github], ...extra }).details?.retryAfterMs]).toEqual([shape, 90_000]);
+    const headers = {
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(NOW / 1000 + 90),
+      'x-ratelimit-resource': 'graphql',
+    };
+    for (const [shape, input, extra] of shapes200(
+      typed('RATE_LIMITED', 'API rate limit exceeded for user ID 1.'),
+      headers,
+    )) {
+      expect([shape, classifyError(input, { profiles: [github], ...extra }).details?.retryAfterMs]).toEqual([
+        shape,
+        90_000,
+      ]);
     }
   });
 
   test('primary limit as HTTP 403 with x-ratelimit-remaining: 0 → rate-limited until the reset', () => {
     const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 600) };
-    for (const [, input] of shapesHttp(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api' }, headers)) {
-      expectClassified(input, [github], { category: 'rate-limited', reason: 'rate-limited', retryable: true, status: 403, details: { retryAfterMs: 600_000 } });
+    for (const [, input] of shapesHttp(
+      403,
+      {
+        message: 'API rate limit exceeded for user ID 1.',
+        documentation_url: 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api',
+      },
+      headers,
+    )) {
+      expectClassified(input, [github], {
+        category: 'rate-limited',
+        reason: 'rate-limited',
+        retryable: true,
+        status: 403,
+        details: { retryAfterMs: 600_000 },
+      });
     }
   });
 
   test('secondary limit: 403 or 429 with retry-after → wait retry-after', () => {
     for (const status of [403, 429]) {
-      for (const [, input] of shapesHttp(status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '30' })) {
-        expectClassified(input, [github], { category: 'rate-limited', reason: 'secondary-rate-limit', retryable: true, details: { retryAfterMs: 30_000 } });
+      for (const [, input] of shapesHttp(
+        status,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+        { 'retry-after': '30' },
+      )) {
+        expectClassified(input, [github], {
+          category: 'rate-limited',
+          reason: 'secondary-rate-limit',
+          retryable: true,
+          details: { retryAfterMs: 30_000 },
+        });
       }
     }
   });
 
   test('secondary limit as a bare 403 with only the documented message → wait one minute', () => {
-    for (const [, input] of shapesHttp(403, { message: 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.' })) {
-      expectClassified(input, [github], { category: 'rate-limited', reason: 'secondary-rate-limit', details: { retryAfterMs: 60_000 } });
+    for (const [, input] of shapesHttp(403, {
+      message:
+        'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.',
+    })) {
+      expectClassified(input, [github], {
+        category: 'rate-limited',
+        reason: 'secondary-rate-limit',
+        details: { retryAfterMs: 60_000 },
+      });
     }
   });
 
   test('a plain 403 (no rate-limit headers, another message) stays forbidden', () => {
-    for (const [, input] of shapesHttp(403, { message: 'Must have admin rights to Repository.' }, { 'x-ratelimit-remaining': '4999' })) {
+    for (const [, input] of shapesHttp(
+      403,
+      { message: 'Must have admin rights to Repository.' },
+      { 'x-ratelimit-remaining': '4999' },
+    )) {
       expectClassified(input, [github], { category: 'forbidden', retryable: false });
     }
   });
@@ -70,17 +145,43 @@ describe('github profile', () => {
   });
 
   test('graphql-ruby static validation (camelCase extensions.code) is an invalid operation', () => {
-    const body = { errors: [{ path: ['query', 'viewer', 'nmae'], extensions: { code: 'undefinedField', typeName: 'User', fieldName: 'nmae' }, locations: [{ line: 1, column: 10 }], message: "Field 'nmae' doesn't exist on type 'User'" }] };
-    for (const [, input, extra] of shapes200(body)) expectClassified(input, [github], { category: 'bad-request', reason: 'invalid-operation', retryable: false }, extra);
+    const body = {
+      errors: [
+        {
+          path: ['query', 'viewer', 'nmae'],
+          extensions: { code: 'undefinedField', typeName: 'User', fieldName: 'nmae' },
+          locations: [{ line: 1, column: 10 }],
+          message: "Field 'nmae' doesn't exist on type 'User'",
+        },
+      ],
+    };
+    for (const [, input, extra] of shapes200(body))
+      expectClassified(
+        input,
+        [github],
+        { category: 'bad-request', reason: 'invalid-operation', retryable: false },
+        extra,
+      );
   });
 
-  test('GitHub\'s timeout message refines a 502, and decides alone in a 200', () => {
-    const message = 'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `0400:1234` when reporting this issue.';
-    for (const [, input] of shapesHttp(502, { data: null, errors: [{ message }] })) expectClassified(input, [github], { category: 'server', reason: 'query-timeout', retryable: true, status: 502 });
-    expectClassified({ data: null, errors: [{ message }] }, [github], { category: 'server', reason: 'query-timeout', retryable: true });
+  test("GitHub's timeout message refines a 502, and decides alone in a 200", () => {
+    const message =
+      'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `0400:1234` when reporting this issue.';
+    for (const [, input] of shapesHttp(502, { data: null, errors: [{ message }] }))
+      expectClassified(input, [github], { category: 'server', reason: 'query-timeout', retryable: true, status: 502 });
+    expectClassified({ data: null, errors: [{ message }] }, [github], {
+      category: 'server',
+      reason: 'query-timeout',
+      retryable: true,
+    });
   });
 
-  const TYPES: Array<[string, string]> = [['RATE_LIMITED', 'rate-limited'], ['FORBIDDEN', 'forbidden'], ['NOT_FOUND', 'not-found'], ['INSUFFICIENT_SCOPES', 'forbidden']];
+  const TYPES: Array<[string, string]> = [
+    ['RATE_LIMITED', 'rate-limited'],
+    ['FORBIDDEN', 'forbidden'],
+    ['NOT_FOUND', 'not-found'],
+    ['INSUFFICIENT_SCOPES', 'forbidden'],
+  ];
   describe.each(TYPES)('type %s decides %s whatever the message says', (type, category) => {
     test.each(MISLEADING.concat(['You have exceeded a secondary rate limit']))('"%s"', (message) => {
       for (const profiles of [[github], [github, ion], [ion, github]]) {

@@ -9,19 +9,41 @@ export type Expect = Partial<Classification> & { details?: Record<string, unknow
 export function ac4ServerError(status: number, body: unknown, headers: Record<string, string> = {}) {
   const bodyText = typeof body === 'string' ? body : JSON.stringify(body);
   return Object.assign(new Error(`Response not successful: Received status code ${status}`), {
-    name: 'ServerError', statusCode: status, bodyText, response: { status, headers: new Headers(headers) },
+    name: 'ServerError',
+    statusCode: status,
+    bodyText,
+    response: { status, headers: new Headers(headers) },
   });
 }
 export function ac3ServerError(status: number, body: unknown, headers: Record<string, string> = {}) {
   return Object.assign(new Error(`Response not successful: Received status code ${status}`), {
-    name: 'ServerError', statusCode: status, result: body, response: { status, headers: new Headers(headers) },
+    name: 'ServerError',
+    statusCode: status,
+    result: body,
+    response: { status, headers: new Headers(headers) },
   });
 }
-export const combined = (body: Body) => Object.assign(new Error('combined'), { name: 'CombinedGraphQLErrors', errors: body.errors, data: body.data, extensions: body.extensions });
-export const apolloError = (body: Body) => Object.assign(new Error('apollo'), { name: 'ApolloError', graphQLErrors: body.errors, networkError: null, clientErrors: [], protocolErrors: [] });
+export const combined = (body: Body) =>
+  Object.assign(new Error('combined'), {
+    name: 'CombinedGraphQLErrors',
+    errors: body.errors,
+    data: body.data,
+    extensions: body.extensions,
+  });
+export const apolloError = (body: Body) =>
+  Object.assign(new Error('apollo'), {
+    name: 'ApolloError',
+    graphQLErrors: body.errors,
+    networkError: null,
+    clientErrors: [],
+    protocolErrors: [],
+  });
 
 /** Every shape a 200 answer arrives in; `headers` are what a link passes from the operation context. */
-export function shapes200(body: Body, headers?: Record<string, string>): Array<[string, unknown, { headers?: Headers }]> {
+export function shapes200(
+  body: Body,
+  headers?: Record<string, string>,
+): Array<[string, unknown, { headers?: Headers }]> {
   const h = headers ? { headers: new Headers(headers) } : {};
   return [
     ['200 result', body, h],
@@ -32,14 +54,23 @@ export function shapes200(body: Body, headers?: Record<string, string>): Array<[
 }
 
 /** A non-2xx answer, in the AC4 and AC3 ServerError shapes. */
-export function shapesHttp(status: number, body: unknown, headers?: Record<string, string>): Array<[string, unknown, object]> {
+export function shapesHttp(
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): Array<[string, unknown, object]> {
   return [
     [`AC4 ServerError ${status}`, ac4ServerError(status, body, headers), {}],
     [`AC3 ServerError ${status}`, ac3ServerError(status, body, headers), {}],
   ];
 }
 
-export function expectClassified(input: unknown, profiles: ClassificationProfile[], expected: Expect, extra: object = {}): Classification {
+export function expectClassified(
+  input: unknown,
+  profiles: ClassificationProfile[],
+  expected: Expect,
+  extra: object = {},
+): Classification {
   const c = classifyError(input, { profiles, ...extra });
   const { details, ...rest } = expected;
   expect(c).toMatchObject(rest);

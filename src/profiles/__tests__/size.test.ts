@@ -6,14 +6,26 @@ import { join } from 'path';
 
 const ENTRY = join(__dirname, '..', 'index.ts');
 const PROFILES: Record<string, string> = {
-  apolloServer: 'apollo/csrf', hasura: 'hasura/role-not-allowed', appSync: 'appsync/missing-auth-header', shopify: 'shopify/throttled', github: 'github/rate-limit-headers',
-  ion: 'ion/401-missing-credentials', restEnvelope: 'rest/sso-required', graphqlCodes: 'code/bad-user-input',
+  apolloServer: 'apollo/csrf',
+  hasura: 'hasura/role-not-allowed',
+  appSync: 'appsync/missing-auth-header',
+  shopify: 'shopify/throttled',
+  github: 'github/rate-limit-headers',
+  ion: 'ion/401-missing-credentials',
+  restEnvelope: 'rest/sso-required',
+  graphqlCodes: 'code/bad-user-input',
 };
 
 function bundle(name: string): string {
   const out = buildSync({
     stdin: { contents: `export { ${name} } from ${JSON.stringify(ENTRY)};`, resolveDir: __dirname, loader: 'ts' },
-    bundle: true, minify: true, format: 'esm', write: false, platform: 'neutral', external: ['@apollo/client', 'graphql', 'rxjs'], logLevel: 'silent',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    platform: 'neutral',
+    external: ['@apollo/client', 'graphql', 'rxjs'],
+    logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;
 }

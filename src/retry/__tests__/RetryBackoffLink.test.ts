@@ -14,7 +14,15 @@ describe('RetryBackoffLink', () => {
   test('503, 503, then success: retried after 1 s and 2 s', async () => {
     const retries: unknown[] = [];
     const s = server([serverError(503), serverError(503), ok]);
-    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onRetry: (e) => retries.push([e.attempt, e.delayMs, (e.classification as Classification).reason]) }), s.link]));
+    const out = execute(
+      ApolloLink.from([
+        new RetryBackoffLink({
+          ...noJitter,
+          onRetry: (e) => retries.push([e.attempt, e.delayMs, (e.classification as Classification).reason]),
+        }),
+        s.link,
+      ]),
+    );
     await flush();
     expect(s.requests).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(999);
@@ -26,13 +34,18 @@ describe('RetryBackoffLink', () => {
     expect(s.requests).toHaveLength(3);
     expect(out.next).toEqual([ok]);
     expect(out.complete).toBe(true);
-    expect(retries).toEqual([[2, 1000, 'service-unavailable'], [3, 2000, 'service-unavailable']]);
+    expect(retries).toEqual([
+      [2, 1000, 'service-unavailable'],
+      [3, 2000, 'service-unavailable'],
+    ]);
   });
 
   test.each([400, 401, 403, 404, 409, 422])('HTTP %i is never retried and is not a give-up', async (status) => {
     const giveUps: unknown[] = [];
     const s = server([serverError(status)]);
-    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onGiveUp: (e) => giveUps.push(e) }), s.link]));
+    const out = execute(
+      ApolloLink.from([new RetryBackoffLink({ ...noJitter, onGiveUp: (e) => giveUps.push(e) }), s.link]),
+    );
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(1);
@@ -43,12 +56,16 @@ describe('RetryBackoffLink', () => {
   test('gives up after maxAttempts with the last classification', async () => {
     const giveUps: Array<Record<string, unknown>> = [];
     const s = server([serverError(502)]);
-    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onGiveUp: (e) => giveUps.push(e) }), s.link]));
+    const out = execute(
+      ApolloLink.from([new RetryBackoffLink({ ...noJitter, onGiveUp: (e) => giveUps.push(e) }), s.link]),
+    );
     await jest.advanceTimersByTimeAsync(1000 + 2000 + 4000);
     await out.done;
     expect(s.requests).toHaveLength(4);
     expect(getClassifications(out.error)[0]).toMatchObject({ category: 'server', reason: 'bad-gateway' });
-    expect(giveUps).toEqual([expect.objectContaining({ type: 'give-up', operationName: 'Q', attempt: 4, reason: 'max-attempts' })]);
+    expect(giveUps).toEqual([
+      expect.objectContaining({ type: 'give-up', operationName: 'Q', attempt: 4, reason: 'max-attempts' }),
+    ]);
   });
 
   test('Retry-After sets the delay (capped by maxRetryAfterMs)', async () => {
@@ -78,7 +95,10 @@ describe('RetryBackoffLink', () => {
       ["mutations: 'always' replays a 502", serverError(502), { mutations: 'always' }, {}, 4],
     ])('%s', async (_n, failure, options, context, requests) => {
       const s = server([failure]);
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, ...options }), s.link]), { query: MUTATION, context });
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, ...options }), s.link]), {
+        query: MUTATION,
+        context,
+      });
       await jest.advanceTimersByTimeAsync(10_000);
       await out.done;
       expect(s.requests).toHaveLength(requests);
@@ -88,7 +108,10 @@ describe('RetryBackoffLink', () => {
     test('one idempotency key per logical mutation, the same on every attempt', async () => {
       let n = 0;
       const s = server([serverError(502), serverError(504), ok]);
-      const link = new RetryBackoffLink({ ...noJitter, idempotencyKey: { header: 'X-Key', generate: () => `key-${++n}` } });
+      const link = new RetryBackoffLink({
+        ...noJitter,
+        idempotencyKey: { header: 'X-Key', generate: () => `key-${++n}` },
+      });
       const first = execute(ApolloLink.from([link, s.link]), { query: MUTATION });
       await jest.advanceTimersByTimeAsync(3000);
       await first.done;
@@ -112,7 +135,9 @@ describe('RetryBackoffLink', () => {
     await flush();
     await off.done;
     expect(s.requests).toHaveLength(1);
-    const two = execute(ApolloLink.from([link, s.link]), { context: { retry: { maxAttempts: 2, initialDelayMs: 10 } } });
+    const two = execute(ApolloLink.from([link, s.link]), {
+      context: { retry: { maxAttempts: 2, initialDelayMs: 10 } },
+    });
     await jest.advanceTimersByTimeAsync(10);
     await two.done;
     expect(s.requests).toHaveLength(3);
@@ -121,14 +146,35 @@ describe('RetryBackoffLink', () => {
   test('retryIf may be async and may refuse', async () => {
     const s = server([serverError(503), ok]);
     const seen: number[] = [];
-    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: async (c, { attempt }) => { seen.push(attempt); return c.status === 503; } }), s.link]));
+    const out = execute(
+      ApolloLink.from([
+        new RetryBackoffLink({
+          ...noJitter,
+          retryIf: async (c, { attempt }) => {
+            seen.push(attempt);
+            return c.status === 503;
+          },
+        }),
+        s.link,
+      ]),
+    );
     await jest.advanceTimersByTimeAsync(1000);
     await out.done;
     expect(out.next).toEqual([ok]);
     expect(seen).toEqual([1]);
     const s2 = server([serverError(503)]);
     const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const refused = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: () => { throw new Error('bug'); } }), s2.link]));
+    const refused = execute(
+      ApolloLink.from([
+        new RetryBackoffLink({
+          ...noJitter,
+          retryIf: () => {
+            throw new Error('bug');
+          },
+        }),
+        s2.link,
+      ]),
+    );
     await flush();
     await refused.done;
     expect(s2.requests).toHaveLength(1);
@@ -137,7 +183,16 @@ describe('RetryBackoffLink', () => {
   });
 
   describe('partial results', () => {
-    const partial = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'Supplier service unavailable', path: ['po', 'supplier'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    const partial = {
+      data: { po: { id: '1', supplier: null } },
+      errors: [
+        {
+          message: 'Supplier service unavailable',
+          path: ['po', 'supplier'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ],
+    };
     test('a query with data and only retryable errors is retried, and the attempts merged', async () => {
       const s = server([partial, ok]);
       const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
@@ -149,7 +204,9 @@ describe('RetryBackoffLink', () => {
     test('a persistent partial error ends with the data and the error after one quick retry (partialRetries 1, 250 ms)', async () => {
       const s = server([partial]);
       const events: ResilienceEvent[] = [];
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, onEvent: (e) => events.push(e) }), s.link]));
+      const out = execute(
+        ApolloLink.from([new RetryBackoffLink({ ...noJitter, onEvent: (e) => events.push(e) }), s.link]),
+      );
       await jest.advanceTimersByTimeAsync(249);
       expect(s.requests).toHaveLength(1);
       await jest.advanceTimersByTimeAsync(1);
@@ -157,17 +214,25 @@ describe('RetryBackoffLink', () => {
       expect(s.requests).toHaveLength(2);
       expect(out.error).toBeUndefined();
       expect(out.next).toHaveLength(1);
-      expect(out.next[0]).toMatchObject({ data: { po: { id: '1', supplier: null } }, errors: [{ path: ['po', 'supplier'] }] });
+      expect(out.next[0]).toMatchObject({
+        data: { po: { id: '1', supplier: null } },
+        errors: [{ path: ['po', 'supplier'] }],
+      });
       expect(events.map((e) => e.type)).toEqual(['retry']);
       expect(events[0]).toMatchObject({ attempt: 2, delayMs: 250, partial: true });
     });
     test('partialRetries and partialRetryDelayMs retry a partial result more often (the full schedule: partialRetries = maxAttempts - 1)', async () => {
       const s = server([partial]);
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, partialRetries: 3, partialRetryDelayMs: 1000 }), s.link]));
+      const out = execute(
+        ApolloLink.from([new RetryBackoffLink({ ...noJitter, partialRetries: 3, partialRetryDelayMs: 1000 }), s.link]),
+      );
       await jest.advanceTimersByTimeAsync(3000);
       await out.done;
       expect(s.requests).toHaveLength(4);
-      expect(out.next[0]).toMatchObject({ data: { po: { id: '1', supplier: null } }, errors: [{ path: ['po', 'supplier'] }] });
+      expect(out.next[0]).toMatchObject({
+        data: { po: { id: '1', supplier: null } },
+        errors: [{ path: ['po', 'supplier'] }],
+      });
     });
     test('partialRetries: 0 shows partial data at once; a per-operation override works too', async () => {
       const s = server([partial]);
@@ -176,13 +241,18 @@ describe('RetryBackoffLink', () => {
       await flush();
       await out.done;
       expect(s.requests).toHaveLength(1);
-      const more = execute(ApolloLink.from([link, s.link]), { context: { retry: { partialRetries: 2, partialRetryDelayMs: 10 } } });
+      const more = execute(ApolloLink.from([link, s.link]), {
+        context: { retry: { partialRetries: 2, partialRetryDelayMs: 10 } },
+      });
       await jest.advanceTimersByTimeAsync(20);
       await more.done;
       expect(s.requests).toHaveLength(4);
     });
     test('a result without data and only retryable errors is a failure: the normal schedule', async () => {
-      const failure = { data: null, errors: [{ message: 'Service unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+      const failure = {
+        data: null,
+        errors: [{ message: 'Service unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      };
       const s = server([failure]);
       const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
       await jest.advanceTimersByTimeAsync(999);
@@ -196,12 +266,18 @@ describe('RetryBackoffLink', () => {
       const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 2 }), s.link]));
       await jest.advanceTimersByTimeAsync(1000);
       await out.done;
-      const result = out.next[0] as { data: unknown; errors: Array<{ extensions?: { classification?: Classification } }> };
+      const result = out.next[0] as {
+        data: unknown;
+        errors: Array<{ extensions?: { classification?: Classification } }>;
+      };
       expect(result.data).toEqual(partial.data);
       expect(getClassifications(result).map((c) => c.reason)).toEqual(expect.arrayContaining(['bad-gateway']));
     });
     test('a result with a non-retryable error passes through at once', async () => {
-      const forbidden = { data: { po: null }, errors: [{ message: 'User does not have permission to perform READ on Purchase Order.' }] };
+      const forbidden = {
+        data: { po: null },
+        errors: [{ message: 'User does not have permission to perform READ on Purchase Order.' }],
+      };
       const s = server([forbidden]);
       const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
       await flush();
@@ -210,11 +286,16 @@ describe('RetryBackoffLink', () => {
       expect(out.next).toEqual([forbidden]);
     });
     test('AC3 order (the body as a result, then the ServerError) is retried as one failure', async () => {
-      const body = { data: { po: { id: '1', supplier: null } }, errors: [{ message: 'boom', path: ['po', 'supplier'] }] };
+      const body = {
+        data: { po: { id: '1', supplier: null } },
+        errors: [{ message: 'boom', path: ['po', 'supplier'] }],
+      };
       const s = scripted((sink, n, operation) => {
         if (n === 1) {
           // as HttpLink does: the response is in the context before the body is emitted
-          (operation as unknown as { setContext(c: object): void }).setContext({ response: { status: 500, headers: new Headers() } });
+          (operation as unknown as { setContext(c: object): void }).setContext({
+            response: { status: 500, headers: new Headers() },
+          });
           sink.next(body);
           sink.error(Object.assign(serverError(500), { result: body }));
         } else answer(sink, ok);
@@ -261,7 +342,9 @@ describe('RetryBackoffLink', () => {
     });
     test('a timed-out keyless mutation is not replayed', async () => {
       const s = scripted(() => undefined);
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 5000 }), s.link]), { query: MUTATION });
+      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 5000 }), s.link]), {
+        query: MUTATION,
+      });
       await jest.advanceTimersByTimeAsync(5000);
       await out.done;
       expect(s.requests).toHaveLength(1);
@@ -271,7 +354,9 @@ describe('RetryBackoffLink', () => {
     test('the deadline bounds the whole operation and the error says so', async () => {
       const s = server([serverError(503)]);
       const started = Date.now();
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 10, deadlineMs: 5000 }), s.link]));
+      const out = execute(
+        ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 10, deadlineMs: 5000 }), s.link]),
+      );
       await jest.advanceTimersByTimeAsync(60_000);
       await out.done;
       expect(s.requests).toHaveLength(3); // t=0, 1 s, 3 s; the next wait (4 s) would pass 5 s
@@ -285,8 +370,14 @@ describe('RetryBackoffLink', () => {
   describe('budget and circuit breaker', () => {
     test('a retry budget caps retries across operations', async () => {
       const s = server([serverError(503)]);
-      const link = new RetryBackoffLink({ jitter: false, circuitBreaker: false, budget: { ratio: 0.1, minPerSecond: 2 } });
-      const outs = Array.from({ length: 50 }, (_, i) => execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }));
+      const link = new RetryBackoffLink({
+        jitter: false,
+        circuitBreaker: false,
+        budget: { ratio: 0.1, minPerSecond: 2 },
+      });
+      const outs = Array.from({ length: 50 }, (_, i) =>
+        execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } }),
+      );
       await jest.advanceTimersByTimeAsync(20_000);
       await Promise.all(outs.map((o) => o.done));
       // 50 first attempts; ratio 0.1 → 5 retries, plus at most 2 per second from the floor.
@@ -297,7 +388,13 @@ describe('RetryBackoffLink', () => {
       const changes: string[] = [];
       let failing = true;
       const s = scripted((sink) => answer(sink, failing ? serverError(503) : ok));
-      const link = new RetryBackoffLink({ jitter: false, budget: false, maxAttempts: 1, circuitBreaker: { failures: 3, windowMs: 30_000, cooldownMs: 30_000 }, onCircuitChange: (e) => changes.push(e.type) });
+      const link = new RetryBackoffLink({
+        jitter: false,
+        budget: false,
+        maxAttempts: 1,
+        circuitBreaker: { failures: 3, windowMs: 30_000, cooldownMs: 30_000 },
+        onCircuitChange: (e) => changes.push(e.type),
+      });
       for (let i = 0; i < 3; i++) {
         const o = execute(ApolloLink.from([link, s.link]), { variables: { id: String(i) } });
         await flush();
@@ -322,7 +419,9 @@ describe('RetryBackoffLink', () => {
 
   test('subscriptions pass through untouched', async () => {
     const s = server([serverError(503)]);
-    const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]), { query: require('graphql').parse('subscription S { po { id } }') });
+    const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]), {
+      query: require('graphql').parse('subscription S { po { id } }'),
+    });
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(1);

@@ -45,47 +45,121 @@ describe('decideRetry', () => {
     ['a 503 on the third attempt: the third backoff', { attempt: 3 }, {}, { delayMs: 4000 }],
     ['the last attempt failed', { attempt: 4 }, {}, { giveUp: 'max-attempts' }],
     ['maxAttempts 1: no retry at all', {}, { maxAttempts: 1 }, { giveUp: 'max-attempts' }],
-    ['a 404 on the first attempt is the answer, not a give-up', { classification: c('not-found', { status: 404 }) }, {}, { answer: true }],
-    ['a 404 after a retry is a give-up', { classification: c('not-found', { status: 404 }), attempt: 2 }, {}, { giveUp: 'not-retryable' }],
+    [
+      'a 404 on the first attempt is the answer, not a give-up',
+      { classification: c('not-found', { status: 404 }) },
+      {},
+      { answer: true },
+    ],
+    [
+      'a 404 after a retry is a give-up',
+      { classification: c('not-found', { status: 404 }), attempt: 2 },
+      {},
+      { giveUp: 'not-retryable' },
+    ],
     ['retryIf refused a retryable failure', { wanted: false }, {}, { giveUp: 'not-retryable' }],
-    ['retryIf wants a non-retryable failure on a query', { classification: c('validation'), wanted: true }, {}, { delayMs: 1000 }],
-    ['a 502 mutation without a key may have run', { kind: 'mutation', classification: c('server', { status: 502 }) }, {}, { giveUp: 'unsafe-mutation' }],
+    [
+      'retryIf wants a non-retryable failure on a query',
+      { classification: c('validation'), wanted: true },
+      {},
+      { delayMs: 1000 },
+    ],
+    [
+      'a 502 mutation without a key may have run',
+      { kind: 'mutation', classification: c('server', { status: 502 }) },
+      {},
+      { giveUp: 'unsafe-mutation' },
+    ],
     ['a 503 mutation never ran', { kind: 'mutation' }, {}, { delayMs: 1000 }],
-    ['a 502 mutation with an idempotency key', { kind: 'mutation', keyed: true, classification: c('server', { status: 502 }) }, {}, { delayMs: 1000 }],
-    ['a 502 mutation marked idempotent', { kind: 'mutation', idempotent: true, classification: c('server', { status: 502 }) }, {}, { delayMs: 1000 }],
+    [
+      'a 502 mutation with an idempotency key',
+      { kind: 'mutation', keyed: true, classification: c('server', { status: 502 }) },
+      {},
+      { delayMs: 1000 },
+    ],
+    [
+      'a 502 mutation marked idempotent',
+      { kind: 'mutation', idempotent: true, classification: c('server', { status: 502 }) },
+      {},
+      { delayMs: 1000 },
+    ],
     ["mutations: 'never'", { kind: 'mutation' }, { mutations: 'never' }, { giveUp: 'unsafe-mutation' }],
-    ["mutations: 'always' with a 502", { kind: 'mutation', classification: c('server', { status: 502 }) }, { mutations: 'always' }, { delayMs: 1000 }],
-    ['Retry-After wins over the backoff', { classification: c('rate-limited', { status: 429, details: { retryAfterMs: 7000 } }) }, {}, { delayMs: 7000 }],
-    ['Retry-After is capped', { classification: c('rate-limited', { details: { retryAfterMs: 120_000 } }) }, {}, { delayMs: 60_000 }],
+    [
+      "mutations: 'always' with a 502",
+      { kind: 'mutation', classification: c('server', { status: 502 }) },
+      { mutations: 'always' },
+      { delayMs: 1000 },
+    ],
+    [
+      'Retry-After wins over the backoff',
+      { classification: c('rate-limited', { status: 429, details: { retryAfterMs: 7000 } }) },
+      {},
+      { delayMs: 7000 },
+    ],
+    [
+      'Retry-After is capped',
+      { classification: c('rate-limited', { details: { retryAfterMs: 120_000 } }) },
+      {},
+      { delayMs: 60_000 },
+    ],
     ['the wait would pass the deadline', { now: 1000, deadlineAt: 1999 }, {}, { giveUp: 'deadline' }],
     ['the wait ends just before the deadline', { now: 1000, deadlineAt: 2001 }, {}, { delayMs: 1000 }],
     ['the circuit blocks retries', { circuitBlocks: true }, {}, { giveUp: 'circuit-open' }],
     ['a partial result: the short delay', { partial: true }, {}, { delayMs: 250 }],
-    ['a partial result with Retry-After: the server decides', { partial: true, classification: c('server', { details: { retryAfterMs: 3000 } }) }, {}, { delayMs: 3000 }],
-    ['a partial result, Retry-After not respected', { partial: true, classification: c('server', { details: { retryAfterMs: 3000 } }) }, { respectRetryAfter: false }, { delayMs: 250 }],
+    [
+      'a partial result with Retry-After: the server decides',
+      { partial: true, classification: c('server', { details: { retryAfterMs: 3000 } }) },
+      {},
+      { delayMs: 3000 },
+    ],
+    [
+      'a partial result, Retry-After not respected',
+      { partial: true, classification: c('server', { details: { retryAfterMs: 3000 } }) },
+      { respectRetryAfter: false },
+      { delayMs: 250 },
+    ],
   ])('%s', (_name, over, scheduleOver, expected) => {
     expect(decideRetry(facts(over), { ...schedule, ...scheduleOver })).toEqual(expected);
   });
 
   test('checks in order: wanted, attempts, mutation safety, deadline, circuit', () => {
-    const all = { wanted: true, attempt: 4, kind: 'mutation' as const, classification: c('server', { status: 502 }), deadlineAt: 0, circuitBlocks: true };
+    const all = {
+      wanted: true,
+      attempt: 4,
+      kind: 'mutation' as const,
+      classification: c('server', { status: 502 }),
+      deadlineAt: 0,
+      circuitBlocks: true,
+    };
     expect(decideRetry(facts({ ...all, wanted: false }), schedule)).toEqual({ giveUp: 'not-retryable' });
     expect(decideRetry(facts(all), schedule)).toEqual({ giveUp: 'max-attempts' });
     expect(decideRetry(facts({ ...all, attempt: 1 }), schedule)).toEqual({ giveUp: 'unsafe-mutation' });
     expect(decideRetry(facts({ ...all, attempt: 1, keyed: true }), schedule)).toEqual({ giveUp: 'deadline' });
-    expect(decideRetry(facts({ ...all, attempt: 1, keyed: true, deadlineAt: Infinity }), schedule)).toEqual({ giveUp: 'circuit-open' });
+    expect(decideRetry(facts({ ...all, attempt: 1, keyed: true, deadlineAt: Infinity }), schedule)).toEqual({
+      giveUp: 'circuit-open',
+    });
   });
 
   test('jitter uses the injected randomness', () => {
     expect(decideRetry(facts(), { ...schedule, jitter: true }, () => 0)).toEqual({ delayMs: 750 });
-    expect(retryDelay({ attempt: 2, partial: false, classification: c('server') }, { ...schedule, jitter: true }, () => 0.999999)).toBe(2500);
+    expect(
+      retryDelay(
+        { attempt: 2, partial: false, classification: c('server') },
+        { ...schedule, jitter: true },
+        () => 0.999999,
+      ),
+    ).toBe(2500);
   });
 });
 
 describe('CircuitBreaker.reset', () => {
   test('closes an open circuit, forgets failures, and tells once', () => {
     const changes: string[] = [];
-    const breaker = new CircuitBreaker({ failures: 2 }, (state, previous) => changes.push(`${previous}->${state}`), () => 0);
+    const breaker = new CircuitBreaker(
+      { failures: 2 },
+      (state, previous) => changes.push(`${previous}->${state}`),
+      () => 0,
+    );
     breaker.recordFailure();
     breaker.recordFailure();
     expect(breaker.current).toBe('open');

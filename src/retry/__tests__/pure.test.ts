@@ -5,14 +5,38 @@ import { mergePartialResults } from '../mergePartialResults';
 import { mayRetryMutation, onlyRetryableErrors, wasNotExecuted } from '../retryDecision';
 import { RetryBudget } from '../retryBudget';
 
-const c = (category: Classification['category'], extra: Partial<Classification> = {}): Classification => ({ category, message: 'm', retryable: ['server', 'network', 'rate-limited'].includes(category), refreshable: false, remediation: 'r', ...extra });
+const c = (category: Classification['category'], extra: Partial<Classification> = {}): Classification => ({
+  category,
+  message: 'm',
+  retryable: ['server', 'network', 'rate-limited'].includes(category),
+  refreshable: false,
+  remediation: 'r',
+  ...extra,
+});
 
 describe('computeBackoffDelay', () => {
   const opts = { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: false };
-  test.each([[1, 1000], [2, 2000], [3, 4000], [4, 8000], [5, 16_000], [6, 30_000], [50, 30_000], [2000, 30_000], [0, 1000]])('retry %i without jitter → %i ms', (retry, ms) => {
+  test.each([
+    [1, 1000],
+    [2, 2000],
+    [3, 4000],
+    [4, 8000],
+    [5, 16_000],
+    [6, 30_000],
+    [50, 30_000],
+    [2000, 30_000],
+    [0, 1000],
+  ])('retry %i without jitter → %i ms', (retry, ms) => {
     expect(computeBackoffDelay(retry, opts)).toBe(ms);
   });
-  test.each([[0, 750], [0.5, 1000], [0.999999, 1250], [NaN, 1000], [-3, 750], [7, 1250]])('jitter with random %p → %i ms on the first retry', (r, ms) => {
+  test.each([
+    [0, 750],
+    [0.5, 1000],
+    [0.999999, 1250],
+    [NaN, 1000],
+    [-3, 750],
+    [7, 1250],
+  ])('jitter with random %p → %i ms on the first retry', (r, ms) => {
     expect(computeBackoffDelay(1, { ...opts, jitter: true }, () => r)).toBe(ms);
   });
   test('jitter never exceeds the cap', () => {
@@ -24,9 +48,21 @@ describe('computeBackoffDelay', () => {
 });
 
 describe('nextDelay and Retry-After', () => {
-  const o = { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: false, respectRetryAfter: true, maxRetryAfterMs: 60_000 };
+  const o = {
+    initialDelayMs: 1000,
+    maxDelayMs: 30_000,
+    jitter: false,
+    respectRetryAfter: true,
+    maxRetryAfterMs: 60_000,
+  };
   test.each<[number | undefined, boolean, number]>([
-    [7000, true, 7000], [0, true, 0], [120_000, true, 60_000], [undefined, true, 2000], [7000, false, 2000], [NaN, true, 2000], [-5, true, 2000],
+    [7000, true, 7000],
+    [0, true, 0],
+    [120_000, true, 60_000],
+    [undefined, true, 2000],
+    [7000, false, 2000],
+    [NaN, true, 2000],
+    [-5, true, 2000],
   ])('retryAfter %p respected=%p → %i', (after, respect, ms) => {
     expect(nextDelay(2, after, { ...o, respectRetryAfter: respect })).toBe(ms);
   });
@@ -94,7 +130,11 @@ describe('CircuitBreaker', () => {
   test('opens after N consecutive failures within the window, half-opens after the cooldown, closes on a good probe', () => {
     let now = 0;
     const changes: string[] = [];
-    const cb = new CircuitBreaker({ failures: 3, windowMs: 30_000, cooldownMs: 30_000 }, (s, p) => changes.push(`${p}->${s}`), () => now);
+    const cb = new CircuitBreaker(
+      { failures: 3, windowMs: 30_000, cooldownMs: 30_000 },
+      (s, p) => changes.push(`${p}->${s}`),
+      () => now,
+    );
     cb.recordFailure();
     cb.recordFailure();
     expect(cb.admit()).toBe('allow');
@@ -134,7 +174,9 @@ describe('CircuitBreaker', () => {
 });
 
 describe('mayRetryMutation', () => {
-  test.each<[string, Classification, 'never' | 'safe' | 'always', { idempotent?: boolean; idempotencyKey?: boolean }, boolean]>([
+  test.each<
+    [string, Classification, 'never' | 'safe' | 'always', { idempotent?: boolean; idempotencyKey?: boolean }, boolean]
+  >([
     ['429 is safe', c('rate-limited', { status: 429 }), 'safe', {}, true],
     ['503 is safe', c('server', { status: 503 }), 'safe', {}, true],
     ['connection refused is safe', c('network', { reason: 'connection-refused' }), 'safe', {}, true],
@@ -163,17 +205,42 @@ describe('mergePartialResults', () => {
   const err = (path: Array<string | number>) => ({ message: 'down', path });
   test.each<[string, Record<string, unknown> | undefined, Record<string, unknown>, Record<string, unknown>]>([
     ['no previous attempt: the newest as is', undefined, { data: { a: 1 } }, { data: { a: 1 } }],
-    ['a field that failed now but resolved before is kept, its error dropped',
-      { data: { po: { id: '1', rating: 4 } } }, { data: { po: { id: '1', rating: null } }, errors: [err(['po', 'rating'])] }, { data: { po: { id: '1', rating: 4 } } }],
-    ['the newest attempt wins where it resolved',
-      { data: { po: { id: '1', rating: 4, lead: null } }, errors: [err(['po', 'lead'])] }, { data: { po: { id: '1', rating: 5, lead: 7 } } }, { data: { po: { id: '1', rating: 5, lead: 7 } } }],
-    ['errors remain for paths that still fail',
-      { data: { po: { rating: null, lead: 3 } }, errors: [err(['po', 'rating'])] }, { data: { po: { rating: null, lead: null } }, errors: [err(['po', 'rating']), err(['po', 'lead'])] }, { data: { po: { rating: null, lead: 3 } }, errors: [err(['po', 'rating'])] }],
-    ['a legitimately null newest value (no error) wins', { data: { po: { note: 'x' } } }, { data: { po: { note: null } } }, { data: { po: { note: null } } }],
-    ['lists of equal length merge item by item',
-      { data: { list: [{ r: 1 }, { r: 2 }] } }, { data: { list: [{ r: null }, { r: 3 }] }, errors: [err(['list', 0, 'r'])] }, { data: { list: [{ r: 1 }, { r: 3 }] } }],
-    ['a newest attempt with no data keeps the earlier data and its own errors',
-      { data: { a: 1 } }, { data: null, errors: [{ message: 'x' }] }, { data: { a: 1 }, errors: [{ message: 'x' }] }],
+    [
+      'a field that failed now but resolved before is kept, its error dropped',
+      { data: { po: { id: '1', rating: 4 } } },
+      { data: { po: { id: '1', rating: null } }, errors: [err(['po', 'rating'])] },
+      { data: { po: { id: '1', rating: 4 } } },
+    ],
+    [
+      'the newest attempt wins where it resolved',
+      { data: { po: { id: '1', rating: 4, lead: null } }, errors: [err(['po', 'lead'])] },
+      { data: { po: { id: '1', rating: 5, lead: 7 } } },
+      { data: { po: { id: '1', rating: 5, lead: 7 } } },
+    ],
+    [
+      'errors remain for paths that still fail',
+      { data: { po: { rating: null, lead: 3 } }, errors: [err(['po', 'rating'])] },
+      { data: { po: { rating: null, lead: null } }, errors: [err(['po', 'rating']), err(['po', 'lead'])] },
+      { data: { po: { rating: null, lead: 3 } }, errors: [err(['po', 'rating'])] },
+    ],
+    [
+      'a legitimately null newest value (no error) wins',
+      { data: { po: { note: 'x' } } },
+      { data: { po: { note: null } } },
+      { data: { po: { note: null } } },
+    ],
+    [
+      'lists of equal length merge item by item',
+      { data: { list: [{ r: 1 }, { r: 2 }] } },
+      { data: { list: [{ r: null }, { r: 3 }] }, errors: [err(['list', 0, 'r'])] },
+      { data: { list: [{ r: 1 }, { r: 3 }] } },
+    ],
+    [
+      'a newest attempt with no data keeps the earlier data and its own errors',
+      { data: { a: 1 } },
+      { data: null, errors: [{ message: 'x' }] },
+      { data: { a: 1 }, errors: [{ message: 'x' }] },
+    ],
   ])('%s', (_n, prev, next, expected) => {
     expect(mergePartialResults(prev as never, next as never)).toEqual(expected);
   });
@@ -182,15 +249,45 @@ describe('mergePartialResults', () => {
 describe('computeBackoffDelay bounds', () => {
   test.each<[string, number, { initialDelayMs: number; maxDelayMs: number; jitter: boolean }, number, number]>([
     // name, retry, options, random, expected
-    ['the exponent stops at 52 (no overflow to Infinity)', 100, { initialDelayMs: 1, maxDelayMs: Infinity, jitter: false }, 0.5, 2 ** 52],
+    [
+      'the exponent stops at 52 (no overflow to Infinity)',
+      100,
+      { initialDelayMs: 1, maxDelayMs: Infinity, jitter: false },
+      0.5,
+      2 ** 52,
+    ],
     ['exponent 52 itself', 53, { initialDelayMs: 1, maxDelayMs: Infinity, jitter: false }, 0.5, 2 ** 52],
     ['retry −5 is treated as the first retry', -5, { initialDelayMs: 100, maxDelayMs: 1000, jitter: false }, 0.5, 100],
     ['a cap below the initial delay wins', 1, { initialDelayMs: 1000, maxDelayMs: 300, jitter: false }, 0.5, 300],
     ['a negative initial delay is 0', 2, { initialDelayMs: -50, maxDelayMs: 1000, jitter: false }, 0.5, 0],
-    ['a negative initial delay is 0 with jitter too', 2, { initialDelayMs: -50, maxDelayMs: 1000, jitter: true }, 0.5, 0],
-    ['jitter is proportional on later retries', 3, { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true }, 0.25, 3500],
-    ['random() of exactly 1 stays below +25 %', 1, { initialDelayMs: 10_000_000, maxDelayMs: Infinity, jitter: true }, 1, 12_499_995],
-    ['random() of Infinity is treated as 0.5', 1, { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true }, Infinity, 1000],
+    [
+      'a negative initial delay is 0 with jitter too',
+      2,
+      { initialDelayMs: -50, maxDelayMs: 1000, jitter: true },
+      0.5,
+      0,
+    ],
+    [
+      'jitter is proportional on later retries',
+      3,
+      { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true },
+      0.25,
+      3500,
+    ],
+    [
+      'random() of exactly 1 stays below +25 %',
+      1,
+      { initialDelayMs: 10_000_000, maxDelayMs: Infinity, jitter: true },
+      1,
+      12_499_995,
+    ],
+    [
+      'random() of Infinity is treated as 0.5',
+      1,
+      { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: true },
+      Infinity,
+      1000,
+    ],
     ['jitter rounds to whole milliseconds', 1, { initialDelayMs: 3, maxDelayMs: 100, jitter: true }, 0.1, 2],
   ])('%s', (_name, retry, options, random, expected) => {
     expect(computeBackoffDelay(retry, options, () => random)).toBe(expected);
@@ -207,7 +304,13 @@ describe('computeBackoffDelay bounds', () => {
 });
 
 describe('nextDelay bounds', () => {
-  const o = { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: false, respectRetryAfter: true, maxRetryAfterMs: 60_000 };
+  const o = {
+    initialDelayMs: 1000,
+    maxDelayMs: 30_000,
+    jitter: false,
+    respectRetryAfter: true,
+    maxRetryAfterMs: 60_000,
+  };
   test.each<[string, number | undefined, number]>([
     ['Retry-After exactly at the cap', 60_000, 60_000],
     ['Retry-After just over the cap', 60_001, 60_000],
@@ -308,7 +411,12 @@ describe('RetryBudget limits', () => {
     b.snapshot(); // clock reading at t = 100
     for (let i = 0; i < 3; i++) b.recordFirstAttempt();
     now = 600;
-    expect([b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry()]).toEqual([true, true, true, false]);
+    expect([b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry(), b.tryAcquireRetry()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     now = 1999; // the bucket [0, 250) holding the three is still inside the 2 s window
     expect(b.snapshot()).toEqual({ firstAttempts: 3, retries: 3, retriesLastSecond: 0 });
     now = 2000;
@@ -360,8 +468,16 @@ describe('RetryBudget limits', () => {
 });
 
 describe('CircuitBreaker window and cooldown', () => {
-  const breaker = (options: ConstructorParameters<typeof CircuitBreaker>[0], clock: { now: number }, changes: string[] = []) =>
-    new CircuitBreaker(options, (s, p) => changes.push(`${p}->${s}`), () => clock.now);
+  const breaker = (
+    options: ConstructorParameters<typeof CircuitBreaker>[0],
+    clock: { now: number },
+    changes: string[] = [],
+  ) =>
+    new CircuitBreaker(
+      options,
+      (s, p) => changes.push(`${p}->${s}`),
+      () => clock.now,
+    );
   const failAt = (cb: CircuitBreaker, clock: { now: number }, times: number[]) => {
     for (const t of times) {
       clock.now = t;
@@ -437,7 +553,13 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(cb.admit()).toBe('probe');
     cb.recordSuccess();
     expect(cb.current).toBe('closed');
-    expect(changes).toEqual(['closed->open', 'open->half-open', 'half-open->open', 'open->half-open', 'half-open->closed']);
+    expect(changes).toEqual([
+      'closed->open',
+      'open->half-open',
+      'half-open->open',
+      'open->half-open',
+      'half-open->closed',
+    ]);
   });
 
   test('a probe failure frees the probe slot for the next cooldown', () => {
@@ -565,7 +687,12 @@ describe("mayRetryMutation in 'safe' mode", () => {
     ['after a DNS failure', c('network', { reason: 'dns' }), {}, true],
     ['idempotent: false is not idempotent', c('server', { status: 502 }), { idempotent: false }, false],
     ['idempotencyKey: false is no key', c('server', { status: 502 }), { idempotencyKey: false }, false],
-    ['a non-retryable classification, even with a key', c('validation', { status: 422 }), { idempotencyKey: true }, false],
+    [
+      'a non-retryable classification, even with a key',
+      c('validation', { status: 422 }),
+      { idempotencyKey: true },
+      false,
+    ],
     ['a 503 marked non-retryable by a user rule', c('server', { status: 503, retryable: false }), {}, false],
   ])('%s → %p', (_name, cls, safety, expected) => {
     expect(mayRetryMutation(cls, 'safe', safety)).toBe(expected);
@@ -584,26 +711,121 @@ describe("mayRetryMutation in 'safe' mode", () => {
 describe('mergePartialResults edges', () => {
   const err = (path?: Array<string | number>) => ({ message: 'down', ...(path ? { path } : {}) });
   test.each<[string, Record<string, unknown> | undefined, Record<string, unknown>, Record<string, unknown>]>([
-    ['a previous attempt without data: the newest as is', { errors: [err()] }, { data: { a: 1 }, errors: [err(['b'])] }, { data: { a: 1 }, errors: [err(['b'])] }],
-    ['a previous attempt with null data: the newest as is', { data: null }, { data: { a: null }, errors: [err(['a'])] }, { data: { a: null }, errors: [err(['a'])] }],
-    ['errors that are not an array are dropped once data resolved', { data: { a: 1 } }, { data: { a: 2 }, errors: 'boom' }, { data: { a: 2 } }],
-    ['an error without a path remains', { data: { a: 1 } }, { data: { a: 1 }, errors: [err()] }, { data: { a: 1 }, errors: [err()] }],
-    ['an error whose path is not an array remains', { data: { a: 1 } }, { data: { a: 1 }, errors: [{ message: 'x', path: 'a' }] }, { data: { a: 1 }, errors: [{ message: 'x', path: 'a' }] }],
-    ['a field missing from the newest attempt is kept', { data: { a: 1, b: 2 } }, { data: { a: 3 } }, { data: { a: 3, b: 2 } }],
-    ['a failed field absent before stays null with its error', { data: { a: 1 } }, { data: { a: 1, b: null }, errors: [err(['b'])] }, { data: { a: 1, b: null }, errors: [err(['b'])] }],
-    ['an undefined newest value at a failed path keeps the earlier one', { data: { a: 5 } }, { data: { a: undefined }, errors: [err(['a'])] }, { data: { a: 5 } }],
-    ['a null newest value at another failed path is not replaced', { data: { a: 5, b: 6 } }, { data: { a: null, b: 7 }, errors: [err(['b'])] }, { data: { a: null, b: 7 } }],
-    ['only an exactly equal path counts as failed', { data: { po: { a: 5 } } }, { data: { po: { a: null } }, errors: [err(['po'])] }, { data: { po: { a: null } } }],
-    ['a longer failed path does not match a shorter one', { data: { po: 5 } }, { data: { po: null }, errors: [err(['po', 'a'])] }, { data: { po: null }, errors: [err(['po', 'a'])] }],
-    ['a failed path with the same length but another segment does not match', { data: { a: 5, b: 6 } }, { data: { a: null, b: 6 }, errors: [err(['b'])] }, { data: { a: null, b: 6 } }],
-    ['lists of different length: the newest list', { data: { l: [1, 2] } }, { data: { l: [null] }, errors: [err(['l', 0])] }, { data: { l: [null] }, errors: [err(['l', 0])] }],
-    ['a list against an object: the newest value', { data: { l: [1] } }, { data: { l: { x: 1 } } }, { data: { l: { x: 1 } } }],
+    [
+      'a previous attempt without data: the newest as is',
+      { errors: [err()] },
+      { data: { a: 1 }, errors: [err(['b'])] },
+      { data: { a: 1 }, errors: [err(['b'])] },
+    ],
+    [
+      'a previous attempt with null data: the newest as is',
+      { data: null },
+      { data: { a: null }, errors: [err(['a'])] },
+      { data: { a: null }, errors: [err(['a'])] },
+    ],
+    [
+      'errors that are not an array are dropped once data resolved',
+      { data: { a: 1 } },
+      { data: { a: 2 }, errors: 'boom' },
+      { data: { a: 2 } },
+    ],
+    [
+      'an error without a path remains',
+      { data: { a: 1 } },
+      { data: { a: 1 }, errors: [err()] },
+      { data: { a: 1 }, errors: [err()] },
+    ],
+    [
+      'an error whose path is not an array remains',
+      { data: { a: 1 } },
+      { data: { a: 1 }, errors: [{ message: 'x', path: 'a' }] },
+      { data: { a: 1 }, errors: [{ message: 'x', path: 'a' }] },
+    ],
+    [
+      'a field missing from the newest attempt is kept',
+      { data: { a: 1, b: 2 } },
+      { data: { a: 3 } },
+      { data: { a: 3, b: 2 } },
+    ],
+    [
+      'a failed field absent before stays null with its error',
+      { data: { a: 1 } },
+      { data: { a: 1, b: null }, errors: [err(['b'])] },
+      { data: { a: 1, b: null }, errors: [err(['b'])] },
+    ],
+    [
+      'an undefined newest value at a failed path keeps the earlier one',
+      { data: { a: 5 } },
+      { data: { a: undefined }, errors: [err(['a'])] },
+      { data: { a: 5 } },
+    ],
+    [
+      'a null newest value at another failed path is not replaced',
+      { data: { a: 5, b: 6 } },
+      { data: { a: null, b: 7 }, errors: [err(['b'])] },
+      { data: { a: null, b: 7 } },
+    ],
+    [
+      'only an exactly equal path counts as failed',
+      { data: { po: { a: 5 } } },
+      { data: { po: { a: null } }, errors: [err(['po'])] },
+      { data: { po: { a: null } } },
+    ],
+    [
+      'a longer failed path does not match a shorter one',
+      { data: { po: 5 } },
+      { data: { po: null }, errors: [err(['po', 'a'])] },
+      { data: { po: null }, errors: [err(['po', 'a'])] },
+    ],
+    [
+      'a failed path with the same length but another segment does not match',
+      { data: { a: 5, b: 6 } },
+      { data: { a: null, b: 6 }, errors: [err(['b'])] },
+      { data: { a: null, b: 6 } },
+    ],
+    [
+      'lists of different length: the newest list',
+      { data: { l: [1, 2] } },
+      { data: { l: [null] }, errors: [err(['l', 0])] },
+      { data: { l: [null] }, errors: [err(['l', 0])] },
+    ],
+    [
+      'a list against an object: the newest value',
+      { data: { l: [1] } },
+      { data: { l: { x: 1 } } },
+      { data: { l: { x: 1 } } },
+    ],
     ['an object against a scalar: the newest value', { data: { o: { x: 1 } } }, { data: { o: 3 } }, { data: { o: 3 } }],
-    ['a failed path through a scalar keeps its error', { data: { a: 1 } }, { data: { a: 2 }, errors: [err(['a', 'b'])] }, { data: { a: 2 }, errors: [err(['a', 'b'])] }],
-    ['a resolved failed path drops its error even deep in a list', { data: { l: [{ x: { y: 1 } }] } }, { data: { l: [{ x: { y: null } }] }, errors: [err(['l', 0, 'x', 'y'])] }, { data: { l: [{ x: { y: 1 } }] } }],
-    ['a newest attempt without a data key keeps the earlier data', { data: { a: 1 } }, { errors: [err()] }, { data: { a: 1 }, errors: [err()] }],
-    ['a path that is not a list never matches a failed field', { data: { a: 5 } }, { data: { a: null }, errors: [{ message: 'x', path: 'a' }] }, { data: { a: null }, errors: [{ message: 'x', path: 'a' }] }],
-    ['other result fields (extensions) are kept', { data: { a: 1 } }, { data: { a: 2 }, extensions: { cost: 3 } }, { data: { a: 2 }, extensions: { cost: 3 } }],
+    [
+      'a failed path through a scalar keeps its error',
+      { data: { a: 1 } },
+      { data: { a: 2 }, errors: [err(['a', 'b'])] },
+      { data: { a: 2 }, errors: [err(['a', 'b'])] },
+    ],
+    [
+      'a resolved failed path drops its error even deep in a list',
+      { data: { l: [{ x: { y: 1 } }] } },
+      { data: { l: [{ x: { y: null } }] }, errors: [err(['l', 0, 'x', 'y'])] },
+      { data: { l: [{ x: { y: 1 } }] } },
+    ],
+    [
+      'a newest attempt without a data key keeps the earlier data',
+      { data: { a: 1 } },
+      { errors: [err()] },
+      { data: { a: 1 }, errors: [err()] },
+    ],
+    [
+      'a path that is not a list never matches a failed field',
+      { data: { a: 5 } },
+      { data: { a: null }, errors: [{ message: 'x', path: 'a' }] },
+      { data: { a: null }, errors: [{ message: 'x', path: 'a' }] },
+    ],
+    [
+      'other result fields (extensions) are kept',
+      { data: { a: 1 } },
+      { data: { a: 2 }, extensions: { cost: 3 } },
+      { data: { a: 2 }, extensions: { cost: 3 } },
+    ],
   ])('%s', (_n, prev, next, expected) => {
     expect(mergePartialResults(prev as never, next as never)).toEqual(expected);
   });

@@ -13,7 +13,11 @@ const major = (require('@apollo/client/package.json') as { version: string }).ve
 const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
 type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 /** The next link (a server that always answers `ok`), recording every request. */
-const server = (result: unknown = ok) => scripted((sink: Sink) => { sink.next(result); sink.complete(); });
+const server = (result: unknown = ok) =>
+  scripted((sink: Sink) => {
+    sink.next(result);
+    sink.complete();
+  });
 const noJitter = { jitter: false, budget: false as const, circuitBreaker: false as const };
 
 /**
@@ -59,9 +63,35 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
       ['a 429 with Retry-After', { kind: 'rate-limit', retryAfter: 7 }, 429, { 'retry-after': '7' }],
       ['a 401 expired token', { kind: 'token-expired' }, 401, {}],
       ['a 409 conflict', { kind: 'conflict' }, 409, {}],
-      ['a 401 with data and errors (AC3 emits the body first)', { kind: 'status', status: 401, body: { data: { po: null }, errors: [{ message: 'Token is expired' }] } }, 401, {}],
-      ['a 500 as application/graphql-response+json (AC4 reads it as a result)', { kind: 'status', status: 500, body: { errors: [{ message: 'boom' }] }, contentType: 'application/graphql-response+json' }, 500, {}],
-      ['a 200 with errors', { kind: 'status', status: 200, body: { errors: [{ message: 'Field "x" is not defined', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] } }, 200, {}],
+      [
+        'a 401 with data and errors (AC3 emits the body first)',
+        { kind: 'status', status: 401, body: { data: { po: null }, errors: [{ message: 'Token is expired' }] } },
+        401,
+        {},
+      ],
+      [
+        'a 500 as application/graphql-response+json (AC4 reads it as a result)',
+        {
+          kind: 'status',
+          status: 500,
+          body: { errors: [{ message: 'boom' }] },
+          contentType: 'application/graphql-response+json',
+        },
+        500,
+        {},
+      ],
+      [
+        'a 200 with errors',
+        {
+          kind: 'status',
+          status: 200,
+          body: {
+            errors: [{ message: 'Field "x" is not defined', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
+          },
+        },
+        200,
+        {},
+      ],
     ];
     test.each(cases)('%s', async (_name, fault, status, headers) => {
       const spy = scripted((sink: Sink) => sink.error(new Error('not reached')));
@@ -74,30 +104,49 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
       await flush();
       await viaHttp.done;
       expect(shape(viaFault)).toEqual(shape(viaHttp));
-      if (status !== 200 && viaFault.error) expect((viaFault.error as { response: Response }).response.status).toBe(status);
-      for (const [name, value] of Object.entries(headers)) expect((viaFault.error as { response: Response }).response.headers.get(name)).toBe(value);
+      if (status !== 200 && viaFault.error)
+        expect((viaFault.error as { response: Response }).response.status).toBe(status);
+      for (const [name, value] of Object.entries(headers))
+        expect((viaFault.error as { response: Response }).response.headers.get(name)).toBe(value);
     });
 
     test('the 5xx is AC4 ServerError / AC3 throwServerError, with the real Response in the context', async () => {
       let seen: Record<string, unknown> = {};
-      const out = execute(ApolloLink.from([
-        new ApolloLink((op, forward) => {
-          const o = forward(op) as unknown as { subscribe(s: Sink): unknown };
-          return new (Object.getPrototypeOf(o).constructor as new (f: (s: Sink) => void) => never)((sink: Sink) => {
-            o.subscribe({ next: (v) => sink.next(v), error: (e) => { seen = op.getContext() as Record<string, unknown>; sink.error(e); }, complete: () => sink.complete() });
-          });
-        }),
-        new FaultLink([{ fault: { kind: 'status', status: 502 } }]),
-      ]));
+      const out = execute(
+        ApolloLink.from([
+          new ApolloLink((op, forward) => {
+            const o = forward(op) as unknown as { subscribe(s: Sink): unknown };
+            return new (Object.getPrototypeOf(o).constructor as new (f: (s: Sink) => void) => never)((sink: Sink) => {
+              o.subscribe({
+                next: (v) => sink.next(v),
+                error: (e) => {
+                  seen = op.getContext() as Record<string, unknown>;
+                  sink.error(e);
+                },
+                complete: () => sink.complete(),
+              });
+            });
+          }),
+          new FaultLink([{ fault: { kind: 'status', status: 502 } }]),
+        ]),
+      );
       await flush();
       await out.done;
-      const error = out.error as { name: string; statusCode: number; response: Response; bodyText?: string; result?: unknown };
+      const error = out.error as {
+        name: string;
+        statusCode: number;
+        response: Response;
+        bodyText?: string;
+        result?: unknown;
+      };
       expect(error.name).toBe('ServerError');
       expect(error.statusCode).toBe(502);
       expect(error.response).toBeInstanceOf(Response);
       expect(seen.response).toBe(error.response);
       if (major === 4) {
-        const { ServerError } = require('@apollo/client/errors') as { ServerError: { is(e: unknown): boolean } & (new (...a: never[]) => unknown) };
+        const { ServerError } = require('@apollo/client/errors') as {
+          ServerError: { is(e: unknown): boolean } & (new (...a: never[]) => unknown);
+        };
         expect(error).toBeInstanceOf(ServerError);
         expect(ServerError.is(error)).toBe(true);
         expect(error.bodyText).toContain('502 Bad Gateway');
@@ -110,7 +159,10 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
 
   test.each([
     [{ kind: 'rate-limit' } as FaultLink.Fault, { category: 'rate-limited', retryable: true }],
-    [{ kind: 'token-expired' } as FaultLink.Fault, { category: 'unauthenticated', reason: 'token-expired', refreshable: true }],
+    [
+      { kind: 'token-expired' } as FaultLink.Fault,
+      { category: 'unauthenticated', reason: 'token-expired', refreshable: true },
+    ],
     [{ kind: 'conflict' } as FaultLink.Fault, { category: 'conflict', retryable: false }],
     [{ kind: 'drop' } as FaultLink.Fault, { category: 'network', reason: 'connection-reset', retryable: true }],
     [{ kind: 'drop', code: 'ECONNREFUSED' } as FaultLink.Fault, { category: 'network', reason: 'connection-refused' }],
@@ -125,7 +177,9 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
 
   test('a dropped connection is TypeError("fetch failed") with cause.code; applied: the next link ran first', async () => {
     const s = server();
-    const out = execute(ApolloLink.from([new FaultLink([{ fault: { kind: 'drop', applied: true } }]), s.link]), { query: MUTATION });
+    const out = execute(ApolloLink.from([new FaultLink([{ fault: { kind: 'drop', applied: true } }]), s.link]), {
+      query: MUTATION,
+    });
     await flush();
     await out.done;
     expect(s.requests).toHaveLength(1);
@@ -134,7 +188,9 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
     expect(out.error).toMatchObject({ message: 'fetch failed', cause: { code: 'ECONNRESET', syscall: 'read' } });
 
     const unsent = server();
-    const out2 = execute(ApolloLink.from([new FaultLink([{ fault: { kind: 'drop', code: 'ECONNREFUSED' } }]), unsent.link]));
+    const out2 = execute(
+      ApolloLink.from([new FaultLink([{ fault: { kind: 'drop', code: 'ECONNREFUSED' } }]), unsent.link]),
+    );
     await flush();
     await out2.done;
     expect(unsent.requests).toHaveLength(0);
@@ -150,18 +206,42 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
   });
 
   test('partial: the paths are null in data and each has an error; other fields and errors stay', async () => {
-    const s = server({ data: { po: { id: '1', supplier: 'Acme', lines: [{ qty: 1 }, { qty: 2 }] } }, errors: [{ message: 'old', path: ['x'] }] });
-    const out = execute(ApolloLink.from([new FaultLink([{ fault: { kind: 'partial', paths: [['po', 'supplier'], ['po', 'lines', 1, 'qty']] } }]), s.link]));
+    const s = server({
+      data: { po: { id: '1', supplier: 'Acme', lines: [{ qty: 1 }, { qty: 2 }] } },
+      errors: [{ message: 'old', path: ['x'] }],
+    });
+    const out = execute(
+      ApolloLink.from([
+        new FaultLink([
+          {
+            fault: {
+              kind: 'partial',
+              paths: [
+                ['po', 'supplier'],
+                ['po', 'lines', 1, 'qty'],
+              ],
+            },
+          },
+        ]),
+        s.link,
+      ]),
+    );
     await flush();
     await out.done;
-    expect(out.next).toEqual([{
-      data: { po: { id: '1', supplier: null, lines: [{ qty: 1 }, { qty: null }] } },
-      errors: [
-        { message: 'old', path: ['x'] },
-        { message: 'Subgraph unavailable', path: ['po', 'supplier'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-        { message: 'Subgraph unavailable', path: ['po', 'lines', 1, 'qty'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-      ],
-    }]);
+    expect(out.next).toEqual([
+      {
+        data: { po: { id: '1', supplier: null, lines: [{ qty: 1 }, { qty: null }] } },
+        errors: [
+          { message: 'old', path: ['x'] },
+          { message: 'Subgraph unavailable', path: ['po', 'supplier'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+          {
+            message: 'Subgraph unavailable',
+            path: ['po', 'lines', 1, 'qty'],
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          },
+        ],
+      },
+    ]);
   });
 
   describe('scripting', () => {
@@ -182,11 +262,21 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
       ]);
       const link = ApolloLink.from([faults, server().link]);
       const seen: unknown[] = [];
-      for (const name of ['A', 'A', 'A', 'B', 'B', 'C', 'DashX', 'DashY', 'E', 'E', 'F']) seen.push(await run(link, name));
+      for (const name of ['A', 'A', 'A', 'B', 'B', 'C', 'DashX', 'DashY', 'E', 'E', 'F'])
+        seen.push(await run(link, name));
       expect(seen).toEqual([503, 503, 'ok', 'ok', 502, 'ok', 504, 504, 500, 'ok', 'ok']);
       expect(faults.requests.map((r) => [r.operationName, r.fault, r.rule])).toEqual([
-        ['A', 'status', 0], ['A', 'status', 0], ['A', undefined, undefined], ['B', undefined, undefined], ['B', 'status', 1],
-        ['C', undefined, undefined], ['DashX', 'status', 2], ['DashY', 'status', 2], ['E', 'status', 3], ['E', undefined, undefined], ['F', undefined, undefined],
+        ['A', 'status', 0],
+        ['A', 'status', 0],
+        ['A', undefined, undefined],
+        ['B', undefined, undefined],
+        ['B', 'status', 1],
+        ['C', undefined, undefined],
+        ['DashX', 'status', 2],
+        ['DashY', 'status', 2],
+        ['E', 'status', 3],
+        ['E', undefined, undefined],
+        ['F', undefined, undefined],
       ]);
       expect(faults.injected).toHaveLength(6);
     });
@@ -220,7 +310,9 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
     });
 
     test('rejects impossible rules and statuses, naming the link', () => {
-      expect(() => new FaultLink([{ fault: { kind: 'slow', delayMs: 1 }, probability: 2 }])).toThrow(/FaultLink: probability/);
+      expect(() => new FaultLink([{ fault: { kind: 'slow', delayMs: 1 }, probability: 2 }])).toThrow(
+        /FaultLink: probability/,
+      );
       expect(() => responseSpec(99, '', undefined, undefined)).toThrow(/FaultLink: status 99/);
     });
   });
@@ -240,7 +332,10 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
       expect(out.next).toEqual([{ data: { po: { id: '7' } } }]);
       const response = (operation!.getContext() as { response?: Response }).response;
       expect(response).toBeInstanceOf(Response);
-      expect([response!.status, response!.headers.get('content-type')]).toEqual([200, 'application/json; charset=utf-8']);
+      expect([response!.status, response!.headers.get('content-type')]).toEqual([
+        200,
+        'application/json; charset=utf-8',
+      ]);
       const failing = execute(faults, { query: parse('query Fail { po { id } }') });
       await flush();
       await failing.done;
@@ -248,7 +343,13 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
     });
 
     test('a resolver that throws fails the request with its error', async () => {
-      const out = execute(new FaultLink([], { data: () => { throw new Error('no fixture for Q'); } }));
+      const out = execute(
+        new FaultLink([], {
+          data: () => {
+            throw new Error('no fixture for Q');
+          },
+        }),
+      );
       await flush();
       await out.done;
       expect((out.error as Error).message).toBe('no fixture for Q');
@@ -282,14 +383,28 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
 
     test('RetryBackoffLink retries a refused mutation but not one dropped after the server applied it', async () => {
       const refused = server();
-      const a = execute(ApolloLink.from([new RetryBackoffLink(noJitter), new FaultLink([{ fault: { kind: 'drop', code: 'ECONNREFUSED' }, times: 1 }]), refused.link]), { query: MUTATION });
+      const a = execute(
+        ApolloLink.from([
+          new RetryBackoffLink(noJitter),
+          new FaultLink([{ fault: { kind: 'drop', code: 'ECONNREFUSED' }, times: 1 }]),
+          refused.link,
+        ]),
+        { query: MUTATION },
+      );
       await jest.advanceTimersByTimeAsync(1000);
       await a.done;
       expect(a.next).toEqual([ok]);
       expect(refused.requests).toHaveLength(1);
 
       const applied = server();
-      const b = execute(ApolloLink.from([new RetryBackoffLink(noJitter), new FaultLink([{ fault: { kind: 'drop', applied: true }, times: 1 }]), applied.link]), { query: MUTATION });
+      const b = execute(
+        ApolloLink.from([
+          new RetryBackoffLink(noJitter),
+          new FaultLink([{ fault: { kind: 'drop', applied: true }, times: 1 }]),
+          applied.link,
+        ]),
+        { query: MUTATION },
+      );
       await jest.advanceTimersByTimeAsync(1000);
       await b.done;
       expect(applied.requests).toHaveLength(1); // applied once, never replayed
@@ -308,7 +423,12 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
       let token = 'old-token';
       const refresh = jest.fn(async () => (token = 'new-token'));
       const s = server();
-      const faults = new FaultLink([{ match: (op) => (op.getContext().headers as Record<string, string>).Authorization === 'Bearer old-token', fault: { kind: 'token-expired' } }]);
+      const faults = new FaultLink([
+        {
+          match: (op) => (op.getContext().headers as Record<string, string>).Authorization === 'Bearer old-token',
+          fault: { kind: 'token-expired' },
+        },
+      ]);
       const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken: () => token, refresh }), faults, s.link]));
       await flush(6);
       await out.done;
@@ -333,7 +453,9 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
     });
 
     test('a slow response arrives after its delay', async () => {
-      const out = execute(ApolloLink.from([new FaultLink([{ fault: { kind: 'slow', delayMs: 3000 } }]), server().link]));
+      const out = execute(
+        ApolloLink.from([new FaultLink([{ fault: { kind: 'slow', delayMs: 3000 } }]), server().link]),
+      );
       await jest.advanceTimersByTimeAsync(2999);
       expect(out.next).toEqual([]);
       await jest.advanceTimersByTimeAsync(1);
@@ -344,7 +466,9 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
     test("RetryBackoffLink's attempt timeout aborts the slow attempt (its timer is cleared) and the retry succeeds", async () => {
       const s = server();
       const faults = new FaultLink([{ fault: { kind: 'slow', delayMs: 60_000 }, times: 1 }]);
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 5000 }), faults, s.link]));
+      const out = execute(
+        ApolloLink.from([new RetryBackoffLink({ ...noJitter, attemptTimeoutMs: 5000 }), faults, s.link]),
+      );
       await jest.advanceTimersByTimeAsync(5000 + 1000);
       await out.done;
       expect(out.next).toEqual([ok]);
@@ -364,12 +488,30 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
 /** The response a status fault sends, rebuilt for the reference link. */
 function responseSpecOf(fault: FaultLink.Fault) {
   const typical: Record<string, [number, unknown, Record<string, string>]> = {
-    'rate-limit': [429, { errors: [{ message: 'Too many requests, please retry later', extensions: { code: 'RATE_LIMITED' } }] }, { 'retry-after': String((fault as FaultLink.RateLimitFault).retryAfter ?? 1) }],
-    'token-expired': [401, { errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' }],
-    conflict: [409, { errors: [{ message: 'Etag mismatch: the record was changed by someone else', extensions: { code: 'CONFLICT' } }] }, {}],
+    'rate-limit': [
+      429,
+      { errors: [{ message: 'Too many requests, please retry later', extensions: { code: 'RATE_LIMITED' } }] },
+      { 'retry-after': String((fault as FaultLink.RateLimitFault).retryAfter ?? 1) },
+    ],
+    'token-expired': [
+      401,
+      { errors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }] },
+      { 'www-authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' },
+    ],
+    conflict: [
+      409,
+      {
+        errors: [
+          { message: 'Etag mismatch: the record was changed by someone else', extensions: { code: 'CONFLICT' } },
+        ],
+      },
+      {},
+    ],
   };
   if (fault.kind === 'status') {
-    const body = fault.body ?? `<html><head><title>${fault.status} ${fault.status === 503 ? 'Service Unavailable' : fault.status === 502 ? 'Bad Gateway' : ''}</title></head><body><center><h1>${fault.status} ${fault.status === 503 ? 'Service Unavailable' : fault.status === 502 ? 'Bad Gateway' : ''}</h1></center><hr><center>nginx</center></body></html>`;
+    const body =
+      fault.body ??
+      `<html><head><title>${fault.status} ${fault.status === 503 ? 'Service Unavailable' : fault.status === 502 ? 'Bad Gateway' : ''}</title></head><body><center><h1>${fault.status} ${fault.status === 503 ? 'Service Unavailable' : fault.status === 502 ? 'Bad Gateway' : ''}</h1></center><hr><center>nginx</center></body></html>`;
     return responseSpec(fault.status, body, fault.contentType, fault.headers);
   }
   const [status, body, headers] = typical[fault.kind]!;
