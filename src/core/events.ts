@@ -49,17 +49,23 @@ export interface GiveUpEvent extends ResilienceEventBase {
 interface CircuitEventBase extends ResilienceEventBase {
   state: 'open' | 'half-open' | 'closed';
   previous: 'open' | 'half-open' | 'closed';
+  /** The cap of the probe schedule (`circuitBreaker.cooldownMs`). */
   cooldownMs: number | undefined;
+  /** When the next half-open probe may go (epoch ms); on `circuit-close`, none. */
+  nextProbeAt?: number;
 }
-/** The circuit opened: new operations fail fast until a probe succeeds. */
+/** The circuit opened: new operations fail fast until a probe succeeds; the probe is due at `nextProbeAt`. */
 export interface CircuitOpenEvent extends CircuitEventBase {
   type: 'circuit-open';
   state: 'open';
+  /** When the probe is due (epoch ms): ~1 s after the first opening, doubling per failed probe, capped by `cooldownMs`. */
+  nextProbeAt: number;
 }
-/** The cooldown passed: the next operation is the probe. */
+/** The probe is due: this operation (`nextProbeAt` is now) is the one trial request. */
 export interface CircuitHalfOpenEvent extends CircuitEventBase {
   type: 'circuit-half-open';
   state: 'half-open';
+  nextProbeAt: number;
 }
 /** The circuit closed (a probe succeeded, or `resetCircuit()`): a good moment to refetch. */
 export interface CircuitCloseEvent extends CircuitEventBase {

@@ -9,6 +9,7 @@ import type {
   GiveUpEvent,
   RetryEvent,
 } from '../core/events.js';
+import type { Connectivity } from '../offline/connectivity.js';
 import type { CircuitBreakerOptions, CircuitState } from './circuitBreaker.js';
 import type { MutationRetryMode } from './retryDecision.js';
 import type { RetryBudgetOptions } from './retryBudget.js';
@@ -74,7 +75,13 @@ export declare namespace RetryBackoffLink {
   interface Options extends AttemptOptions {
     /** Retry budget shared by all operations of this link; `false` turns it off. @defaultValue `{ ratio: 0.2, minPerSecond: 5 }` */
     budget?: RetryBudgetOptions | false;
-    /** Circuit breaker shared by all operations of this link; `false` turns it off. @defaultValue `{ failures: 3, windowMs: 30000, cooldownMs: 30000 }` */
+    /**
+     * Circuit breaker shared by all operations of this link; `false` turns it off. While open, it
+     * lets one real operation through as a probe ~`initialProbeDelayMs` after opening, doubling per
+     * failed probe up to `cooldownMs`; going back online or any success through the link makes the
+     * probe due at once.
+     * @defaultValue `{ failures: 3, windowMs: 30000, initialProbeDelayMs: 1000, cooldownMs: 30000 }`
+     */
     circuitBreaker?: CircuitBreakerOptions | false;
     /** Called before each retry's wait. @defaultValue none */
     onRetry?: (event: RetryEvent) => void;
@@ -84,6 +91,11 @@ export declare namespace RetryBackoffLink {
     onCircuitChange?: (event: CircuitOpenEvent | CircuitHalfOpenEvent | CircuitCloseEvent) => void;
     /** Every event of this link, in one stream. @defaultValue none */
     onEvent?: EventListener;
+    /**
+     * Whether the device is online; coming back online makes an open circuit's probe due at once.
+     * @defaultValue the window's `online` event where it exists (none in Node)
+     */
+    connectivity?: Connectivity;
     /** Source of randomness for jitter (tests). @defaultValue `Math.random` */
     random?: () => number;
   }

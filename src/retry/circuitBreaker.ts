@@ -3,43 +3,65 @@ export interface CircuitBreakerOptions {
   failures?: number;
   /** Those failures count only within this window. @defaultValue 30000 */
   windowMs?: number;
-  /** How long the circuit stays open before one half-open probe may go through. @defaultValue 30000 */
+  /**
+   * The wait before the first half-open probe after the circuit opens (jittered ±25 % when the
+   * link's `jitter` is on); each failed probe doubles it, up to `cooldownMs`.
+   * @defaultValue 1000
+   */
+  initialProbeDelayMs?: number;
+  /**
+   * The cap of the probe schedule: while the outage lasts, probes go 1, 2, 4, 8… s apart, never
+   * further apart than this. (Before 0.2 this was the one fixed wait before a probe.)
+   * @defaultValue 30000
+   */
   cooldownMs?: number;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /**
- * Closed → (N consecutive retryable failures within the window) → open → (cooldown) →
- * half-open: exactly one probe operation goes through; its success closes the circuit, its
- * failure opens it again for another cooldown.
+ * Closed → (N consecutive retryable failures within the window) → open → (probe due) →
+ * half-open: exactly one probe operation goes through; its success closes the circuit and resets
+ * the schedule, its failure opens it again with the probe delay doubled (capped by `cooldownMs`).
+ * A success of any other operation, or `probeNow()` (the device came back online), makes the
+ * probe due at once.
  */
 export class CircuitBreaker {
   private readonly threshold: number;
   private readonly windowMs: number;
+  private readonly initialProbeDelayMs: number;
   readonly cooldownMs: number;
   private state: CircuitState = 'closed';
   private failureTimes: number[] = [];
-  private openedAt = 0;
+  private probeDelayMs = 0;
+  private probeAt = 0;
   private probeInFlight = false;
 
   constructor(
     options: CircuitBreakerOptions = {},
     private readonly onChange: (state: CircuitState, previous: CircuitState) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    /** Jitter of the probe schedule (±25 %); none without it. */
+    private readonly random?: () => number,
   ) {
     this.threshold = Math.max(1, options.failures ?? 3);
     this.windowMs = Math.max(0, options.windowMs ?? 30_000);
     this.cooldownMs = Math.max(0, options.cooldownMs ?? 30_000);
+    this.initialProbeDelayMs = Math.min(this.cooldownMs, Math.max(0, options.initialProbeDelayMs ?? 1000));
   }
 
   get current(): CircuitState {
     return this.state;
   }
 
-  /** Milliseconds until a half-open probe may be tried (0 when closed). */
+  /** When the next half-open probe may go (epoch ms of `now`); `undefined` when closed. */
+  get nextProbeAt(): number | undefined {
+    return this.state === 'closed' ? undefined : this.probeAt;
+  }
+
+  /** Milliseconds until a half-open probe may be tried (0 when not open). */
   remainingCooldownMs(): number {
-    return this.state === 'open' ? Math.max(0, this.openedAt + this.cooldownMs - this.now()) : 0;
+    return this.state === 'open' ? Math.max(0, this.probeAt - this.now()) : 0;
   }
 
   private transition(next: CircuitState): void {
@@ -49,13 +71,26 @@ export class CircuitBreaker {
     this.onChange(next, previous);
   }
 
+  /** Opens (again), the next probe `delayMs` (jittered, capped) from now. */
+  private open(at: number, delayMs: number): void {
+    this.probeDelayMs = delayMs;
+    const r = this.random?.();
+    const jittered =
+      r === undefined || !Number.isFinite(r) ? delayMs : delayMs * (0.75 + 0.5 * Math.min(Math.max(r, 0), 1));
+    this.probeAt = at + Math.min(this.cooldownMs, Math.round(jittered));
+    this.transition('open');
+  }
+
   /**
-   * Asks to start an operation: `'allow'`, `'probe'` (the one half-open trial: report its
+   * Asks to start an attempt: `'allow'`, `'probe'` (the one half-open trial: report its
    * outcome), or `'reject'` (fail fast, no request).
    */
   admit(): 'allow' | 'probe' | 'reject' {
-    if (this.state === 'open' && this.now() - this.openedAt >= this.cooldownMs) this.transition('half-open');
     if (this.state === 'closed') return 'allow';
+    if (this.state === 'open' && this.now() >= this.probeAt) {
+      this.probeAt = this.now();
+      this.transition('half-open');
+    }
     if (this.state === 'half-open' && !this.probeInFlight) {
       this.probeInFlight = true;
       return 'probe';
@@ -68,26 +103,30 @@ export class CircuitBreaker {
     return this.state === 'closed';
   }
 
+  /** The world changed (back online, a success elsewhere): while open, the next admission is the probe. */
+  probeNow(): void {
+    if (this.state === 'open') this.probeAt = Math.min(this.probeAt, this.now());
+  }
+
   recordSuccess(probe = false): void {
     if (probe) this.probeInFlight = false;
     if (this.failureTimes.length > 0) this.failureTimes = [];
     if (this.state !== 'closed' && (probe || this.state === 'half-open')) this.transition('closed');
+    else this.probeNow();
   }
 
   recordFailure(probe = false): void {
     const at = this.now();
     if (probe || this.state === 'half-open') {
       this.probeInFlight = false;
-      this.openedAt = at;
-      this.transition('open');
+      this.open(at, Math.min(this.cooldownMs, this.probeDelayMs * 2));
       return;
     }
     if (this.state === 'open') return;
     this.failureTimes = [...this.failureTimes.filter((t) => at - t <= this.windowMs), at];
     if (this.failureTimes.length >= this.threshold) {
-      this.openedAt = at;
       this.failureTimes = [];
-      this.transition('open');
+      this.open(at, this.initialProbeDelayMs);
     }
   }
 

@@ -82,11 +82,29 @@ function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: number)
 const NONE: ReadonlyArray<Classification> = [];
 const hasData = (result: ResultLike | undefined): boolean => result?.data !== undefined && result.data !== null;
 
+type OnlineTarget = {
+  addEventListener?: (type: 'online', listener: () => void) => void;
+  removeEventListener?: (type: 'online', listener: () => void) => void;
+};
+
+/** Calls `probe` when the device comes back online: the `connectivity` source, else the window's `online` event (none in Node). */
+function listenOnline(connectivity: RetryBackoffLink.Options['connectivity'], probe: () => void): () => void {
+  if (connectivity)
+    return connectivity.subscribe((online) => {
+      if (online) probe();
+    });
+  const g = globalThis as OnlineTarget;
+  if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => undefined;
+  g.addEventListener('online', probe);
+  return () => g.removeEventListener?.('online', probe);
+}
+
 export class RetryPolicy implements Policy {
   readonly defaults: Resolved;
   readonly budget: RetryBudget | undefined;
   readonly breaker: CircuitBreaker | undefined;
   readonly random: () => number;
+  private unlisten: (() => void) | undefined;
 
   constructor(readonly options: RetryBackoffLink.Options) {
     this.random = options.random ?? Math.random;
@@ -95,7 +113,19 @@ export class RetryPolicy implements Policy {
     this.breaker =
       options.circuitBreaker === false
         ? undefined
-        : new CircuitBreaker(options.circuitBreaker ?? {}, (state, previous) => this.circuitChanged(state, previous));
+        : new CircuitBreaker(
+            options.circuitBreaker ?? {},
+            (state, previous) => this.circuitChanged(state, previous),
+            Date.now,
+            this.defaults.jitter ? this.random : undefined,
+          );
+    const breaker = this.breaker;
+    if (breaker) this.unlisten = listenOnline(options.connectivity, () => breaker.probeNow());
+  }
+
+  dispose(): void {
+    this.unlisten?.();
+    this.unlisten = undefined;
   }
 
   get circuitState(): CircuitState {
@@ -125,6 +155,7 @@ export class RetryPolicy implements Policy {
       state,
       previous,
       cooldownMs: this.breaker?.cooldownMs,
+      ...(state === 'closed' ? {} : { nextProbeAt: this.breaker?.nextProbeAt }),
     });
     notify('onCircuitChange', this.options.onCircuitChange, event);
   }
@@ -407,8 +438,22 @@ class RetryRun implements SubscriptionLike {
     this.phase = 'waiting';
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.send();
+      this.retryDue(error, classification);
     }, delayMs);
+  }
+
+  /**
+   * A retry is due. If the circuit opened meanwhile, this operation is the half-open probe when one
+   * is due (recovery costs no extra request), else it fails fast like a new operation would.
+   */
+  private retryDue(error: unknown, classification: Classification): void {
+    const breaker = this.policy.breaker;
+    if (breaker && !breaker.allowsRetry()) {
+      const admission = breaker.admit();
+      if (admission === 'reject') return this.giveUp(error, classification, 'circuit-open');
+      this.probe = admission === 'probe';
+    }
+    this.send();
   }
 
   private giveUp(error: unknown, classification: Classification, reason: GiveUpReason): void {

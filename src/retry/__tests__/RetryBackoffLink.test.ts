@@ -417,6 +417,210 @@ describe('RetryBackoffLink', () => {
     });
   });
 
+  describe('circuit recovery (#20)', () => {
+    type Failing = { failing: boolean };
+    const setup = (state: Failing, options: RetryBackoffLink.Options = {}) => {
+      const events: ResilienceEvent[] = [];
+      const s = scripted((sink, _attempt, op) =>
+        answer(sink, state.failing || op.variables.id === 'bad' ? serverError(503) : ok),
+      );
+      const link = new RetryBackoffLink({
+        jitter: false,
+        budget: false,
+        maxAttempts: 1,
+        circuitBreaker: { failures: 1 },
+        onEvent: (e) => events.push(e),
+        ...options,
+      });
+      const run = async (id: string) => {
+        const o = execute(ApolloLink.from([link, s.link]), { variables: { id } });
+        await flush();
+        return o;
+      };
+      const circuit = () => events.filter((e) => e.type.startsWith('circuit-'));
+      return { s, link, run, events, circuit };
+    };
+
+    test('probes on a backoff: 1 s, then 2 s, 4 s… while the outage lasts; events carry nextProbeAt', async () => {
+      const state = { failing: true };
+      const { s, link, run, circuit } = setup(state);
+      const t0 = Date.now();
+      await run('a');
+      expect(link.circuitState).toBe('open');
+      expect(circuit()).toEqual([
+        expect.objectContaining({ type: 'circuit-open', cooldownMs: 30_000, nextProbeAt: t0 + 1000 }),
+      ]);
+      await jest.advanceTimersByTimeAsync(999);
+      const early = await run('b');
+      expect(getClassifications(early.error)[0]).toMatchObject({ reason: 'circuit-open' });
+      expect(s.requests).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+      await run('p1'); // the first probe, 1 s after the opening: fails
+      expect(s.requests).toHaveLength(2);
+      expect(circuit().slice(1)).toEqual([
+        expect.objectContaining({ type: 'circuit-half-open', nextProbeAt: t0 + 1000 }),
+        expect.objectContaining({ type: 'circuit-open', previous: 'half-open', nextProbeAt: t0 + 3000 }),
+      ]);
+      await jest.advanceTimersByTimeAsync(1999);
+      await run('c');
+      expect(s.requests).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(1);
+      await run('p2'); // 2 s later: fails again, the next one 4 s later
+      expect(circuit().at(-1)).toMatchObject({ type: 'circuit-open', nextProbeAt: t0 + 7000 });
+      state.failing = false;
+      await jest.advanceTimersByTimeAsync(4000);
+      const good = await run('p3');
+      expect(good.next).toEqual([ok]);
+      expect(link.circuitState).toBe('closed');
+      expect(circuit().at(-1)).toMatchObject({ type: 'circuit-close', cooldownMs: 30_000 });
+      expect(circuit().at(-1)).not.toHaveProperty('nextProbeAt');
+      expect(s.requests).toHaveLength(4);
+    });
+
+    test('the jitter of the schedule uses the random option', async () => {
+      const { run, circuit } = setup({ failing: true }, { jitter: true, random: () => 0 });
+      const t0 = Date.now();
+      await run('a');
+      expect(circuit()[0]).toMatchObject({ type: 'circuit-open', nextProbeAt: t0 + 750 });
+    });
+
+    test('a success of any operation through the link makes the next admission the probe', async () => {
+      const state = { failing: false };
+      const slow: Array<() => void> = [];
+      const s = scripted((sink, _attempt, op) => {
+        if (op.variables.id === 'slow') slow.push(() => answer(sink, ok));
+        else answer(sink, state.failing ? serverError(503) : ok);
+      });
+      const link = new RetryBackoffLink({
+        jitter: false,
+        budget: false,
+        maxAttempts: 1,
+        circuitBreaker: { failures: 1 },
+      });
+      const exec = (id: string) => execute(ApolloLink.from([link, s.link]), { variables: { id } });
+      const pending = exec('slow'); // admitted before the opening
+      await flush();
+      state.failing = true;
+      await exec('a').done;
+      expect(link.circuitState).toBe('open');
+      state.failing = false;
+      await jest.advanceTimersByTimeAsync(100);
+      slow[0]!();
+      await pending.done;
+      expect(pending.next).toEqual([ok]);
+      expect(link.circuitState).toBe('open'); // not closed by a late success, but the probe is due
+      const probe = exec('b');
+      await flush();
+      await probe.done;
+      expect(probe.next).toEqual([ok]);
+      expect(link.circuitState).toBe('closed');
+      expect(s.requests).toHaveLength(3);
+    });
+
+    test('an operation waiting in backoff becomes the probe when its retry is due (no extra request)', async () => {
+      const state = { failing: true };
+      const { s, link, circuit } = setup(state, { maxAttempts: 4, circuitBreaker: { failures: 1 } });
+      const waiting = execute(ApolloLink.from([link, s.link]), { variables: { id: 'w' }, context: {} });
+      await flush(); // attempt 1 fails; its retry is due in 1 s (the circuit does not count it yet)
+      expect(link.circuitState).toBe('closed');
+      const opener = execute(ApolloLink.from([link, s.link]), {
+        variables: { id: 'o' },
+        context: { retry: { maxAttempts: 1 } },
+      });
+      await flush();
+      await opener.done;
+      expect(link.circuitState).toBe('open'); // the probe is due 1 s from now
+      state.failing = false;
+      await jest.advanceTimersByTimeAsync(999);
+      expect(s.requests).toHaveLength(2);
+      expect(link.circuitState).toBe('open');
+      await jest.advanceTimersByTimeAsync(1);
+      await waiting.done;
+      expect(waiting.next).toEqual([ok]);
+      expect(s.requests).toHaveLength(3);
+      expect(circuit().map((e) => e.type)).toEqual(['circuit-open', 'circuit-half-open', 'circuit-close']);
+    });
+
+    test('an operation whose retry is due before the probe fails fast instead of sending into the outage', async () => {
+      const state = { failing: true };
+      const { s, link, events } = setup(state, {
+        maxAttempts: 4,
+        initialDelayMs: 500,
+        circuitBreaker: { failures: 1, initialProbeDelayMs: 2000 },
+      });
+      const waiting = execute(ApolloLink.from([link, s.link]), { variables: { id: 'w' } });
+      await flush();
+      const opener = execute(ApolloLink.from([link, s.link]), {
+        variables: { id: 'o' },
+        context: { retry: { maxAttempts: 1 } },
+      });
+      await flush();
+      await opener.done;
+      await jest.advanceTimersByTimeAsync(500);
+      await waiting.done;
+      expect(s.requests).toHaveLength(2);
+      expect(getClassifications(waiting.error)[0]).toMatchObject({ reason: 'service-unavailable' });
+      expect(events.filter((e) => e.type === 'give-up').at(-1)).toMatchObject({ reason: 'circuit-open', attempt: 1 });
+    });
+
+    test('coming back online (the connectivity source) makes the probe due at once; dispose() stops listening', async () => {
+      const listeners = new Set<(online: boolean) => void>();
+      const connectivity = {
+        isOnline: () => true,
+        subscribe: (l: (online: boolean) => void) => {
+          listeners.add(l);
+          return () => void listeners.delete(l);
+        },
+      };
+      const state = { failing: true };
+      const { link, run } = setup(state, { connectivity });
+      expect(listeners.size).toBe(1);
+      await run('a');
+      expect(link.circuitState).toBe('open');
+      for (const l of listeners) l(false);
+      expect((await run('b')).error).toBeDefined();
+      state.failing = false;
+      for (const l of listeners) l(true);
+      const probe = await run('c');
+      expect(probe.next).toEqual([ok]);
+      expect(link.circuitState).toBe('closed');
+      link.dispose();
+      expect(listeners.size).toBe(0);
+    });
+
+    test("the window's online event makes the probe due at once, and is removed on dispose()", async () => {
+      const g = globalThis as unknown as Record<string, unknown>;
+      const added = new Map<string, () => void>();
+      g.addEventListener = (type: string, l: () => void) => added.set(type, l);
+      g.removeEventListener = (type: string, l: () => void) => {
+        if (added.get(type) === l) added.delete(type);
+      };
+      try {
+        const state = { failing: true };
+        const { link, run } = setup(state);
+        expect([...added.keys()]).toEqual(['online']);
+        await run('a');
+        state.failing = false;
+        added.get('online')!();
+        expect((await run('b')).next).toEqual([ok]);
+        expect(link.circuitState).toBe('closed');
+        link.dispose();
+        expect(added.size).toBe(0);
+      } finally {
+        delete g.addEventListener;
+        delete g.removeEventListener;
+      }
+    });
+
+    test('without a window (Node) nothing is listened to, and a link without a breaker never listens', () => {
+      const listeners: unknown[] = [];
+      const connectivity = { isOnline: () => true, subscribe: (l: unknown) => (listeners.push(l), () => undefined) };
+      new RetryBackoffLink({ circuitBreaker: false, connectivity }).dispose();
+      expect(listeners).toEqual([]);
+      expect(() => new RetryBackoffLink().dispose()).not.toThrow();
+    });
+  });
+
   test('subscriptions pass through untouched', async () => {
     const s = server([serverError(503)]);
     const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]), {

@@ -497,23 +497,128 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(cb.current).toBe(state);
   });
 
-  test('the default cooldown is 30 s, counted from the opening', () => {
+  test('the default schedule: the first probe 1 s after the opening, doubling per failed probe, capped at 30 s', () => {
     const clock = { now: 0 };
     const cb = breaker(undefined, clock);
     failAt(cb, clock, [1000, 2000, 3000]);
-    expect(cb.remainingCooldownMs()).toBe(30_000);
-    clock.now = 32_999;
+    expect(cb.cooldownMs).toBe(30_000);
+    expect(cb.remainingCooldownMs()).toBe(1000);
+    expect(cb.nextProbeAt).toBe(4000);
+    clock.now = 3999;
     expect(cb.remainingCooldownMs()).toBe(1);
     expect(cb.admit()).toBe('reject');
-    clock.now = 33_000;
+    const gaps: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      clock.now = cb.nextProbeAt!;
+      expect(cb.admit()).toBe('probe');
+      expect(cb.remainingCooldownMs()).toBe(0);
+      cb.recordFailure(true);
+      gaps.push(cb.remainingCooldownMs());
+      clock.now += gaps[i]! - 1;
+      expect(cb.admit()).toBe('reject');
+    }
+    expect(gaps).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+  });
+
+  test('a success closes at once and resets the schedule: the next opening probes after 1 s again', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1 }, clock);
+    cb.recordFailure();
+    for (const gap of [1000, 2000, 4000]) {
+      expect(cb.remainingCooldownMs()).toBe(gap);
+      clock.now += gap;
+      expect(cb.admit()).toBe('probe');
+      if (gap < 4000) cb.recordFailure(true);
+    }
+    cb.recordSuccess(true);
+    expect(cb.current).toBe('closed');
+    expect(cb.nextProbeAt).toBeUndefined();
+    cb.recordFailure();
+    expect(cb.remainingCooldownMs()).toBe(1000);
+  });
+
+  test('initialProbeDelayMs sets the first probe; it is capped by cooldownMs and a negative one is 0', () => {
+    const clock = { now: 0 };
+    const slow = breaker({ failures: 1, initialProbeDelayMs: 5000, cooldownMs: 12_000 }, clock);
+    slow.recordFailure();
+    expect(slow.remainingCooldownMs()).toBe(5000);
+    clock.now = 5000;
+    expect(slow.admit()).toBe('probe');
+    slow.recordFailure(true);
+    expect(slow.remainingCooldownMs()).toBe(10_000);
+    clock.now = 15_000;
+    expect(slow.admit()).toBe('probe');
+    slow.recordFailure(true);
+    expect(slow.remainingCooldownMs()).toBe(12_000);
+    const capped = breaker({ failures: 1, initialProbeDelayMs: 5000, cooldownMs: 3000 }, clock);
+    capped.recordFailure();
+    expect(capped.remainingCooldownMs()).toBe(3000);
+    const negative = breaker({ failures: 1, initialProbeDelayMs: -1 }, clock);
+    negative.recordFailure();
+    expect(negative.remainingCooldownMs()).toBe(0);
+    expect(negative.admit()).toBe('probe');
+  });
+
+  test.each<[number, number]>([
+    [0, 750],
+    [0.5, 1000],
+    [0.999, 1250],
+    [2, 1250], // clamped
+    [-1, 750], // clamped
+    [NaN, 1000], // no jitter
+  ])('jitter: random %p puts the first probe %p ms after the opening', (r, delay) => {
+    const clock = { now: 100 };
+    const cb = new CircuitBreaker(
+      { failures: 1 },
+      undefined,
+      () => clock.now,
+      () => r,
+    );
+    cb.recordFailure();
+    expect(cb.nextProbeAt).toBe(100 + delay);
+  });
+
+  test('jitter never passes the cap', () => {
+    const clock = { now: 0 };
+    const cb = new CircuitBreaker(
+      { failures: 1, cooldownMs: 1100 },
+      undefined,
+      () => clock.now,
+      () => 0.99,
+    );
+    cb.recordFailure();
+    expect(cb.remainingCooldownMs()).toBe(1100);
+    clock.now = 1100;
     expect(cb.admit()).toBe('probe');
+    cb.recordFailure(true);
+    expect(cb.remainingCooldownMs()).toBe(1100);
+  });
+
+  test('probeNow (back online) makes the probe due at once only while open', () => {
+    const clock = { now: 0 };
+    const changes: string[] = [];
+    const cb = breaker({ failures: 1 }, clock, changes);
+    cb.probeNow();
+    expect(cb.current).toBe('closed');
+    expect(cb.admit()).toBe('allow');
+    cb.recordFailure();
+    clock.now = 10;
+    expect(cb.admit()).toBe('reject');
+    cb.probeNow();
     expect(cb.remainingCooldownMs()).toBe(0);
+    expect(cb.nextProbeAt).toBe(10);
+    expect(cb.admit()).toBe('probe');
+    cb.probeNow(); // half-open with a probe in flight: nothing more
+    expect(cb.admit()).toBe('reject');
+    cb.recordFailure(true);
+    expect(cb.remainingCooldownMs()).toBe(2000); // an early probe that fails still doubles the schedule
+    expect(changes).toEqual(['closed->open', 'open->half-open', 'half-open->open']);
   });
 
   test('late failures of operations that started before the opening do not extend the cooldown', () => {
     const clock = { now: 0 };
     const changes: string[] = [];
-    const cb = breaker({ failures: 2, windowMs: 10_000, cooldownMs: 5000 }, clock, changes);
+    const cb = breaker({ failures: 2, windowMs: 10_000, initialProbeDelayMs: 5000 }, clock, changes);
     failAt(cb, clock, [0, 100]);
     expect(cb.current).toBe('open');
     failAt(cb, clock, [2000, 4000]);
@@ -524,13 +629,15 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(changes).toEqual(['closed->open', 'open->half-open']);
   });
 
-  test('a late success while open does not close the circuit; only the probe can', () => {
+  test('a late success while open does not close the circuit; it makes the probe due at once, and only the probe can close', () => {
     const clock = { now: 0 };
     const cb = breaker({ failures: 1, cooldownMs: 1000 }, clock);
     cb.recordFailure();
+    clock.now = 200;
+    expect(cb.remainingCooldownMs()).toBe(800);
     cb.recordSuccess();
     expect(cb.current).toBe('open');
-    clock.now = 1000;
+    expect(cb.remainingCooldownMs()).toBe(0);
     expect(cb.admit()).toBe('probe');
     expect(cb.allowsRetry()).toBe(false);
     cb.recordSuccess(true);
