@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { GraphQLError, buildSchema, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-http';
-import { issueToken, verifyToken, type TokenClaims } from './tokens';
+import { issueToken, verifyToken, type TokenClaims, type Verification } from './tokens';
 
 export interface PurchaseOrder {
   id: string;
@@ -344,6 +344,17 @@ export class IonServer {
       scope: options.scope,
       kid: options.kid,
     });
+  }
+
+  /**
+   * The auth layer's verdict on an `Authorization` value, exactly as `/graphql` checks it (signature,
+   * key, `exp`, the `expire-tokens` generation, deactivated users): for a WebSocket server beside this one.
+   */
+  verifyAuthorization(authorization: string | undefined): Verification {
+    const verification = verifyToken(authorization, this.secret, this.knownKids, Date.now(), this.tokenGeneration);
+    if (verification.ok && this.deactivated.has(verification.claims.sub))
+      return { ok: false, status: 401, message: `User ${verification.claims.sub} is deactivated` };
+    return verification;
   }
 
   /** Applies a fault now (actions) or queues it for the next matching requests. */

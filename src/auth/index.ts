@@ -5,3 +5,5 @@ export type { ClientCredentialsOptions, TokenSource } from './clientCredentials.
 export { CrossTabCoordinator } from './crossTab.js';
 export type { BroadcastChannelLike, CrossTabOptions, LockManagerLike } from './crossTab.js';
 export { jwtExpiryMs } from './jwt.js';
+export { wsAuth } from './graphqlWs.js';
+export type { WsAuth, WsAuthListeners, WsAuthOptions } from './graphqlWs.js';

@@ -1,0 +1,212 @@
+import type { Classification } from '../../classify/types';
+import type { ResilienceEvent } from '../../core/events';
+import { flush, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
+import { wsAuth } from '../graphqlWs';
+import { TokenManager } from '../TokenManager';
+
+useFakeTimersAndCheckTeardown();
+
+const T1 = 'token-one-secret-0001';
+const T2 = 'token-two-secret-0002';
+const T3 = 'token-three-secret-0003';
+
+/** A close event as graphql-ws hands it to `on.closed` and then to `shouldRetry`. */
+const closeEvent = (code: number, reason = 'Unauthorized') => ({ code, reason, wasClean: true });
+
+function setup(tokens: string[] = [T2, T3], options: Parameters<typeof wsAuth>[1] = {}) {
+  let stored: string | undefined = T1;
+  const refresh = jest.fn(async () => {
+    stored = tokens.shift() ?? 'token-none-left-9999';
+    return stored;
+  });
+  const events: ResilienceEvent[] = [];
+  const failures: Classification[] = [];
+  const managerFailures: Classification[] = [];
+  const manager = new TokenManager({
+    getToken: () => stored,
+    refresh,
+    onEvent: (e) => events.push(e),
+    onAuthFailure: (c) => managerFailures.push(c),
+  });
+  const auth = wsAuth(manager, { onAuthFailure: (c) => failures.push(c), ...options });
+  const setStored = (t: string | undefined) => (stored = t);
+  return { auth, manager, refresh, events, failures, managerFailures, setStored };
+}
+
+/** graphql-ws' order on an auth close: `on.closed`, then `shouldRetry`, then `retryWait`, then `connectionParams`. */
+async function authClose(auth: ReturnType<typeof wsAuth>, code = 4401) {
+  const event = closeEvent(code);
+  auth.on.closed(event);
+  const retry = auth.shouldRetry(event);
+  if (retry) {
+    const waited = auth.retryWait(0);
+    await flush();
+    await waited;
+  }
+  return { event, retry };
+}
+
+describe('wsAuth', () => {
+  test('connectionParams carries the manager token as a bearer authorization', async () => {
+    const { auth, refresh } = setup();
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T1}` });
+    expect(refresh).not.toHaveBeenCalled();
+    expect(auth.retryAttempts).toBe(5);
+  });
+
+  test('close 4401: one refresh, graphql-ws may retry (the event reads 4403), and the reconnect sends the new token', async () => {
+    const { auth, refresh, failures } = setup();
+    await auth.connectionParams();
+    auth.on.connected({}, undefined, false);
+    const { event, retry } = await authClose(auth, 4401);
+    expect(retry).toBe(true);
+    expect(event.code).toBe(4403); // graphql-ws never retries 4401
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(refresh).toHaveBeenCalledWith({ failedToken: T1, reason: 'rejected' });
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T2}` });
+    expect(failures).toEqual([]);
+  });
+
+  test('the refreshed token rejected too: no second refresh, onAuthFailure once, no retry; tokens never reported', async () => {
+    const { auth, refresh, failures, managerFailures, events } = setup();
+    await auth.connectionParams();
+    await authClose(auth, 4401);
+    await auth.connectionParams(); // T2
+    const second = await authClose(auth, 4401);
+    expect(second.retry).toBe(false);
+    expect(second.event.code).toBe(4401); // stays fatal for graphql-ws: the subscription fails with it
+    const third = await authClose(auth, 4403);
+    expect(third.retry).toBe(false);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ category: 'unauthenticated', reason: 'invalid-token', refreshable: false });
+    expect(managerFailures).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'auth-failure')).toHaveLength(1);
+    const reported = JSON.stringify([failures, managerFailures, events]);
+    for (const token of [T1, T2, T3]) expect(reported).not.toContain(token);
+  });
+
+  test('a socket accepted with the new token starts over: a later expiry refreshes again', async () => {
+    const { auth, refresh, failures } = setup();
+    await auth.connectionParams();
+    await authClose(auth, 4403);
+    await auth.connectionParams();
+    auth.on.connected({}, {}, true);
+    const later = await authClose(auth, 4401);
+    expect(later.retry).toBe(true);
+    expect(refresh).toHaveBeenCalledTimes(2);
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T3}` });
+    expect(failures).toEqual([]);
+  });
+
+  test('the HTTP side refreshed first: the socket takes that token, no second refresh', async () => {
+    const { auth, manager, refresh } = setup();
+    await auth.connectionParams();
+    await manager.refresh('rejected', T1); // the HTTP link's refresh
+    expect(refresh).toHaveBeenCalledTimes(1);
+    const { retry } = await authClose(auth, 4401);
+    expect(retry).toBe(true);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T2}` });
+  });
+
+  test('HTTP and socket rejected at once share one refresh', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const refresh = jest.fn(async () => {
+      await gate;
+      return T2;
+    });
+    const manager = new TokenManager({ getToken: () => T1, refresh });
+    const auth = wsAuth(manager);
+    await auth.connectionParams();
+    const http = manager.refresh('rejected', T1);
+    const event = closeEvent(4401);
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(true);
+    const waited = auth.retryWait(0);
+    await flush();
+    release();
+    await expect(http).resolves.toBe(T2);
+    await waited;
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T2}` });
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
+  test('an UNAUTHENTICATED error in the connection_ack payload closes the socket and counts as a rejection', async () => {
+    const { auth, refresh } = setup();
+    await auth.connectionParams();
+    const socket = { close: jest.fn() };
+    auth.on.opened(socket);
+    auth.on.connected(socket, { errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] }, false);
+    expect(socket.close).toHaveBeenCalledWith(4401, 'Unauthenticated');
+    const event = closeEvent(1005, '');
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(true);
+    await flush();
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
+  test('a connection_error message: graphql-ws reports an error, which is retried once after a refresh', async () => {
+    const { auth, refresh } = setup();
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.message({ type: 'connection_error', payload: { message: 'Unauthenticated' } });
+    expect(auth.shouldRetry(new Error('First message cannot be of type connection_error'))).toBe(true);
+    auth.on.closed(closeEvent(4004, 'First message cannot be of type connection_error'));
+    await flush();
+    expect(refresh).toHaveBeenCalledTimes(1);
+    // Any other error goes to graphql-ws' default (not retried).
+    expect(auth.shouldRetry(new Error('other'))).toBe(false);
+  });
+
+  test('a failed refresh: onAuthFailure once (redacted), connectionParams rejects, no retry', async () => {
+    const manager = new TokenManager({
+      getToken: () => T1,
+      refresh: () => Promise.reject(new Error(`token endpoint said no to ${T1}`)),
+    });
+    const failures: Classification[] = [];
+    const auth = wsAuth(manager, { onAuthFailure: (c) => failures.push(c) });
+    await auth.connectionParams();
+    const event = closeEvent(4401);
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(true);
+    await flush();
+    await expect(auth.connectionParams()).rejects.toThrow();
+    expect(auth.shouldRetry(new Error('Internal client error'))).toBe(false);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ reason: 'refresh-failed' });
+    expect(JSON.stringify(failures)).not.toContain(T1);
+  });
+
+  test('other closes go to the user shouldRetry / retryWait; user listeners run after the helper', async () => {
+    const closed = jest.fn();
+    const retryWait = jest.fn(() => Promise.resolve());
+    const { auth, refresh } = setup(undefined, {
+      shouldRetry: (e) => (e as { code: number }).code === 1006,
+      retryWait,
+      on: { closed },
+      connectionParams: (token) => ({ token }),
+    });
+    await expect(auth.connectionParams()).resolves.toEqual({ token: T1 });
+    const event = closeEvent(1006, 'abnormal');
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(true);
+    expect(auth.shouldRetry(closeEvent(1001, 'away'))).toBe(false);
+    await auth.retryWait(2);
+    expect(retryWait).toHaveBeenCalledWith(2);
+    expect(closed).toHaveBeenCalledWith(event);
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
+  test('the default retryWait backs off like graphql-ws (2^retries s plus 0.3-3 s)', async () => {
+    const { auth } = setup();
+    let done = false;
+    const waited = auth.retryWait(1).then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(2_299);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(2_701);
+    await waited;
+    expect(done).toBe(true);
+  });
+});
