@@ -136,7 +136,7 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
   let pending: Promise<void> | undefined;
   /** The verdicts on the events graphql-ws will hand to `shouldRetry`. */
   const verdicts = new WeakMap<object, boolean>();
-  /** The next error (not close) graphql-ws reports follows a `connection_error`: its verdict. */
+  /** The errors (not closes) graphql-ws reports for this socket follow a `connection_error`: their verdict (each subscription asks). */
   let errorVerdict: boolean | undefined;
   /** A socket the helper closed for an auth error in its ack: its close is that rejection. */
   let closingForAuth: boolean | undefined;
@@ -201,6 +201,7 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
       ...userOn,
       opened: (ws) => {
         closingForAuth = false;
+        errorVerdict = undefined;
         notify('on.opened', userOn.opened, ws);
       },
       connected: (ws, payload, wasRetry) => {
@@ -237,11 +238,7 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
       if (failed) return false;
       if (typeof errOrCloseEvent === 'object' && errOrCloseEvent !== null && verdicts.has(errOrCloseEvent))
         return verdicts.get(errOrCloseEvent)!;
-      if (errorVerdict !== undefined && !isCloseLike(errOrCloseEvent)) {
-        const verdict = errorVerdict;
-        errorVerdict = undefined;
-        return verdict;
-      }
+      if (errorVerdict !== undefined && !isCloseLike(errOrCloseEvent)) return errorVerdict;
       try {
         return userShouldRetry(errOrCloseEvent);
       } catch {

@@ -60,6 +60,7 @@ describe('wsAuth', () => {
     auth.on.connected({}, undefined, false);
     const { event, retry } = await authClose(auth, 4401);
     expect(retry).toBe(true);
+    expect(auth.shouldRetry(event)).toBe(true); // each subscription on the socket asks: one verdict
     expect(event.code).toBe(4403); // graphql-ws never retries 4401
     expect(refresh).toHaveBeenCalledTimes(1);
     expect(refresh).toHaveBeenCalledWith({ failedToken: T1, reason: 'rejected' });
@@ -152,11 +153,14 @@ describe('wsAuth', () => {
     await auth.connectionParams();
     auth.on.opened({});
     auth.on.message({ type: 'connection_error', payload: { message: 'Unauthenticated' } });
-    expect(auth.shouldRetry(new Error('First message cannot be of type connection_error'))).toBe(true);
+    const error = new Error('First message cannot be of type connection_error');
+    expect(auth.shouldRetry(error)).toBe(true);
+    expect(auth.shouldRetry(error)).toBe(true); // each subscription on the socket asks
     auth.on.closed(closeEvent(4004, 'First message cannot be of type connection_error'));
     await flush();
     expect(refresh).toHaveBeenCalledTimes(1);
-    // Any other error goes to graphql-ws' default (not retried).
+    // On the next socket, any other error goes to graphql-ws' default (not retried).
+    auth.on.opened({});
     expect(auth.shouldRetry(new Error('other'))).toBe(false);
   });
 
