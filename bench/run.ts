@@ -174,6 +174,67 @@ async function outage(server: IonServer) {
   };
 }
 
+// ---------------------------------------------------------------- recovery after an outage (#20)
+// A 3 s total outage (100 % 503) while the app issues one query every 100 ms (30 during the outage)
+// and goes on doing so until its first success after the server is back. Two numbers at once: time
+// from the recovery to the first success delivered, and requests that reached the server during the
+// outage. Ours (createResilienceLink defaults) and AC4 RetryLink (defaults) in the same run.
+async function recovery(server: IonServer) {
+  const outageMs = 3000;
+  const everyMs = 100;
+  const limitMs = 45_000;
+  const token = server.issueToken({ ttlMs: 3_600_000 });
+  const headers = { authorization: `Bearer ${token}` };
+  const run = async (link: ApolloLink) => {
+    server.reset();
+    server.inject({ kind: 'status', status: 503, count: -1 });
+    const client = asClient(link.concat(new HttpLink({ uri: server.graphqlUrl, headers })));
+    const t0 = performance.now();
+    let recoveredAt = Infinity;
+    let firstSuccessAt: number | undefined;
+    let requestsDuringOutage = 0;
+    let issuedDuringOutage = 0;
+    let issued = 0;
+    const pending: Array<Promise<void>> = [];
+    while (firstSuccessAt === undefined && performance.now() - t0 < outageMs + limitMs) {
+      if (recoveredAt === Infinity && issued * everyMs >= outageMs) {
+        requestsDuringOutage = server.stats.graphqlRequests;
+        issuedDuringOutage = issued;
+        server.clearFaults();
+        recoveredAt = performance.now();
+      }
+      const n = issued++;
+      pending.push(
+        settle(
+          client.query({ query: QUERY, variables: { id: String((n % 20) + 1), n }, fetchPolicy: 'network-only' }),
+        ).then((ok) => {
+          if (ok && firstSuccessAt === undefined) firstSuccessAt = performance.now();
+        }),
+      );
+      await sleep(Math.max(0, t0 + issued * everyMs - performance.now())); // on a fixed schedule, no drift
+    }
+    await Promise.all(pending);
+    return {
+      msToFirstSuccess: firstSuccessAt === undefined ? Infinity : round(Math.max(0, firstSuccessAt - recoveredAt), 0),
+      requestsDuringOutage,
+      issuedDuringOutage,
+    };
+  };
+  const ours = await run(createResilienceLink({}));
+  const apollo = await run(new RetryLink());
+  server.reset();
+  return {
+    outageMs,
+    everyMs,
+    operationsDuringOutage: ours.issuedDuringOutage,
+    msToFirstSuccess: ours.msToFirstSuccess,
+    requestsDuringOutage: ours.requestsDuringOutage,
+    apolloRetryLinkMsToFirstSuccess: apollo.msToFirstSuccess,
+    apolloRetryLinkRequestsDuringOutage: apollo.requestsDuringOutage,
+    apolloRetryLinkOperationsDuringOutage: apollo.issuedDuringOutage,
+  };
+}
+
 // ---------------------------------------------------------------- partial data
 // Time to first data when one field's service keeps failing (the rest of the query resolves):
 // createResilienceLink with its defaults, against the real server.
@@ -456,6 +517,7 @@ if (only) {
     memory,
     refreshStorm: () => refreshStorm(server),
     outage: () => outage(server),
+    recovery: () => recovery(server),
     conflict: () => conflict(server),
     partialData: () => partialData(server),
   };
@@ -472,6 +534,8 @@ try {
   const r = await refreshStorm(server);
   log('outage…');
   const u = await outage(server);
+  log('recovery…');
+  const v = await recovery(server);
   log('conflict…');
   const c = await conflict(server);
   log('partial data…');
@@ -485,6 +549,7 @@ try {
     overhead: o,
     refreshStorm: r,
     outage: u,
+    recovery: v,
     conflict: c,
     partialData: p,
     bundle: b,
@@ -496,6 +561,7 @@ try {
     `| happy-path overhead (µs/op, in-memory) | ${o.resilienceChainUsPerOp} (4 policies, one executor) | AC4 RetryLink+ErrorLink ${o.apolloRetryErrorUsPerOp}; bare ${o.bareUsPerOp} | ${o.ratioVsApollo} (goal ≤ 1.0) |`,
     `| refresh storm: ${r.operations} ops, expired token | ${r.refreshCalls} refresh, ${r.failed} failed, ${r.msOverRefreshLatency} ms over the ${r.refreshLatencyMs} ms refresh | one round trip of ${r.operations} ops: ${r.baselineRoundTripMs} ms | ${r.roundTripsOverRefreshLatency} round trips (goal ≤ 2) |`,
     `| total outage: requests per operation (${u.operations} ops, 100 % 503) | ${u.requestsPerOperation} (${u.oursMs} ms) | AC4 RetryLink defaults ${u.apolloRetryLinkRequestsPerOperation} (${u.apolloRetryLinkMs} ms) | goal ≤ 1.25 |`,
+    `| recovery: ${v.outageMs / 1000} s total outage, one query per ${v.everyMs} ms (${v.operationsDuringOutage} during the outage): time to first success after recovery; requests during the outage | ${round(v.msToFirstSuccess / 1000)} s; ${v.requestsDuringOutage} requests | AC4 RetryLink defaults ${round(v.apolloRetryLinkMsToFirstSuccess / 1000)} s; ${v.apolloRetryLinkRequestsDuringOutage} requests | goal ≤ 2 s and ≤ 20 requests |`,
     `| partial data: time to first data, one field failing persistently (defaults) | ${p.msToFirstData} ms, ${p.requests} requests | before #19.7: ~7.5 s, 4 requests | goal ≤ 1500 ms |`,
     `| extra round trips for one non-overlapping 409 | ${c.extraRoundTrips}${c.resolved ? '' : ' (NOT resolved)'} | — | goal 2 |`,
     `| bundle, min+gzip -9 (bytes) | full ${b.fullGzipBytes}; classify ${b.classifyGzipBytes}; retry ${b.retryGzipBytes}; auth ${b.authGzipBytes}; etag ${b.etagGzipBytes} | RetryLink ${b.apolloRetryLinkGzipBytes}; apollo-link-token-refresh ${b.tokenRefreshLinkGzipBytes} | goals: full ≤ 6000, retry ≤ 1800, auth ≤ 1800 |`,

@@ -1,4 +1,10 @@
-import { createResilienceLink, getClassifications, RetryBackoffLink, type ResilienceEvent } from '../src';
+import {
+  createResilienceLink,
+  getClassifications,
+  RetryBackoffLink,
+  type CircuitOpenEvent,
+  type ResilienceEvent,
+} from '../src';
 import {
   APOLLO_MAJOR,
   PO_QUERY,
@@ -133,6 +139,52 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
     const fast = await run(c, 'query', { query: PO_QUERY, variables: { id: '1' } });
     expect(getClassifications(fast.error)[0]).toMatchObject({ category: 'server', reason: 'circuit-open' });
     expect(server.stats.graphqlRequests).toBe(before);
+  }, 30_000);
+
+  test('recovery (#20): a 3 s outage, one query per 100 ms: first success ≤ 2 s after the server is back, ≤ 20 requests into the outage', async () => {
+    const events: ResilienceEvent[] = [];
+    server.inject({ kind: 'status', status: 503, count: -1 });
+    // The link's defaults; a fixed `random` only pins the jitter so the bound does not depend on luck.
+    const c = makeClient(
+      bearer(server.issueToken())
+        .concat(createResilienceLink({ retry: { random: () => 0.5 }, onEvent: (e) => events.push(e) }))
+        .concat(httpLink(server)),
+    );
+    const t0 = Date.now();
+    let recoveredAt = Infinity;
+    let firstSuccessAt: number | undefined;
+    let duringOutage = 0;
+    const pending: Array<Promise<unknown>> = [];
+    for (let n = 0; firstSuccessAt === undefined && n < 100; n++) {
+      if (n === 30) {
+        duringOutage = server.stats.graphqlRequests;
+        server.clearFaults();
+        recoveredAt = Date.now();
+      }
+      pending.push(
+        run(c, 'query', {
+          query: PO_QUERY,
+          variables: { id: String((n % 20) + 1), n } as never,
+          fetchPolicy: 'network-only',
+        }).then(({ error }) => {
+          if (error === undefined && firstSuccessAt === undefined) firstSuccessAt = Date.now();
+        }),
+      );
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + (n + 1) * 100 - Date.now())));
+    }
+    await Promise.all(pending);
+    expect(duringOutage).toBeGreaterThan(0);
+    expect(duringOutage).toBeLessThanOrEqual(20);
+    expect(firstSuccessAt).toBeDefined();
+    expect(firstSuccessAt! - recoveredAt).toBeLessThanOrEqual(2000);
+    const circuit = events.filter((e) => e.type.startsWith('circuit-')).map((e) => e.type);
+    expect(circuit[0]).toBe('circuit-open');
+    expect(circuit.at(-1)).toBe('circuit-close');
+    const open = events.find((e): e is CircuitOpenEvent => e.type === 'circuit-open');
+    expect(open?.cooldownMs).toBe(30_000);
+    // The first probe is due 1 s after the opening (`at` is read a moment after the breaker's clock).
+    expect(open!.nextProbeAt - open!.at).toBeGreaterThan(950);
+    expect(open!.nextProbeAt - open!.at).toBeLessThanOrEqual(1000);
   }, 30_000);
 
   test('a slow attempt is aborted (the server sees the connection close) and retried', async () => {

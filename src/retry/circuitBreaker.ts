@@ -1,3 +1,5 @@
+import { computeBackoffDelay, type BackoffOptions } from './backoff.js';
+
 export interface CircuitBreakerOptions {
   /** Consecutive operations ending in a retryable failure (after their retries) that open the circuit. @defaultValue 3 */
   failures?: number;
@@ -29,11 +31,13 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 export class CircuitBreaker {
   private readonly threshold: number;
   private readonly windowMs: number;
-  private readonly initialProbeDelayMs: number;
+  /** The probe schedule: `initialProbeDelayMs` doubling, capped by `cooldownMs`, jittered with `random`. */
+  private readonly schedule: BackoffOptions;
   readonly cooldownMs: number;
   private state: CircuitState = 'closed';
   private failureTimes: number[] = [];
-  private probeDelayMs = 0;
+  /** Which probe of this outage is next, from 1: it waits `initialProbeDelayMs × 2^(probe−1)`, capped. */
+  private probes = 0;
   private probeAt = 0;
   private probeInFlight = false;
 
@@ -47,7 +51,11 @@ export class CircuitBreaker {
     this.threshold = Math.max(1, options.failures ?? 3);
     this.windowMs = Math.max(0, options.windowMs ?? 30_000);
     this.cooldownMs = Math.max(0, options.cooldownMs ?? 30_000);
-    this.initialProbeDelayMs = Math.min(this.cooldownMs, Math.max(0, options.initialProbeDelayMs ?? 1000));
+    this.schedule = {
+      initialDelayMs: Math.max(0, options.initialProbeDelayMs ?? 1000),
+      maxDelayMs: this.cooldownMs,
+      jitter: !!random,
+    };
   }
 
   get current(): CircuitState {
@@ -71,13 +79,9 @@ export class CircuitBreaker {
     this.onChange(next, previous);
   }
 
-  /** Opens (again), the next probe `delayMs` (jittered, capped) from now. */
-  private open(at: number, delayMs: number): void {
-    this.probeDelayMs = delayMs;
-    const r = this.random?.();
-    const jittered =
-      r === undefined || !Number.isFinite(r) ? delayMs : delayMs * (0.75 + 0.5 * Math.min(Math.max(r, 0), 1));
-    this.probeAt = at + Math.min(this.cooldownMs, Math.round(jittered));
+  /** Opens (again): the `probe`-th probe of this outage waits the backoff (jittered ±25 % with `random`, capped by `cooldownMs`). */
+  private open(at: number): void {
+    this.probeAt = at + computeBackoffDelay(++this.probes, this.schedule, this.random);
     this.transition('open');
   }
 
@@ -87,10 +91,7 @@ export class CircuitBreaker {
    */
   admit(): 'allow' | 'probe' | 'reject' {
     if (this.state === 'closed') return 'allow';
-    if (this.state === 'open' && this.now() >= this.probeAt) {
-      this.probeAt = this.now();
-      this.transition('half-open');
-    }
+    if (this.state === 'open' && this.now() >= this.probeAt) this.transition('half-open');
     if (this.state === 'half-open' && !this.probeInFlight) {
       this.probeInFlight = true;
       return 'probe';
@@ -105,7 +106,7 @@ export class CircuitBreaker {
 
   /** The world changed (back online, a success elsewhere): while open, the next admission is the probe. */
   probeNow(): void {
-    if (this.state === 'open') this.probeAt = Math.min(this.probeAt, this.now());
+    if (this.state === 'open') this.probeAt = this.now();
   }
 
   recordSuccess(probe = false): void {
@@ -119,14 +120,15 @@ export class CircuitBreaker {
     const at = this.now();
     if (probe || this.state === 'half-open') {
       this.probeInFlight = false;
-      this.open(at, Math.min(this.cooldownMs, this.probeDelayMs * 2));
+      this.open(at);
       return;
     }
     if (this.state === 'open') return;
     this.failureTimes = [...this.failureTimes.filter((t) => at - t <= this.windowMs), at];
     if (this.failureTimes.length >= this.threshold) {
       this.failureTimes = [];
-      this.open(at, this.initialProbeDelayMs);
+      this.probes = 0;
+      this.open(at);
     }
   }
 

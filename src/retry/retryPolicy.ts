@@ -7,6 +7,7 @@ import {
   ResilienceError,
   unexpectedError,
 } from '../classify/annotations.js';
+import { REASON_REMEDIATION } from '../classify/core.js';
 import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
 import type { Classification } from '../classify/types.js';
 import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/index.js';
@@ -89,13 +90,9 @@ type OnlineTarget = {
 
 /** Calls `probe` when the device comes back online: the `connectivity` source, else the window's `online` event (none in Node). */
 function listenOnline(connectivity: RetryBackoffLink.Options['connectivity'], probe: () => void): () => void {
-  if (connectivity)
-    return connectivity.subscribe((online) => {
-      if (online) probe();
-    });
+  if (connectivity) return connectivity.subscribe((online) => online && probe());
   const g = globalThis as OnlineTarget;
-  if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => undefined;
-  g.addEventListener('online', probe);
+  g.addEventListener?.('online', probe);
   return () => g.removeEventListener?.('online', probe);
 }
 
@@ -124,8 +121,7 @@ export class RetryPolicy implements Policy {
   }
 
   dispose(): void {
-    this.unlisten?.();
-    this.unlisten = undefined;
+    this.unlisten?.(); // idempotent
   }
 
   get circuitState(): CircuitState {
@@ -155,7 +151,7 @@ export class RetryPolicy implements Policy {
       state,
       previous,
       cooldownMs: this.breaker?.cooldownMs,
-      ...(state === 'closed' ? {} : { nextProbeAt: this.breaker?.nextProbeAt }),
+      nextProbeAt: this.breaker?.nextProbeAt,
     });
     notify('onCircuitChange', this.options.onCircuitChange, event);
   }
@@ -242,8 +238,7 @@ class RetryRun implements SubscriptionLike {
         message: `Requests are paused: the server failed repeatedly; the next probe is in ${Math.ceil(remaining / 1000)} s.`,
         retryable: true,
         refreshable: false,
-        remediation:
-          'The server is failing; requests resume automatically when a probe succeeds. Check the service status if it lasts.',
+        remediation: REASON_REMEDIATION['server/circuit-open']!, // the classifier's own words for it
         details: { retryAfterMs: remaining },
       };
       policy.giveUpEvent(this.operationName, { attempt: 0, reason: 'circuit-open', classification });
@@ -438,22 +433,13 @@ class RetryRun implements SubscriptionLike {
     this.phase = 'waiting';
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.retryDue(error, classification);
-    }, delayMs);
-  }
-
-  /**
-   * A retry is due. If the circuit opened meanwhile, this operation is the half-open probe when one
-   * is due (recovery costs no extra request), else it fails fast like a new operation would.
-   */
-  private retryDue(error: unknown, classification: Classification): void {
-    const breaker = this.policy.breaker;
-    if (breaker && !breaker.allowsRetry()) {
-      const admission = breaker.admit();
+      // If the circuit opened meanwhile, this operation is the half-open probe when one is due
+      // (recovery costs no extra request), else it fails fast like a new operation would.
+      const admission = breaker?.admit();
       if (admission === 'reject') return this.giveUp(error, classification, 'circuit-open');
       this.probe = admission === 'probe';
-    }
-    this.send();
+      this.send();
+    }, delayMs);
   }
 
   private giveUp(error: unknown, classification: Classification, reason: GiveUpReason): void {
