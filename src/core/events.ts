@@ -61,7 +61,7 @@ export interface CircuitOpenEvent extends CircuitEventBase {
   /** When the probe is due (epoch ms): ~1 s after the first opening, doubling per failed probe, capped by `cooldownMs`. */
   nextProbeAt: number;
 }
-/** The probe is due: this operation (`nextProbeAt` is now) is the one trial request. */
+/** The probe is due (since `nextProbeAt`, epoch ms): the operation being admitted now is the one trial request. */
 export interface CircuitHalfOpenEvent extends CircuitEventBase {
   type: 'circuit-half-open';
   state: 'half-open';

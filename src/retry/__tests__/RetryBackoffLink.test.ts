@@ -541,6 +541,40 @@ describe('RetryBackoffLink', () => {
       expect(circuit().map((e) => e.type)).toEqual(['circuit-open', 'circuit-half-open', 'circuit-close']);
     });
 
+    test('a waiting operation that became the probe and is unsubscribed frees the probe slot', async () => {
+      const state = { failing: true };
+      const held: Array<() => void> = [];
+      const s = scripted((sink, attempt) => {
+        if (attempt === 3)
+          held.push(() => answer(sink, ok)); // the waiting operation's probe hangs
+        else answer(sink, state.failing ? serverError(503) : ok);
+      });
+      const link = new RetryBackoffLink({ jitter: false, budget: false, circuitBreaker: { failures: 1 } });
+      const waiting = execute(ApolloLink.from([link, s.link]), { variables: { id: 'w' } });
+      await flush();
+      const opener = execute(ApolloLink.from([link, s.link]), {
+        variables: { id: 'o' },
+        context: { retry: { maxAttempts: 1 } },
+      });
+      await flush();
+      await opener.done;
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(s.requests).toHaveLength(3); // the waiting operation's retry is the probe
+      expect(link.circuitState).toBe('half-open');
+      const blocked = execute(ApolloLink.from([link, s.link]), { variables: { id: 'b' } });
+      await flush();
+      await blocked.done;
+      expect(getClassifications(blocked.error)[0]).toMatchObject({ reason: 'circuit-open' });
+      waiting.unsubscribe();
+      state.failing = false;
+      const next = execute(ApolloLink.from([link, s.link]), { variables: { id: 'n' } });
+      await flush();
+      await next.done;
+      expect(next.next).toEqual([ok]);
+      expect(link.circuitState).toBe('closed');
+      expect(held).toHaveLength(1);
+    });
+
     test('an operation whose retry is due before the probe fails fast instead of sending into the outage', async () => {
       const state = { failing: true };
       const { s, link, events } = setup(state, {
