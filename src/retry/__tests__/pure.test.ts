@@ -922,6 +922,18 @@ describe('mergePartialResults edges', () => {
       { data: { a: 1 }, errors: [err()] },
     ],
     [
+      'a failed path that shares only its first segment does not match',
+      { data: { po: { a: 5, b: 6 } } },
+      { data: { po: { a: null, b: 6 } }, errors: [err(['po', 'b'])] },
+      { data: { po: { a: null, b: 6 } } },
+    ],
+    [
+      'a failed path through null keeps its error',
+      { data: { a: null } },
+      { data: { a: null }, errors: [err(['a', 'b'])] },
+      { data: { a: null }, errors: [err(['a', 'b'])] },
+    ],
+    [
       'a path that is not a list never matches a failed field',
       { data: { a: 5 } },
       { data: { a: null }, errors: [{ message: 'x', path: 'a' }] },
