@@ -147,3 +147,32 @@ describe('AuthRefreshLink: broken token sources fail classified, nothing is sent
     expect(c!.message).not.toContain('secret-token-value');
   });
 });
+
+describe('every errors[] entry is read, and only auth codes are auth failures', () => {
+  test.each([
+    [
+      'an auth error second, after a forbidden one',
+      { errors: [{ message: 'no', extensions: { code: 'FORBIDDEN' } }, { message: 'Token is expired' }] },
+      'token-expired',
+    ],
+    [
+      'an auth code third',
+      {
+        errors: [
+          { message: 'a' },
+          { message: 'b', extensions: { code: 'NOT_FOUND' } },
+          { message: 'c', extensions: { code: 'UNAUTHENTICATED' } },
+        ],
+      },
+      'invalid-token',
+    ],
+  ])('%s', (_name, result, reason) => {
+    expect(authFailureInResult(result, undefined, [])).toMatchObject({ category: 'unauthenticated', reason });
+  });
+  test.each(['FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR', 'ACME_ANYTHING'])(
+    'code %s is not an auth failure',
+    (code) => {
+      expect(authFailureInResult({ errors: [{ message: 'x', extensions: { code } }] }, undefined, [])).toBeUndefined();
+    },
+  );
+});

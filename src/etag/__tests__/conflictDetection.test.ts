@@ -63,3 +63,20 @@ describe('conflict detection (the etag link’s only question)', () => {
     expect((e as { cause?: unknown }).cause).toBe(cause);
   });
 });
+
+describe('every errors[] entry is read', () => {
+  test('a conflict second, after a validation error', () => {
+    const result = {
+      errors: [
+        { message: 'quantity must be positive', extensions: { code: 'BAD_USER_INPUT' } },
+        { message: 'x', extensions: { code: 'CONFLICT' } },
+      ],
+    };
+    expect(conflictInResult(result)?.category).toBe('conflict');
+  });
+  test('no conflict in any entry', () => {
+    expect(
+      conflictInResult({ errors: [{ message: 'a' }, { message: 'b', extensions: { code: 'FORBIDDEN' } }] }),
+    ).toBeUndefined();
+  });
+});
