@@ -186,7 +186,7 @@ export function bodyTextFacts(text: string, envelope: Envelope): ErrorFacts[] {
     }
   }
   if (looksLikeHtml(trimmed)) {
-    const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(trimmed.slice(0, 4096))?.[1]?.trim();
+    const title = /<title[^>]*>([^<]{0,2000})<\/title>/i.exec(trimmed.slice(0, 4096))?.[1]?.trim();
     return [
       {
         source: 'http',
@@ -201,7 +201,8 @@ export function bodyTextFacts(text: string, envelope: Envelope): ErrorFacts[] {
     {
       source: 'http',
       status: envelope.status,
-      message: trimmed.slice(0, 500),
+      // Not cut here: the classifier redacts first and cuts after, so a token at the cut cannot leave a part behind.
+      message: trimmed.slice(0, 20_000),
       body: 'text',
       retryAfterMs: retryAfterFrom(envelope.headers),
     },

@@ -88,7 +88,8 @@ export const restEnvelope: ClassificationProfile = /* @__PURE__ */ (() => ({
     },
     {
       id: 'rest/required-header',
-      match: { source: 'rest', message: /required header/i },
+      // A content error: it decides only where the status does not say otherwise (400, 422, or none).
+      match: { source: 'rest', message: /required header/i, status: (s) => s === undefined || s === 400 || s === 422 },
       classify: (f) => ({
         category: 'validation',
         reason: 'required-header',

@@ -429,3 +429,27 @@ describe('the engine', () => {
     expect(classifyError({ data: null, errors: [{ message: '' }] }).message).toBe('Unrecognized error, no message');
   });
 });
+
+describe('review findings', () => {
+  test('a token across the old 500-character cut of a text body is redacted whole', () => {
+    const secret = 'opaqueSECRETtoken01';
+    const c = classifyError({ status: 500, body: `${'x'.repeat(480)} ${secret}` }, { secrets: [secret] });
+    expect(c.message).not.toContain('opaqueSECRET');
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJl';
+    expect(classifyError({ status: 500, body: `${'x'.repeat(440)} ${jwt}` }).message).not.toContain('eyJzdWIi');
+  });
+  test('a REST "required header" message decides nothing against a 401, 429 or 503', async () => {
+    const { restEnvelope } = await import('../../profiles');
+    const body = (status: number) => ({
+      status,
+      body: JSON.stringify({ type: 'Error', status: 'error', data: [{ message: 'A required header is missing' }] }),
+    });
+    expect(classifyError(body(401), { profiles: [restEnvelope] }).category).toBe('unauthenticated');
+    expect(classifyError(body(429), { profiles: [restEnvelope] }).category).toBe('rate-limited');
+    expect(classifyError(body(503), { profiles: [restEnvelope] }).category).toBe('server');
+    expect(classifyError(body(400), { profiles: [restEnvelope] })).toMatchObject({
+      category: 'validation',
+      reason: 'required-header',
+    });
+  });
+});

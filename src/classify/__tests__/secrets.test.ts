@@ -27,18 +27,19 @@ describe('rememberSecret / knownSecrets', () => {
     expect(knownSecrets()).toEqual(['abcdefgh', 'opaque-token-1']);
   });
 
-  test('keeps the 16 most recent, dropping the oldest', () => {
-    for (let i = 2; i <= 17; i++) rememberSecret(`opaque-token-${i}`);
+  test('keeps the 1024 most recent (a server renders for many users), dropping the oldest', () => {
+    for (let i = 2; i <= 1025; i++) rememberSecret(`opaque-token-${i}`);
     const known = knownSecrets();
-    expect(known).toHaveLength(16);
+    expect(known).toHaveLength(1024);
     expect(known).not.toContain('abcdefgh');
     expect(known).not.toContain('opaque-token-1');
     expect(known[0]).toBe('opaque-token-2');
-    expect(known[15]).toBe('opaque-token-17');
+    expect(known[1023]).toBe('opaque-token-1025');
   });
 
   test('redact removes a remembered opaque token that no pattern recognises (a server echoing it back)', () => {
-    // 'opaque-token-17' has no auth scheme before it and is not JWT-shaped: only the memory catches it.
+    // 'opaque-token-17' has no auth scheme before it and is not JWT-shaped: only the memory catches it,
+    // still after a thousand other users' tokens.
     expect(redact('token opaque-token-17 was revoked')).toBe('token [redacted] was revoked');
     expect(redact('token opaque-token-1 was revoked')).toBe('token opaque-token-1 was revoked');
   });
