@@ -6,6 +6,7 @@ import { rememberSecret } from '../classify/secrets.js';
 import type { Classification } from '../classify/types.js';
 import { emit, type AuthFailureEvent, type EventListener, type RefreshReason } from '../core/events.js';
 import { ask, notify } from '../guard.js';
+import { disposedError } from '../lifecycle.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
 
@@ -66,6 +67,7 @@ export class TokenState {
   /** Bumped by `clear()`: a refresh started before a sign-out is not kept. */
   private generation = 0;
   private cancelRefresh: (() => void) | undefined;
+  private disposed = false;
   /** `getToken`'s last string, the token sent for it, and when that is due for refresh: checked once. */
   private lastSent: { raw: string; token: string; refreshAt: number } | undefined;
 
@@ -114,8 +116,12 @@ export class TokenState {
     this.lastSent = undefined;
   }
 
-  /** Stops listening to other tabs and clears the refresh timeout. */
+  /**
+   * Stops listening to other tabs and ends a running refresh: its waiters fail with the disposed
+   * error (nothing waits forever), and no auth failure is reported for it (disposing is not a logout).
+   */
   dispose(): void {
+    this.disposed = true;
     this.crossTab?.close();
     this.cancelRefresh?.();
     this.cancelRefresh = undefined;
@@ -345,9 +351,12 @@ export class TokenState {
           return token;
         },
         (error: unknown) => {
+          // Disposed meanwhile (an abandoned lock, a cancelled refresh): the disposed error, as for every
+          // other operation of a disposed link; not a refresh failure and not an auth failure.
+          if (this.disposed) throw disposedError('TokenManager');
           const classification = this.failedRefreshClassification(error, failedToken);
           emit(onEvent, 'refresh-failure', operationName, { ...ended(), classification });
-          if (this.inflightReported) this.authFailure(classification, operationName);
+          if (this.inflightReported && !this.disposed) this.authFailure(classification, operationName);
           throw new ResilienceError(classification);
         },
       )
@@ -368,8 +377,16 @@ export class TokenState {
         this.refreshTimeoutMs,
         () => this.timedOut('refresh-timeout', 'Token refresh'),
       );
-      this.cancelRefresh = pending.cancel;
-      const token: unknown = await pending.promise.finally(() => (this.cancelRefresh = undefined));
+      // dispose() ends the wait with an error (cancelling alone would leave the refresh pending forever).
+      const stopped = new Promise<never>((_resolve, reject) => {
+        this.cancelRefresh = () => {
+          pending.cancel();
+          reject(disposedError('TokenManager'));
+        };
+      });
+      const token: unknown = await Promise.race([pending.promise, stopped]).finally(
+        () => (this.cancelRefresh = undefined),
+      );
       if (typeof token !== 'string' || token.length === 0)
         throw new TypeError('AuthRefreshLink: refresh() resolved without a token');
       return token;
