@@ -436,7 +436,12 @@ class RetryRun implements SubscriptionLike {
       // If the circuit opened meanwhile, this operation is the half-open probe when one is due
       // (recovery costs no extra request), else it fails fast like a new operation would.
       const admission = breaker?.admit();
-      if (admission === 'reject') return this.giveUp(error, classification, 'circuit-open');
+      if (admission === 'reject') {
+        // Like a new operation rejected while open: nothing to tell the circuit (reporting this
+        // operation's earlier failure would re-open a half-open circuit under the running probe).
+        this.reported = true;
+        return this.giveUp(error, classification, 'circuit-open');
+      }
       this.probe = admission === 'probe';
       this.send();
     }, delayMs);
