@@ -16,7 +16,8 @@ const entry = (name, path, importSpec, limit) => ({
 module.exports = [
   entry('root (export *)', 'dist/index.js', '*', '21 kB'),
   entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '7 kB'),
-  entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13 kB'),
+  // 13 kB until the review fix for the half-open probe slot (6 B over): raised once, by 100 B.
+  entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13.1 kB'),
   entry('AuthRefreshLink', 'dist/auth.js', '{ AuthRefreshLink }', '12.5 kB'),
   entry('EtagConflictLink', 'dist/etag.js', '{ EtagConflictLink }', '12 kB'),
   entry('profiles: ion', 'dist/profiles.js', '{ ion }', '2.5 kB'),
