@@ -8,7 +8,8 @@ import {
   unexpectedError,
 } from '../classify/annotations.js';
 import { REASON_REMEDIATION } from '../classify/core.js';
-import { classified, quickClassify as classifyErrors } from '../classify/quickClassify.js';
+import { annotateError } from '../classify/annotate.js';
+import { classifyErrors } from '../classify/classifyError.js';
 import type { Classification } from '../classify/types.js';
 import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/index.js';
 import type { GraphQLErrorLike, LinkOperation, OperationType, ResultLike, SubscriptionLike } from '../compat/index.js';
@@ -485,7 +486,7 @@ class RetryRun implements SubscriptionLike {
       this.sink.next(errors.length > 0 ? { ...merged, errors } : merged);
       this.sink.complete();
     } else if (error !== undefined) {
-      this.sink.error(classified(error));
+      this.sink.error(annotateError(error).error);
     } else {
       if (merged) this.sink.next(merged);
       this.sink.complete();

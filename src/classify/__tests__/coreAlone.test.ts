@@ -1,5 +1,5 @@
 import { attachClassifications } from '../annotations';
-import { quickClassify } from '../quickClassify';
+import { classifyErrors } from '../classifyError';
 import type { Classification } from '../types';
 
 const serverError = (status: number, bodyText = '', headers: Record<string, string> = {}) =>
@@ -12,7 +12,7 @@ const serverError = (status: number, bodyText = '', headers: Record<string, stri
 const body = (message: string, code?: string) =>
   JSON.stringify({ errors: [{ message, ...(code ? { extensions: { code } } : {}) }] });
 
-describe('quickClassify (the links’ compact classifier)', () => {
+describe('classifyErrors with the core alone (what a link used alone sees)', () => {
   test.each<[string, unknown, Partial<Classification>]>([
     ['503', serverError(503), { category: 'server', reason: 'service-unavailable', retryable: true }],
     [
@@ -106,11 +106,11 @@ describe('quickClassify (the links’ compact classifier)', () => {
       { category: 'server' },
     ],
   ])('%s', (_n, input, expected) => {
-    expect(quickClassify(input)[0]).toMatchObject(expected);
+    expect(classifyErrors(input)[0]).toMatchObject(expected);
   });
   test('redacts secrets and tokens', () => {
     expect(
-      quickClassify(serverError(401, body('bad token abcdef123456')), { secrets: ['abcdef123456'] })[0]!.message,
+      classifyErrors(serverError(401, body('bad token abcdef123456')), { secrets: ['abcdef123456'] })[0]!.message,
     ).not.toContain('abcdef123456');
   });
 });
