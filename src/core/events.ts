@@ -1,6 +1,7 @@
 // Every event the links emit: one interface per `type`, one union, one guarded `notify`.
 import type { Classification } from '../classify/types.js';
 import { notify } from '../guard.js';
+import type { OutboxEvent } from '../offline/outbox.js';
 
 /** What every event carries. */
 export interface ResilienceEventBase {
@@ -21,7 +22,8 @@ export type GiveUpReason =
   | 'deadline-passed'
   | 'circuit-open'
   | 'budget-exhausted'
-  | 'abort';
+  | 'abort'
+  | 'offline';
 
 /** A failed attempt will be retried after `delayMs`. */
 export interface RetryEvent extends ResilienceEventBase {
@@ -131,6 +133,8 @@ export interface ReapplyEvent extends ResilienceEventBase {
 /** Every event of every link, discriminated by `type`. */
 export type ResilienceEvent =
   | RetryEvent
+  | PausedEvent
+  | ResumedEvent
   | GiveUpEvent
   | CircuitOpenEvent
   | CircuitHalfOpenEvent
@@ -141,7 +145,8 @@ export type ResilienceEvent =
   | AuthFailureEvent
   | ConflictEvent
   | RereadEvent
-  | ReapplyEvent;
+  | ReapplyEvent
+  | OutboxEvent;
 
 export type ResilienceEventType = ResilienceEvent['type'];
 
@@ -175,4 +180,26 @@ export function bothListeners(
     notify('onEvent', first, event);
     notify('onEvent', second, event);
   };
+}
+
+/**
+ * The device is offline (the retry policy's `connectivity`): a network failure that would be
+ * retried waits for the network instead, without spending an attempt, the retry budget or the circuit.
+ */
+export interface PausedEvent extends ResilienceEventBase {
+  type: 'paused';
+  /** The attempt that failed offline (it does not count against `maxAttempts`). */
+  attempt: number;
+  /** What it ended with. */
+  classification: Classification;
+  /** Operations of the link paused now, this one included. */
+  waiting: number;
+}
+/** The network returned: a paused operation is sent again (a burst is spread over about a second). */
+export interface ResumedEvent extends ResilienceEventBase {
+  type: 'resumed';
+  /** The attempt about to be sent. */
+  attempt: number;
+  /** Time spent paused by this operation, over all its pauses. */
+  pausedMs: number;
 }

@@ -83,6 +83,7 @@ import { print, type DocumentNode } from 'graphql';
 import { ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
+import type { ResilienceEventBase } from '../core/events.js';
 import { findEtagPath } from '../etag/etagPath.js';
 import { notify, reportCallbackError } from '../guard.js';
 import { browserConnectivity, type Connectivity } from './connectivity.js';
@@ -159,10 +160,8 @@ export interface FlushReport {
   stopped?: 'offline' | 'unreachable' | 'storage-failed' | 'disposed';
 }
 
-interface OutboxEventBase<T extends string> {
+interface OutboxEventBase<T extends string> extends ResilienceEventBase {
   type: T;
-  operationName: string | undefined;
-  at: number;
 }
 export interface OutboxEnqueueEvent extends OutboxEventBase<'outbox-enqueue'> {
   id: string;
@@ -255,7 +254,8 @@ export declare namespace Outbox {
   }
 }
 
-function randomId(): string {
+/** A random id (`crypto.randomUUID()` where available): entry ids and idempotency keys. */
+export function randomId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (c?.randomUUID) return c.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
