@@ -1,7 +1,7 @@
 // StrykerJS mutation testing (`npm run test:mutation`, see scripts/mutation.mjs).
 // Two targets, each with its own committed incremental file so reruns only test what changed:
 //   decision (default): the pure modules whose behaviour the links are built on;
-//   links (STRYKER_TARGET=links): the link classes.
+//   links (STRYKER_TARGET=links): the policy core and the link classes.
 // The tests are the unit tests under src/ on Apollo Client 4 (jest.stryker.config.cjs).
 import os from 'node:os';
 import path from 'node:path';
@@ -15,16 +15,21 @@ const targets = {
     'src/profiles/**/*.ts',
     '!src/profiles/**/__tests__/**',
     '!src/profiles/index.ts',
-    'src/retry/{backoff,retryBudget,circuitBreaker,mergePartialResults,retryDecision}.ts',
+    'src/retry/{backoff,retryBudget,circuitBreaker,mergePartialResults,retryDecision,decideRetry}.ts',
     'src/etag/{threeWayMerge,conflictDetection,etagPath}.ts',
     'src/auth/{jwt,authFailure}.ts',
   ],
+  // The policy core holds the links' behaviour since #16: the executor, the policies, the token
+  // manager; the link classes are thin wrappers. retryPolicy.ts and etagPolicy.ts belong to this
+  // target but were not measured yet (being rewritten for #17): measure them after #17 lands
+  // (until then, run the others with `--mutate`).
   links: [
-    'src/retry/RetryBackoffLink.ts',
-    'src/auth/{AuthRefreshLink,crossTab,clientCredentials}.ts',
-    'src/etag/EtagConflictLink.ts',
+    'src/core/executor.ts',
+    'src/auth/{authPolicy,TokenManager,crossTab,clientCredentials,graphqlWs,AuthRefreshLink}.ts',
     'src/classify/ErrorClassifyLink.ts',
     'src/createResilienceLink.ts',
+    'src/retry/{retryPolicy,RetryBackoffLink}.ts',
+    'src/etag/{etagPolicy,EtagConflictLink}.ts',
   ],
 };
 const target = process.env.STRYKER_TARGET || 'decision';

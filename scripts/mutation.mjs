@@ -2,9 +2,10 @@
 // (default) or the links, incremental (reports/stryker-incremental*.json, committed: a rerun only
 // tests the mutants whose code or covering tests changed; `--force` reruns all). Prints the score
 // of every mutated file; the last line is `mutation score: NN.N %`.
-// With `--mutate <files>` the committed incremental file is read but not overwritten.
+// With `--mutate <files>` the committed incremental file is read but not overwritten (partial runs
+// keep their own copy in the OS temp dir).
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +24,12 @@ mkdirSync(scratch, { recursive: true });
 rmSync(reportFile, { force: true });
 
 if (passThrough.some((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='))) {
+  // Partial runs share one scratch copy (so a rerun after new tests is incremental too), seeded
+  // from the committed file whenever that one is newer.
   const copy = path.join(scratch, `partial-${target}-incremental.json`);
-  if (existsSync(path.join(root, incrementalFile))) copyFileSync(path.join(root, incrementalFile), copy);
+  const committed = path.join(root, incrementalFile);
+  if (existsSync(committed) && (!existsSync(copy) || statSync(committed).mtimeMs > statSync(copy).mtimeMs))
+    copyFileSync(committed, copy);
   passThrough.push('--incrementalFile', copy);
 }
 
@@ -61,16 +66,17 @@ const rows = Object.entries(report.files)
       killed: detected,
       survived: mutants.filter((m) => m.status === 'Survived').length,
       noCoverage: mutants.filter((m) => m.status === 'NoCoverage').length,
+      compileErrors: mutants.filter((m) => m.status === 'CompileError').length,
       valid,
     };
   })
   .sort((a, b) => a.file.localeCompare(b.file));
 const pct = (d, v) => (v === 0 ? 'n/a' : `${((100 * d) / v).toFixed(1)} %`);
 const width = Math.max(...rows.map((r) => r.file.length), 4);
-console.log(`\n${'file'.padEnd(width)}  killed  survived  no-cov   score`);
+console.log(`\n${'file'.padEnd(width)}  killed  survived  no-cov  compile-err   score`);
 for (const r of rows) {
   console.log(
-    `${r.file.padEnd(width)}  ${String(r.killed).padStart(6)}  ${String(r.survived).padStart(8)}  ${String(r.noCoverage).padStart(6)}  ${pct(r.killed, r.valid).padStart(7)}`,
+    `${r.file.padEnd(width)}  ${String(r.killed).padStart(6)}  ${String(r.survived).padStart(8)}  ${String(r.noCoverage).padStart(6)}  ${String(r.compileErrors).padStart(11)}  ${pct(r.killed, r.valid).padStart(7)}`,
   );
 }
 const total = rows.reduce(

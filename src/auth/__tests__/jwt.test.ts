@@ -9,6 +9,8 @@ describe('jwtExpiryMs', () => {
   test('the test payload really uses the base64url alphabet', () => {
     expect(b64url(urlSafe)).toMatch(/-/);
     expect(b64url(urlSafe)).toMatch(/_/);
+    // …and its standard base64 has '+' and '/' between valid characters, not at either end.
+    expect(Buffer.from(urlSafe).toString('base64')).toMatch(/^[A-Za-z0-9].*\+.*\/.*[A-Za-z0-9]=*$/);
   });
 
   test.each<[string, string, number | undefined]>([
@@ -29,6 +31,8 @@ describe('jwtExpiryMs', () => {
     ['four segments', `${token('{"exp":5}')}.x`, undefined],
     ['an empty payload segment', 'a..c', undefined],
     ['base64 "+" or "/" is not base64url', `h.${b64url('{"exp":5}')}+.s`, undefined],
+    // The same claims in standard base64 ('+' and '/' inside, as a lenient decoder would accept).
+    ['a payload in standard base64, not base64url', `h.${Buffer.from(urlSafe).toString('base64')}.s`, undefined],
     ['three padding characters', `h.${b64url('{"exp":5}')}===.s`, undefined],
     ['padding in the middle', `h.ab=cd.s`, undefined],
     ['the empty string', '', undefined],
