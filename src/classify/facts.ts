@@ -23,6 +23,7 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** `source[key]`, or undefined where reading it is not possible or throws (a hostile getter). */
 function safeGet(source: unknown, key: string): unknown {
   try {
     return isRecord(source) || typeof source === 'function' || source instanceof Error
@@ -33,191 +34,148 @@ function safeGet(source: unknown, key: string): unknown {
   }
 }
 
-function headersOf(error: unknown): Headers | undefined {
-  const headers = safeGet(safeGet(error, 'response'), 'headers');
-  return headers && typeof (headers as Headers).get === 'function' ? (headers as Headers) : undefined;
+function recordAt(source: unknown, key: string): Record<string, unknown> | undefined {
+  const value = safeGet(source, key);
+  return isRecord(value) ? value : undefined;
 }
 
-function retryAfterFrom(headers: Headers | undefined, extensions?: Record<string, unknown>): number | undefined {
-  let header: string | null | undefined;
+function headersIn(value: unknown): Headers | undefined {
+  return value && typeof (value as Headers).get === 'function' ? (value as Headers) : undefined;
+}
+
+/** `Retry-After` from the headers, else `extensions.retryAfterMs` or `extensions.retryAfter`. */
+function retryAfterFrom(headers: Headers | undefined, extensions: Record<string, unknown> | undefined) {
+  let header: unknown;
   try {
     header = headers?.get('retry-after');
   } catch {
-    header = undefined;
+    // unreadable headers carry no Retry-After
   }
-  const fromHeader = parseRetryAfter(header ?? undefined);
-  if (fromHeader !== undefined) return fromHeader;
-  if (!extensions) return undefined;
-  const ms = extensions.retryAfterMs;
-  if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) return ms;
-  return parseRetryAfter(extensions.retryAfter);
+  const ms = extensions?.retryAfterMs;
+  return (
+    parseRetryAfter(header) ??
+    (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : parseRetryAfter(extensions?.retryAfter))
+  );
 }
 
+/** Facts of an HTTP answer that is not a list of errors. */
+const http = (envelope: Envelope, message: string, body?: ErrorFacts['body']): ErrorFacts => ({
+  source: 'http',
+  status: envelope.status,
+  message,
+  body,
+});
+
+/** Facts of something that is no error at all. */
+const shapeless = (status?: number, message = ''): ErrorFacts => ({
+  source: 'unknown',
+  status,
+  message,
+  body: 'unexpected-shape',
+});
+
 /** Facts for one GraphQL error object (`{ message, path, extensions }`), whatever its quality. */
-export function graphQLErrorFacts(error: unknown, envelope: Envelope = {}): ErrorFacts {
-  const extensions = isRecord(safeGet(error, 'extensions'))
-    ? (safeGet(error, 'extensions') as Record<string, unknown>)
-    : undefined;
-  const rawPath = safeGet(error, 'path');
-  const path =
-    Array.isArray(rawPath) && rawPath.every((p) => typeof p === 'string' || typeof p === 'number')
-      ? rawPath
-      : undefined;
-  const message = str(safeGet(error, 'message')) ?? (typeof error === 'string' ? error : '');
-  const code = str(extensions?.code);
+function graphQLErrorFacts(error: unknown, envelope: Envelope): ErrorFacts {
+  const extensions = recordAt(error, 'extensions');
+  const path = safeGet(error, 'path');
   const extStatus = safeGet(extensions?.http, 'status');
   return {
     source: 'graphql',
     status: envelope.status ?? (typeof extStatus === 'number' ? extStatus : undefined),
-    code,
-    message,
+    code: str(extensions?.code),
+    message: str(safeGet(error, 'message')) ?? (typeof error === 'string' ? error : ''),
     extensions,
-    path,
-    retryAfterMs: retryAfterFrom(envelope.headers, extensions),
+    path: Array.isArray(path) && path.every((p) => typeof p === 'string' || typeof p === 'number') ? path : undefined,
     body: isRecord(error) || typeof error === 'string' ? undefined : 'unexpected-shape',
     ...(isRecord(error) ? { raw: error } : {}),
     ...(envelope.extensions ? { responseExtensions: envelope.extensions } : {}),
   };
 }
 
-function looksLikeHtml(text: string): boolean {
-  return /^\s*(<!doctype html|<html|<head|<body|<\?xml|<h1|<title)/i.test(text.slice(0, 200));
+/** Facts for each GraphQL error of a non-empty list (the first `MAX_ERRORS`), or undefined. */
+function each(list: unknown, envelope: Envelope): ErrorFacts[] | undefined {
+  return Array.isArray(list) && list.length > 0
+    ? list.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope))
+    : undefined;
 }
 
 /** Facts for a parsed HTTP body: a GraphQL result, an OAuth error, a REST envelope, or anything else. */
-export function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
-  if (isRecord(body)) {
-    const errors = body.errors;
-    if (Array.isArray(errors) && errors.length > 0) {
-      const env = isRecord(body.extensions) ? { ...envelope, extensions: body.extensions } : envelope;
-      return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, env));
-    }
-    if (typeof body.error === 'string') {
-      return [
-        {
-          source: 'oauth',
-          status: envelope.status,
-          code: body.error,
-          message: str(body.error_description) ?? body.error,
-          description: str(body.error_description),
-          retryAfterMs: retryAfterFrom(envelope.headers),
-          raw: body,
-        },
-      ];
-    }
-    if (Array.isArray(body.data) && (body.type === 'Error' || body.status === 'error')) {
-      const entries = body.data.slice(0, MAX_ERRORS);
-      if (entries.length > 0) {
-        return entries.map((entry) => ({
-          source: 'rest' as const,
-          status: envelope.status,
-          message: str(safeGet(entry, 'message')) ?? '',
-          propertyName: str(safeGet(entry, 'propertyName')),
-          code: str(safeGet(entry, 'propertyName')),
-          retryAfterMs: retryAfterFrom(envelope.headers),
-          ...(isRecord(entry) ? { raw: entry } : {}),
-        }));
-      }
-    }
-    if (errors !== undefined && !Array.isArray(errors)) {
-      const message = typeof errors === 'string' ? errors : (str(safeGet(errors, 'message')) ?? '');
-      return [
-        {
-          source: 'http',
-          status: envelope.status,
-          message,
-          body: 'unexpected-shape',
-          retryAfterMs: retryAfterFrom(envelope.headers),
-        },
-      ];
-    }
-    const message = str(body.message) ?? str(body.error_description) ?? str(body.detail) ?? str(body.title) ?? '';
-    const extensions = isRecord(body.extensions) ? body.extensions : undefined;
+function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
+  if (!isRecord(body)) return [http(envelope, '', body === undefined || body === null ? 'empty' : 'unexpected-shape')];
+  const { errors, data } = body;
+  const extensions = isRecord(body.extensions) ? body.extensions : undefined;
+  const graphql = each(errors, extensions ? { ...envelope, extensions } : envelope);
+  if (graphql) return graphql;
+  if (typeof body.error === 'string')
     return [
       {
-        source: 'http',
+        source: 'oauth',
         status: envelope.status,
-        code: str(extensions?.code) ?? str(body.code),
-        message,
-        extensions,
-        body: 'json',
-        retryAfterMs: retryAfterFrom(envelope.headers, extensions),
+        code: body.error,
+        message: str(body.error_description) ?? body.error,
+        description: str(body.error_description),
         raw: body,
       },
     ];
-  }
+  if (Array.isArray(data) && (body.type === 'Error' || body.status === 'error') && data.length > 0)
+    return data.slice(0, MAX_ERRORS).map((entry: unknown): ErrorFacts => {
+      const propertyName = str(safeGet(entry, 'propertyName'));
+      return {
+        source: 'rest',
+        status: envelope.status,
+        message: str(safeGet(entry, 'message')) ?? '',
+        propertyName,
+        code: propertyName,
+        ...(isRecord(entry) ? { raw: entry } : {}),
+      };
+    });
+  if (errors !== undefined && !Array.isArray(errors))
+    return [
+      http(envelope, typeof errors === 'string' ? errors : (str(safeGet(errors, 'message')) ?? ''), 'unexpected-shape'),
+    ];
   return [
     {
-      source: 'http',
-      status: envelope.status,
-      message: '',
-      body: body === undefined || body === null ? 'empty' : 'unexpected-shape',
-      retryAfterMs: retryAfterFrom(envelope.headers),
+      ...http(
+        envelope,
+        str(body.message) ?? str(body.error_description) ?? str(body.detail) ?? str(body.title) ?? '',
+        'json',
+      ),
+      code: str(extensions?.code) ?? str(body.code),
+      extensions,
+      raw: body,
     },
   ];
 }
 
 /** Facts for a raw body text: parsed when it is JSON, else described (HTML page, truncated JSON, text). */
-export function bodyTextFacts(text: string, envelope: Envelope): ErrorFacts[] {
+function bodyTextFacts(text: string, envelope: Envelope): ErrorFacts[] {
   const trimmed = text.trim();
-  if (trimmed === '')
-    return [
-      {
-        source: 'http',
-        status: envelope.status,
-        message: '',
-        body: 'empty',
-        retryAfterMs: retryAfterFrom(envelope.headers),
-      },
-    ];
-  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && trimmed.length <= MAX_BODY_CHARS) {
+  if (trimmed === '') return [http(envelope, '', 'empty')];
+  if ((trimmed[0] === '{' || trimmed[0] === '[') && trimmed.length <= MAX_BODY_CHARS) {
     try {
       return bodyFacts(JSON.parse(trimmed), envelope);
     } catch {
-      return [
-        {
-          source: 'http',
-          status: envelope.status,
-          message: 'The response body is not valid JSON (truncated or malformed).',
-          body: 'truncated-json',
-          retryAfterMs: retryAfterFrom(envelope.headers),
-        },
-      ];
+      return [http(envelope, 'The response is not valid JSON.', 'truncated-json')];
     }
   }
-  if (looksLikeHtml(trimmed)) {
+  if (/^(<!doctype html|<html|<head|<body|<\?xml|<h1|<title)/i.test(trimmed.slice(0, 200))) {
     const title = /<title[^>]*>([^<]{0,2000})<\/title>/i.exec(trimmed.slice(0, 4096))?.[1]?.trim();
-    return [
-      {
-        source: 'http',
-        status: envelope.status,
-        message: title ? `HTML error page: ${title}` : 'HTML error page',
-        body: 'html',
-        retryAfterMs: retryAfterFrom(envelope.headers),
-      },
-    ];
+    return [http(envelope, title ? `HTML error page: ${title}` : 'HTML error page', 'html')];
   }
-  return [
-    {
-      source: 'http',
-      status: envelope.status,
-      // Not cut here: the classifier redacts first and cuts after, so a token at the cut cannot leave a part behind.
-      message: trimmed.slice(0, 20_000),
-      body: 'text',
-      retryAfterMs: retryAfterFrom(envelope.headers),
-    },
-  ];
+  // Not cut here: the classifier redacts first and cuts after, so a token at the cut cannot leave a part behind.
+  return [http(envelope, trimmed.slice(0, 20_000), 'text')];
 }
 
 const SYSTEM_CODES = /^(E[A-Z0-9_]{2,}|UND_ERR_[A-Z_]+|ABORT_ERR)$/;
 
+/** A system error code (`ECONNRESET`…) in `code` or `errno` of the error or its causes. */
 function systemCodeOf(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
-    const code = safeGet(current, 'code');
-    if (typeof code === 'string' && SYSTEM_CODES.test(code)) return code;
-    const errno = safeGet(current, 'errno');
-    if (typeof errno === 'string' && SYSTEM_CODES.test(errno)) return errno;
+    for (const key of ['code', 'errno']) {
+      const code = safeGet(current, key);
+      if (typeof code === 'string' && SYSTEM_CODES.test(code)) return code;
+    }
     current = safeGet(current, 'cause');
   }
   return undefined;
@@ -225,8 +183,7 @@ function systemCodeOf(error: unknown): string | undefined {
 
 function messageOf(error: unknown): string {
   const message = str(safeGet(error, 'message')) ?? '';
-  const cause = safeGet(error, 'cause');
-  const causeMessage = str(safeGet(cause, 'message'));
+  const causeMessage = str(safeGet(safeGet(error, 'cause'), 'message'));
   return causeMessage && causeMessage !== message ? `${message} (${causeMessage})` : message;
 }
 
@@ -236,9 +193,13 @@ function messageOf(error: unknown): string {
  */
 export function collectFacts(input: unknown, envelope: Envelope = {}): ErrorFacts[] {
   try {
-    return withHeaders(collect(input, envelope, 0), envelope.headers);
+    const facts = withHeaders(collect(input, envelope, 0), envelope.headers);
+    // What the server answered may say how long to wait; a thrown error or a value cannot.
+    for (const f of facts)
+      if (f.source !== 'unknown' && f.source !== 'network') f.retryAfterMs = retryAfterFrom(f.headers, f.extensions);
+    return facts;
   } catch {
-    return [{ source: 'unknown', message: '', body: 'unexpected-shape' }];
+    return [shapeless()];
   }
 }
 
@@ -249,99 +210,83 @@ function withHeaders(facts: ErrorFacts[], headers: Headers | undefined): ErrorFa
 }
 
 function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[] {
-  if (depth > 4) return [{ source: 'unknown', message: '', body: 'unexpected-shape' }];
+  if (depth > 4) return [shapeless()];
   if (typeof input === 'string') return [{ source: 'unknown', status: envelope.status, message: input }];
   // A primitive (or a function) thrown as an error: its string form is the message.
   if (typeof input !== 'object' || input === null)
-    return [
-      {
-        source: 'unknown',
-        status: envelope.status,
-        // eslint-disable-next-line @typescript-eslint/no-base-to-string
-        message: input === undefined || input === null ? '' : String(input),
-        body: 'unexpected-shape',
-      },
-    ];
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
+    return [shapeless(envelope.status, input == null ? '' : String(input))];
 
   const name = str(safeGet(input, 'name'));
+  const extensions = recordAt(input, 'extensions');
+  const networkError = safeGet(input, 'networkError');
   // AC4 CombinedGraphQLErrors / AC3 ApolloError with GraphQL errors.
-  const graphQLErrors = safeGet(input, name === 'CombinedGraphQLErrors' ? 'errors' : 'graphQLErrors');
-  if (Array.isArray(graphQLErrors) && graphQLErrors.length > 0) {
-    const extensions = safeGet(input, 'extensions');
-    const env = isRecord(extensions) ? { ...envelope, extensions } : envelope;
-    const facts = graphQLErrors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, env));
-    const networkError = safeGet(input, 'networkError');
-    return networkError ? [...facts, ...collect(networkError, envelope, depth + 1)] : facts;
-  }
+  const graphql = each(
+    safeGet(input, name === 'CombinedGraphQLErrors' ? 'errors' : 'graphQLErrors'),
+    extensions ? { ...envelope, extensions } : envelope,
+  );
+  if (graphql) return networkError ? [...graphql, ...collect(networkError, envelope, depth + 1)] : graphql;
   if (name === 'ApolloError') {
-    const networkError = safeGet(input, 'networkError');
     if (networkError) return collect(networkError, envelope, depth + 1);
-    const protocolErrors = safeGet(input, 'protocolErrors');
-    if (Array.isArray(protocolErrors) && protocolErrors.length > 0)
-      return protocolErrors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
+    const protocol = each(safeGet(input, 'protocolErrors'), envelope);
+    if (protocol) return protocol;
     const clientErrors = safeGet(input, 'clientErrors');
     if (Array.isArray(clientErrors) && clientErrors.length > 0) return collect(clientErrors[0], envelope, depth + 1);
   }
   if (name === 'CombinedProtocolErrors') {
-    const errors = safeGet(input, 'errors');
-    if (Array.isArray(errors) && errors.length > 0)
-      return errors.slice(0, MAX_ERRORS).map((e) => graphQLErrorFacts(e, envelope));
+    const protocol = each(safeGet(input, 'errors'), envelope);
+    if (protocol) return protocol;
   }
 
   // A GraphQL result `{ data, errors }` (with the status it came with, if it says).
   const ownStatus = safeGet(input, 'status');
-  if (!(input instanceof Error) && 'errors' in input && safeGet(input, 'body') === undefined) {
+  const isError = input instanceof Error;
+  if (!isError && 'errors' in input && safeGet(input, 'body') === undefined)
     return bodyFacts(input, typeof ownStatus === 'number' ? { ...envelope, status: ownStatus } : envelope);
-  }
 
   // Anything with a status: an Apollo ServerError of either major, a raw HTTP answer
   // `{ status, body, headers }`, or a plain object `{ statusCode | status, message, extensions }`.
   const server = readServerErrorBody(input);
   const status = server.status ?? (typeof ownStatus === 'number' ? ownStatus : undefined);
   if (status !== undefined) {
-    const headersValue = safeGet(input, 'headers');
     const env: Envelope = {
       status,
       headers:
-        headersOf(input) ??
-        (headersValue && typeof (headersValue as Headers).get === 'function'
-          ? (headersValue as Headers)
-          : envelope.headers),
+        headersIn(safeGet(safeGet(input, 'response'), 'headers')) ??
+        headersIn(safeGet(input, 'headers')) ??
+        envelope.headers,
     };
     const body = server.body !== undefined ? server.body : safeGet(input, 'body');
-    // AC3 keeps the raw text as `result` when the body is not JSON.
-    if (typeof body === 'string') return withHeaders(bodyTextFacts(body, env), env.headers);
-    if (body !== undefined && body !== null) return withHeaders(bodyFacts(body, env), env.headers);
-    if (server.bodyText !== undefined) return withHeaders(bodyTextFacts(server.bodyText, env), env.headers);
-    const extensions = isRecord(safeGet(input, 'extensions'))
-      ? (safeGet(input, 'extensions') as Record<string, unknown>)
-      : undefined;
     return withHeaders(
-      [
-        {
-          source: 'http',
-          status,
-          code: str(extensions?.code),
-          message: messageOf(input),
-          extensions,
-          retryAfterMs: retryAfterFrom(env.headers, extensions),
-          body:
-            name === undefined && !(input instanceof Error) && safeGet(input, 'message') === undefined
-              ? 'empty'
-              : undefined,
-        },
-      ],
+      // AC3 keeps the raw text as `result` when the body is not JSON.
+      typeof body === 'string'
+        ? bodyTextFacts(body, env)
+        : body !== undefined && body !== null
+          ? bodyFacts(body, env)
+          : server.bodyText !== undefined
+            ? bodyTextFacts(server.bodyText, env)
+            : [
+                {
+                  ...http(
+                    env,
+                    messageOf(input),
+                    name === undefined && !isError && safeGet(input, 'message') === undefined ? 'empty' : undefined,
+                  ),
+                  code: str(extensions?.code),
+                  extensions,
+                },
+              ],
       env.headers,
     );
   }
   if (name === 'ServerParseError' && server.bodyText !== undefined) return bodyTextFacts(server.bodyText, envelope);
 
   // A REST envelope or OAuth error object.
-  if (!(input instanceof Error) && (safeGet(input, 'type') === 'Error' || typeof safeGet(input, 'error') === 'string'))
+  if (!isError && (safeGet(input, 'type') === 'Error' || typeof safeGet(input, 'error') === 'string'))
     return bodyFacts(input, envelope);
 
   // A thrown error: network failure, abort, timeout, or a plain error.
-  if (input instanceof Error || name !== undefined) {
+  if (isError || name !== undefined) {
     const systemCode = systemCodeOf(input);
     const message = messageOf(input);
     const isNetwork =
@@ -356,13 +301,11 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
         message,
         errorName: name,
         systemCode,
-        extensions: isRecord(safeGet(input, 'extensions'))
-          ? (safeGet(input, 'extensions') as Record<string, unknown>)
-          : undefined,
+        extensions,
       },
     ];
   }
   // A GraphQL error object on its own.
   if (typeof safeGet(input, 'message') === 'string') return [graphQLErrorFacts(input, envelope)];
-  return [{ source: 'unknown', status: envelope.status, message: '', body: 'unexpected-shape' }];
+  return [shapeless(envelope.status)];
 }
