@@ -30,4 +30,5 @@ module.exports = [
   entry('profiles: github', 'dist/profiles.js', '{ github }', '2 kB'),
   entry('testing: FaultLink', 'dist/testing.js', '{ FaultLink }', '3.5 kB'),
   entry('otel: otelListener', 'dist/otel.js', '{ otelListener }', '2 kB'),
+  entry('offline: OutboxLink', 'dist/offline.js', '{ OutboxLink }', '15.4 kB'),
 ];

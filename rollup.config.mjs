@@ -17,6 +17,7 @@ const entries = Object.fromEntries(
     profiles: 'src/profiles/index.ts',
     testing: 'src/testing/index.ts',
     otel: 'src/otel/index.ts',
+    offline: 'src/offline/index.ts',
   }).filter(([, file]) => existsSync(file)),
 );
 const external = (id) => /^(@apollo\/client|graphql|rxjs|@opentelemetry\/api)(\/|$)/.test(id);

@@ -166,6 +166,7 @@ describeIf(`npm pack of a fresh clone${isCheckout ? '' : ' (skipped: not a git c
       expect(esm['apollo-link-resilience']!.links).toEqual(
         expect.arrayContaining(['ErrorClassifyLink', 'RetryBackoffLink', 'AuthRefreshLink', 'EtagConflictLink']),
       );
+      expect(esm['apollo-link-resilience/offline']!.links).toEqual(['OutboxLink']);
       for (const file of ['consumer.mjs', 'consumer.cjs']) {
         const out = JSON.parse(run('node', [file], consumer).trim().split('\n').pop()!) as {
           sameApolloLink: boolean;
