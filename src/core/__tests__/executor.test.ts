@@ -1,13 +1,15 @@
 // The executor on its own: a list of policies, one Observable per operation, nothing known between them.
 import { ApolloLink, Observable } from '@apollo/client/core/index.js';
+import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
-import type { LinkOperation, SubscriptionLike } from '../../compat/index';
+import { executeForward, type LinkOperation, type SubscriptionLike } from '../../compat/index';
 import { answer, server } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { PolicyExecutor } from '../executor';
 import type { Downstream, Policy, Sink } from '../policy';
 
 const ok = { data: { po: { id: '1' } } };
+const REREAD = parse('query Reread { po { id } }');
 
 /** A policy that records what it saw and passes the operation on. */
 function recording(name: string, log: string[]): Policy {
@@ -99,5 +101,153 @@ describe('PolicyExecutor', () => {
     const out = execute(ApolloLink.from([new PolicyExecutor([recording('a', [])], 'Test'), throwing]));
     await flush();
     expect(out.error).toBe(boom);
+  });
+});
+
+describe('PolicyExecutor: the link below, however it behaves', () => {
+  /** A link below whose Observable runs `produce` and counts its teardowns. */
+  function below(produce: (sink: Sink) => void) {
+    const teardowns = { count: 0 };
+    const link = new ApolloLink(
+      () =>
+        new Observable((sink: Sink) => {
+          produce(sink);
+          return () => {
+            teardowns.count += 1;
+          };
+        }) as never,
+    );
+    return { link, teardowns };
+  }
+
+  test.each<[string, (sink: Sink) => void, unknown[], 'complete' | 'error']>([
+    [
+      'answers synchronously',
+      (sink) => {
+        sink.next(ok);
+        sink.complete();
+      },
+      [ok],
+      'complete',
+    ],
+    [
+      'keeps emitting after it completed',
+      (sink) => {
+        sink.next(ok);
+        sink.complete();
+        sink.next({ data: { late: true } });
+        sink.error(new Error('late'));
+      },
+      [ok],
+      'complete',
+    ],
+    [
+      'emits after it failed',
+      (sink) => {
+        sink.error(new Error('first'));
+        sink.next(ok);
+        sink.complete();
+      },
+      [],
+      'error',
+    ],
+  ])('%s: the app sees one ending, and the teardown below runs once', async (_name, produce, results, ending) => {
+    const log: string[] = [];
+    const b = below(produce);
+    const out = execute(ApolloLink.from([new PolicyExecutor([recording('a', log)], 'Test'), b.link]));
+    await flush();
+    await out.done;
+    expect(out.next).toEqual(results);
+    expect(out.complete).toBe(ending === 'complete');
+    expect((out.error as Error | undefined)?.message).toBe(ending === 'error' ? 'first' : undefined);
+    expect(log.filter((l) => l.endsWith(':complete'))).toHaveLength(ending === 'complete' ? 1 : 0);
+    expect(b.teardowns.count).toBe(1);
+  });
+
+  test('after the app unsubscribes, nothing the link below still emits reaches it', async () => {
+    let sink: Sink | undefined;
+    const b = below((s) => (sink = s));
+    const log: string[] = [];
+    const out = execute(ApolloLink.from([new PolicyExecutor([recording('a', log)], 'Test'), b.link]));
+    await flush();
+    sink!.next(ok);
+    out.unsubscribe();
+    expect(b.teardowns.count).toBe(1);
+    sink!.next({ data: { late: true } });
+    sink!.complete();
+    await flush();
+    expect(out.next).toEqual([ok]);
+    expect(out.complete).toBe(false);
+    expect(log).toEqual(['a:Q', 'a:next']);
+    expect(b.teardowns.count).toBe(1);
+  });
+
+  test('a policy derives a request through `forward`: it runs the policies below it, then the link below', async () => {
+    const log: string[] = [];
+    const s = scripted((sink, _n, operation) => answer(sink, { data: { name: operation.operationName } }));
+    const deriving: Policy = {
+      run(operation, _context, next, sink) {
+        log.push(`deriving:${operation.operationName ?? ''}`);
+        const forwarded = executeForward(next.forward, operation, { query: REREAD }) as unknown as {
+          subscribe(o: Sink): SubscriptionLike;
+        };
+        let inner: SubscriptionLike | undefined;
+        const outer = forwarded.subscribe({
+          next: (r) => log.push(`derived:${JSON.stringify(r)}`),
+          error: (e) => sink.error(e),
+          complete: () => {
+            inner = next.send(operation, sink);
+          },
+        });
+        return {
+          unsubscribe: () => {
+            outer.unsubscribe();
+            inner?.unsubscribe();
+          },
+        };
+      },
+    };
+    const out = execute(ApolloLink.from([new PolicyExecutor([deriving, recording('b', log)], 'Test'), s.link]));
+    await flush();
+    await out.done;
+    expect(out.next).toEqual([{ data: { name: 'Q' } }]);
+    expect(log.slice(0, 4)).toEqual(['deriving:Q', 'b:Reread', 'b:next', 'derived:{"data":{"name":"Reread"}}']);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  test('dispose() disposes every policy, and the executor fails later operations without running them', async () => {
+    const disposed: string[] = [];
+    const log: string[] = [];
+    const policy = (name: string): Policy => ({ ...recording(name, log), dispose: () => disposed.push(name) });
+    const link = new PolicyExecutor([policy('a'), recording('plain', log), policy('c')], 'Named');
+    link.dispose();
+    expect(disposed).toEqual(['a', 'c']);
+    const s = scripted((sink) => answer(sink, ok));
+    const out = execute(ApolloLink.from([link, s.link]));
+    await flush();
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unknown', reason: 'link-disposed' });
+    expect((out.error as Error).message).toContain('Named');
+    expect(log).toEqual([]);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  test('each policy gets the context the operation started with', async () => {
+    const seen: unknown[] = [];
+    const reading = (name: string): Policy => ({
+      run(operation, context, next, sink) {
+        seen.push([name, context.tag]);
+        return next.send(operation, sink);
+      },
+    });
+    const out = execute(
+      ApolloLink.from([new PolicyExecutor([reading('a'), reading('b')], 'Test'), server([ok]).link]),
+      { context: { tag: 'mine' } },
+    );
+    await flush();
+    await out.done;
+    expect(seen).toEqual([
+      ['a', 'mine'],
+      ['b', 'mine'],
+    ]);
   });
 });
