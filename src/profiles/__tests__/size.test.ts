@@ -1,4 +1,4 @@
-// Each vendor profile: ≤ 2 kB min+gz (esbuild, peers external), and tree-shakable from the
+// Each profile: ≤ 2 kB (2000 B, as size-limit counts) min+gz (esbuild, peers external), and tree-shakable from the
 // `profiles` entry (importing one pulls in no other profile and no classifier code).
 import { buildSync } from 'esbuild';
 import { gzipSync } from 'zlib';
@@ -11,7 +11,7 @@ const PROFILES: Record<string, string> = {
   appSync: 'appsync/missing-auth-header',
   shopify: 'shopify/throttled',
   github: 'github/rate-limit-headers',
-  ion: 'ion/401-missing-credentials',
+  ion: 'ion/read-only-org',
   restEnvelope: 'rest/sso-required',
   graphqlCodes: 'code/bad-user-input',
 };
@@ -30,10 +30,10 @@ function bundle(name: string): string {
   return out.outputFiles[0]!.text;
 }
 
-describe.each(['apolloServer', 'hasura', 'appSync', 'shopify', 'github'])('%s', (name) => {
+describe.each(Object.keys(PROFILES))('%s', (name) => {
   const code = bundle(name);
   test('≤ 2 kB min+gz', () => {
-    expect(gzipSync(code, { level: 9 }).length).toBeLessThanOrEqual(2048);
+    expect(gzipSync(code, { level: 9 }).length).toBeLessThanOrEqual(2000);
   });
   test('tree-shakes: no other profile, no core classifier', () => {
     expect(code).toContain(PROFILES[name]);
