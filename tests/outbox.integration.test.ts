@@ -107,6 +107,29 @@ describe(`OutboxLink against the ION-like server on Apollo Client ${APOLLO_MAJOR
     expect((await load(second.client, '3')).notes).toBe('counted offline');
   });
 
+  test('attach(client): the next page load replays before its first operation (a first screen from a persisted cache)', async () => {
+    const storage = memoryStorage();
+    const first = page(storage, true);
+    const po = await load(first.client, '5');
+    first.connectivity.setOnline(false);
+    const pending = run(first.client, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '5', _etag: po._etag, quantity: 12 } },
+    });
+    await until(() => first.outbox.entries.length === 1);
+    const key = first.outbox.entries[0]!.idempotencyKey;
+    first.outbox.dispose();
+    await pending;
+
+    const second = page(storage, true);
+    second.outbox.attach(second.client as unknown as Parameters<OutboxLink['attach']>[0]);
+    await until(() => second.events.some((e) => e.type === 'outbox-delivered'));
+    expect(server.purchaseOrders.get('5')!.quantity).toBe(12);
+    expect(server.stats.appliedByKey[key]).toBe(1);
+    expect(server.stats.byOperation.PurchaseOrder).toBe(1); // the first page's load only
+    expect(await storage.load()).toEqual([]);
+  });
+
   test('the connection drops after the server applied the mutation (the answer is lost): the outbox keeps it and replays it with the same key; applied once, the caller gets the real result', async () => {
     const storage = memoryStorage();
     const { client, outbox, events } = page(storage, true, { maxAttempts: 2 });

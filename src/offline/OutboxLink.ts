@@ -89,11 +89,17 @@ export declare namespace OutboxLink {
 
 /** How a replay reaches the rest of the chain: learnt from the first operation through the link. */
 interface Route {
-  forward: LinkForward;
+  /** The chain below the outbox (learnt from an operation), or… */
+  forward?: LinkForward;
+  /** …the client's whole chain (`attach(client)`): the replay passes the outbox marked as one. */
+  link?: ApolloLink;
   client: unknown;
   /** What Apollo itself put in the context (AC3: the cache) — nothing the app set, no header. */
   context: Record<string, unknown>;
 }
+
+/** The context field that marks a replay sent through the client's whole chain (its value: the key). */
+const REPLAY = 'apollo-link-resilience:outbox-replay';
 
 /** Context fields Apollo Client sets on every operation, carried to replays (the etag re-read writes to `cache`). */
 const APOLLO_CONTEXT = ['cache', 'getCacheKey', 'clientAwareness'] as const;
@@ -317,6 +323,11 @@ export class OutboxPolicy implements Policy {
     next: Downstream,
     sink: Sink,
   ): SubscriptionLike {
+    const replayKey = context[REPLAY];
+    if (typeof replayKey === 'string') {
+      setRequestOnlyHeader(operation, this.header, replayKey); // a replay of `attach(client)`: on its way down
+      return next.send(operation, sink);
+    }
     if (!this.route) {
       const carried: Record<string, unknown> = {};
       for (const name of APOLLO_CONTEXT) if (context[name] !== undefined) carried[name] = context[name];
@@ -380,15 +391,31 @@ export class OutboxPolicy implements Policy {
     }
     const { header } = this;
     const key = entry.idempotencyKey;
-    const through = createLink((operation) => {
-      setRequestOnlyHeader(operation, header, key);
-      return route.forward(operation);
-    });
+    const { forward } = route;
+    const through =
+      route.link ??
+      createLink((operation) => {
+        setRequestOnlyHeader(operation, header, key);
+        return forward!(operation);
+      });
     // A static method that uses no `this`.
     // eslint-disable-next-line @typescript-eslint/unbound-method
     const execute = ApolloLink.execute as unknown as (link: ApolloLink, req: unknown, ctx?: unknown) => LinkObservable;
-    const context = { ...route.context, retry: retryWithKey(undefined, header, key) };
+    const context = {
+      ...route.context,
+      retry: retryWithKey(undefined, header, key),
+      ...(route.link ? { [REPLAY]: key } : {}),
+    };
     return { observable: execute(through, { query, variables: entry.variables, context }, { client: route.client }) };
+  }
+
+  /** Replays through the client's chain from now on, without waiting for its first operation. */
+  attach(client: { readonly link: ApolloLink; readonly cache?: unknown }): void {
+    if (this.disposed) return;
+    this.route = { link: client.link, client, context: client.cache !== undefined ? { cache: client.cache } : {} };
+    void this.outbox.ready.then(() => {
+      if (this.outbox.entries.length > 0) this.kick();
+    });
   }
 
   dispose(): void {
@@ -454,7 +481,8 @@ function unreadable(entry: OutboxEntry, error: unknown): Classification {
  * to `onEvent` (`outbox-delivered`). After a reload nobody waits: refetch on `outbox-delivered`.
  *
  * Replays go through the rest of the chain, which the link learns from its first operation: stored
- * changes of an earlier page load are replayed once the client runs its first operation.
+ * changes of an earlier page load are replayed once the client runs its first operation, or at once
+ * after `attach(client)` (a first screen served from a persisted cache never reaches the link).
  *
  * `dispose()` stops listening (connectivity, storage, timers), cancels a running replay, and fails
  * the waiting callers with `link-disposed`; their changes stay stored for the next load.
@@ -484,6 +512,15 @@ export class OutboxLink extends PolicyExecutor {
    */
   flush(): Promise<FlushReport> {
     return this.policy.outbox.flush();
+  }
+
+  /**
+   * Lets the link replay through `client` before the client ran any operation through it: call it
+   * once after `new ApolloClient({ link })` when the first screen may not reach the network (a
+   * persisted cache, `cache-first`). Without it, replays start at the client's first operation.
+   */
+  attach(client: { readonly link: ApolloLink; readonly cache?: unknown }): void {
+    this.policy.attach(client);
   }
 
   /** Drops a waiting change (the user gave it up); its caller fails with `outbox-discarded`. `false` when there is none. */

@@ -365,6 +365,41 @@ describe('OutboxLink: a reload', () => {
   });
 });
 
+describe('OutboxLink: attach(client)', () => {
+  test('replays what an earlier page load stored without waiting for an operation, through the client’s chain, with the stored key', async () => {
+    const storage = memoryStorage();
+    const first = setup((sink) => answer(sink, { data: {} }), { online: false, storage });
+    await first.outbox.ready;
+    save(first.chain).unsubscribe();
+    await settle();
+    first.outbox.dispose();
+    const second = setup((sink) => answer(sink, saved('1')), { online: false, storage });
+    second.outbox.attach({ link: second.chain });
+    await settle();
+    expect(second.requests).toHaveLength(0); // offline
+    second.connectivity.setOnline(true);
+    await settle();
+    expect(second.requests).toHaveLength(1);
+    expect(second.keyOf(0)).toBe('id-1');
+    expect(await storage.load()).toEqual([]);
+    expect(second.types()).toEqual(['outbox-replay', 'outbox-delivered']);
+  });
+
+  test('online at attach: the replay starts at once', async () => {
+    const storage = memoryStorage();
+    const first = setup((sink) => answer(sink, { data: {} }), { online: false, storage });
+    await first.outbox.ready;
+    save(first.chain).unsubscribe();
+    await settle();
+    first.outbox.dispose();
+    const second = setup((sink) => answer(sink, saved('1')), { storage });
+    second.outbox.attach({ link: second.chain });
+    await settle();
+    expect(second.requests.map((r) => r.variables)).toEqual([{ id: '1', note: 'note 1' }]);
+    expect(second.outbox.entries).toEqual([]);
+  });
+});
+
 describe('OutboxLink: no token is ever stored', () => {
   test('a token in the headers, the context and an auth link below never reaches storage', async () => {
     const storage = recordingStorage();
