@@ -16,9 +16,12 @@ const PROFILES: Record<string, string> = {
   graphqlCodes: 'code/bad-user-input',
 };
 
-function bundle(name: string): string {
+/** A row of the core's transport table: in every bundle of the classifier, in no profile's. */
+const CORE_MARKER = 'UND_ERR_CONNECT_TIMEOUT';
+
+function bundle(name: string, entry = ENTRY): string {
   const out = buildSync({
-    stdin: { contents: `export { ${name} } from ${JSON.stringify(ENTRY)};`, resolveDir: __dirname, loader: 'ts' },
+    stdin: { contents: `export { ${name} } from ${JSON.stringify(entry)};`, resolveDir: __dirname, loader: 'ts' },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -38,6 +41,10 @@ describe.each(Object.keys(PROFILES))('%s', (name) => {
   test('tree-shakes: no other profile, no core classifier', () => {
     expect(code).toContain(PROFILES[name]);
     for (const [other, marker] of Object.entries(PROFILES)) if (other !== name) expect(code).not.toContain(marker);
-    expect(code).not.toContain('network/connection-refused');
+    expect(code).not.toContain(CORE_MARKER);
   });
+});
+
+test('the marker of the core classifier is in the core', () => {
+  expect(bundle('classifyError', join(__dirname, '..', '..', 'index.ts'))).toContain(CORE_MARKER);
 });
