@@ -34,7 +34,12 @@ afterEach(() => {
 });
 
 /** One page load: an outbox over `storage`, the resilience link, a token (below the outbox), HTTP. */
-function page(storage: OutboxStorage, online: boolean, retry: { maxAttempts?: number } = {}) {
+const reread = (op: { variables: Record<string, unknown> }) => ({
+  query: PO_QUERY,
+  variables: { id: (op.variables.input as { id: string }).id },
+});
+
+function page(storage: OutboxStorage, online: boolean, retry: { maxAttempts?: number } = {}, withEtag = false) {
   const connectivity = manualConnectivity(online);
   const events: ResilienceEvent[] = [];
   const token = server.issueToken();
@@ -44,7 +49,11 @@ function page(storage: OutboxStorage, online: boolean, retry: { maxAttempts?: nu
     connectivity,
     onEvent: (e) => events.push(e),
   });
-  const resilience = createResilienceLink({ retry: { initialDelayMs: 20, ...retry }, onEvent: (e) => events.push(e) });
+  const resilience = createResilienceLink({
+    retry: { initialDelayMs: 20, ...retry },
+    ...(withEtag ? { etag: { mutations: { UpdatePurchaseOrder: { reread } } } } : {}),
+    onEvent: (e) => events.push(e),
+  });
   disposables.push(outbox, resilience);
   const client = makeClient(ApolloLink.from([outbox, resilience, bearer(token), httpLink(server)]));
   return { outbox, client, connectivity, events, token };
@@ -105,6 +114,31 @@ describe(`OutboxLink against the ION-like server on Apollo Client ${APOLLO_MAJOR
     const delivered = second.events.find((e) => e.type === 'outbox-delivered');
     expect(delivered).toMatchObject({ operationName: 'UpdatePurchaseOrder' });
     expect((await load(second.client, '3')).notes).toBe('counted offline');
+  });
+
+  test('someone else edited the record while the change waited: the replay meets a 409, the etag link re-reads and re-applies (its own key); both changes survive, the caller gets the merged result', async () => {
+    const storage = memoryStorage();
+    const { client, outbox, connectivity, events } = page(storage, true, {}, true);
+    const po = await load(client, '6');
+    connectivity.setOnline(false);
+    const pending = run<{ updatePurchaseOrder: Po }>(client, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '6', _etag: po._etag, notes: 'offline note' } },
+    });
+    await until(() => outbox.entries.length === 1);
+    const key = outbox.entries[0]!.idempotencyKey;
+    server.inject({ kind: 'edit', id: '6', changes: { quantity: 99 }, by: 'alice@acme.test' });
+    connectivity.setOnline(true);
+    const { data, error } = await pending;
+    expect(error).toBeUndefined();
+    expect(data?.updatePurchaseOrder).toMatchObject({ notes: 'offline note', quantity: 99 });
+    expect(server.purchaseOrders.get('6')).toMatchObject({ notes: 'offline note', quantity: 99 });
+    expect(server.stats.requestsByKey[key]).toBe(1); // the 409, stored under the original key
+    expect(server.stats.appliedByKey[key]).toBeUndefined();
+    expect(Object.values(server.stats.appliedByKey)).toEqual([1]); // the re-applied write, under its own key
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['outbox-replay', 'conflict', 'reread', 'reapply', 'outbox-delivered']),
+    );
   });
 
   test('attach(client): the next page load replays before its first operation (a first screen from a persisted cache)', async () => {
