@@ -7,19 +7,6 @@ export const MAX_ERRORS = 50;
 
 export const RETRYABLE_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['rate-limited', 'server', 'network']);
 
-export const DEFAULT_REMEDIATION: Record<Category, string> = {
-  unauthenticated: 'Sign in again or refresh the access token.',
-  forbidden: 'Ask an administrator for the permission this operation needs.',
-  'not-found': 'Check the ID; the record may have been deleted or belong to another tenant.',
-  conflict: 'Someone else changed this record: reload it and apply your change again.',
-  validation: 'Correct the input named in the message and submit again.',
-  'rate-limited': 'Too many requests: wait and retry with backoff.',
-  server: 'A server-side failure: retry with backoff, and contact support if it persists.',
-  network: 'No response from the server: check the connection and retry.',
-  'bad-request': 'The request or response was malformed; check the client and the endpoint.',
-  unknown: 'An unexpected error occurred; retry, and report it with the full message if it repeats.',
-};
-
 /** Which classification speaks for a set: the one a person must act on first. */
 const PRIORITY: ReadonlyArray<Category> = [
   'unauthenticated',

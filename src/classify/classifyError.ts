@@ -10,35 +10,26 @@ import type {
   ClassifyOptions,
   ErrorFacts,
   Remediations,
-  RuleMatcher,
 } from './types.js';
 
 /** The messages matched by rules are cut to this length first: matching cost stays bounded. */
 const MATCH_CHARS = 4000;
 
-function oneOf<T>(expected: T | ReadonlyArray<T> | undefined, actual: T | undefined): boolean {
-  if (expected === undefined) return true;
-  return Array.isArray(expected) ? (expected as ReadonlyArray<T>).includes(actual as T) : expected === actual;
+function oneOf(expected: unknown, actual: unknown): boolean {
+  return expected === undefined || (Array.isArray(expected) ? expected.includes(actual) : expected === actual);
 }
 
+/** The matched message (`null` when the rule has no message pattern), or `false` when the rule does not match. */
 function matchRule(rule: ClassificationRule, facts: ErrorFacts, text: string): RegExpMatchArray | null | false {
-  if (typeof rule.match === 'function') return rule.match(facts) ? null : false;
-  const m: RuleMatcher = rule.match;
-  if (!oneOf(m.source, facts.source)) return false;
-  if (m.status !== undefined) {
-    if (typeof m.status === 'function' ? !m.status(facts.status) : !oneOf(m.status, facts.status)) return false;
-  }
-  if (!oneOf(m.code, facts.code)) return false;
-  if (!oneOf(m.systemCode, facts.systemCode)) return false;
-  if (!oneOf(m.errorName, facts.errorName)) return false;
-  if (!oneOf(m.body, facts.body)) return false;
+  const m = rule.match;
+  if (typeof m === 'function') return m(facts) ? null : false;
+  for (const key of ['source', 'code', 'systemCode', 'errorName', 'body'] as const)
+    if (!oneOf(m[key], facts[key])) return false;
+  if (typeof m.status === 'function' ? !m.status(facts.status) : !oneOf(m.status, facts.status)) return false;
   if (m.propertyName && !m.propertyName.test(facts.propertyName ?? '')) return false;
-  if (m.message) {
-    m.message.lastIndex = 0;
-    const found = m.message.exec(text);
-    return found ?? false;
-  }
-  return null;
+  if (!m.message) return null;
+  m.message.lastIndex = 0;
+  return m.message.exec(text) ?? false;
 }
 
 interface Verdict {
@@ -144,9 +135,8 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
   const collected: Record<string, unknown> = { ...(patch?.details ?? {}) };
   if (collected.field === undefined && typeof facts.extensions?.field === 'string')
     collected.field = facts.extensions.field;
-  if (facts.retryAfterMs !== undefined) collected.retryAfterMs = facts.retryAfterMs;
-  if (facts.systemCode !== undefined) collected.systemCode = facts.systemCode;
-  if (facts.body !== undefined && facts.body !== 'json') collected.body = facts.body;
+  for (const key of ['retryAfterMs', 'systemCode', 'body'] as const)
+    if (facts[key] !== undefined && facts[key] !== 'json') collected[key] = facts[key];
   const details = Object.fromEntries(Object.entries(collected).filter(([, value]) => value !== undefined));
 
   const rawMessage = facts.message || (facts.description ?? '');

@@ -29,8 +29,6 @@ unknown Something went wrong; try again.`) as Readonly<Record<Category, string>>
 export const REASON_REMEDIATION: Readonly<Record<string, string>> =
   texts(`unauthenticated/user-deactivated Your account is deactivated; ask an administrator.
 unauthenticated/org-blocked Your organization is blocked; ask an administrator.
-unauthenticated/two-factor-required Sign in again with your one-time code.
-unauthenticated/sso-required Sign in through your company's single sign-on.
 network/aborted The request was cancelled.
 server/circuit-open The service is down; the app retries once it recovers.`);
 
