@@ -509,20 +509,28 @@ export class Outbox {
       await this.ready;
       const report: FlushReport = { delivered: 0, rejected: 0, remaining: this.list.length };
       if (!this.connectivity.isOnline()) return { ...report, stopped: 'offline' };
-      return this.lock.run(async () => {
-        try {
-          await this.serial(() => this.reload(false)); // the truth after another tab's replay
-          return await this.replay(report);
-        } catch (error) {
-          // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
+      return this.lock
+        .run(async (): Promise<FlushReport> => {
+          try {
+            await this.serial(() => this.reload(false)); // the truth after another tab's replay
+            return await this.replay(report);
+          } catch (error) {
+            // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
+            const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
+            const classification = (
+              error instanceof ResilienceError ? error : storageError(`replay step failed: ${message}`, error)
+            ).classification;
+            this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
+            return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
+          }
+        })
+        .catch((error: unknown): FlushReport => {
+          // The lock itself failed (a Web Lock refused in a sandboxed frame): nothing was sent; a later trigger tries again.
           const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
-          const classification = (
-            error instanceof ResilienceError ? error : storageError(`replay step failed: ${message}`, error)
-          ).classification;
+          const { classification } = storageError(`replay lock failed: ${message}`, error);
           this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
           return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
-        }
-      });
+        });
     })()
       .then((report) => {
         this.afterFlush(report);

@@ -400,6 +400,30 @@ describe('OutboxLink: attach(client)', () => {
   });
 });
 
+describe('OutboxLink: two tabs', () => {
+  test("another tab replays this tab's waiting change first: sent once; this tab's caller fails with outbox-removed-elsewhere and sends nothing", async () => {
+    const storage = memoryStorage();
+    const lock = replayLock(`two-tabs-${++lockNames}`, { locks: undefined });
+    const a = setup((sink) => answer(sink, { data: {} }), { online: false, storage, lock });
+    await a.outbox.ready;
+    execute(a.chain, { query: QUERY, variables: { id: '0' } });
+    await settle();
+    const run = save(a.chain);
+    await settle();
+    const b = setup((sink, n) => answer(sink, n === 1 ? { data: {} } : saved('1')), { storage, lock });
+    await b.outbox.ready;
+    execute(b.chain, { query: QUERY, variables: { id: '0' } }); // tab B's first operation: it replays
+    await settle();
+    expect(b.requests).toHaveLength(2);
+    expect(b.keyOf(1)).toBe('id-1');
+    a.connectivity.setOnline(true); // tab A's replay re-reads the storage first: the change is gone
+    await settle();
+    expect(a.requests).toHaveLength(1); // its first query only
+    expect(getClassifications(run.error)[0]).toMatchObject({ category: 'network', reason: 'outbox-removed-elsewhere' });
+    expect(a.outbox.entries).toEqual([]);
+  });
+});
+
 describe('OutboxLink: no token is ever stored', () => {
   test('a token in the headers, the context and an auth link below never reaches storage', async () => {
     const storage = recordingStorage();

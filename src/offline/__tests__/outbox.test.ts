@@ -719,6 +719,23 @@ describe('dispose and failing storage during a replay', () => {
     });
     expect(outbox.entries.map((e) => e.idempotencyKey)).toEqual([entry.idempotencyKey]);
   });
+
+  test('a replay lock that fails (a Web Lock refused) ends the flush with an event, never a rejection; nothing is sent', async () => {
+    const lock = { run: () => Promise.reject(new Error('SecurityError: locks are not allowed here')) };
+    const { outbox, script, events } = make({ lock, connectivity: manualConnectivity(true) });
+    await outbox.enqueue(input(1));
+    await expect(outbox.flush()).resolves.toEqual({
+      delivered: 0,
+      rejected: 0,
+      remaining: 1,
+      stopped: 'storage-failed',
+    });
+    expect(script.calls).toEqual([]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'outbox-storage-error',
+      classification: { reason: 'outbox-storage-failed', message: expect.stringContaining('replay lock failed') },
+    });
+  });
 });
 
 describe('storage that cannot be read', () => {
