@@ -143,11 +143,7 @@ const lookup = <K>(
 /** Which 401s a new token can fix (ION's 401 table is the reference; the messages are common). */
 const AUTH: ReadonlyArray<[string, boolean, RegExp]> = [
   ['token-expired', true, /token (is|has) expired|expired token|jwt expired/i],
-  [
-    'missing-credentials',
-    true,
-    /provide proper credentials|no (auth(orization)?|bearer) (header|token)|missing (auth(orization)?|bearer) (header|token)/i,
-  ],
+  ['missing-credentials', true, /provide proper credentials|(no|missing) (auth(orization)?|bearer) (header|token)/i],
   [
     'malformed-token',
     true,
