@@ -453,3 +453,65 @@ describe('review findings', () => {
     });
   });
 });
+
+describe('the compact tables keep their meaning', () => {
+  test('transport: a refused or DNS code beats a timeout name, a timeout beats an abort, an abort beats a reset code', () => {
+    const named = (code: string, name: string) =>
+      Object.assign(new Error('x'), { name, cause: Object.assign(new Error('low'), { code }) });
+    expect(classifyError(named('ECONNREFUSED', 'TimeoutError')).reason).toBe('connection-refused');
+    expect(classifyError(named('EAI_AGAIN', 'AbortError')).reason).toBe('dns');
+    expect(classifyError(named('ETIMEDOUT', 'AbortError')).reason).toBe('timeout');
+    expect(classifyError(named('ECONNRESET', 'TimeoutError')).reason).toBe('timeout');
+    expect(classifyError(named('ECONNRESET', 'AbortError'))).toMatchObject({ reason: 'aborted', retryable: false });
+    expect(classifyError(named('ABORT_ERR', 'TypeError'))).toMatchObject({ reason: 'aborted', retryable: false });
+    expect(classifyError(Object.assign(net('EHOSTUNREACH'), { extensions: { reason: 'timeout' } })).reason).toBe(
+      'timeout',
+    );
+    expect(classifyError(Object.assign(net('ECONNRESET'), { extensions: { reason: 'other' } })).reason).toBe(
+      'connection-reset',
+    );
+  });
+  test('an OAuth value is an OAuth error only in an OAuth body; a code is looked up as it is', () => {
+    expect(classifyError(gql('invalid_token')).category).toBe('unknown');
+    expect(classifyError(gql('invalid_client')).category).toBe('unknown');
+    for (const code of ['__proto__', 'constructor', 'toString', 'Token_Expired'])
+      expect(classifyError(gql(code)).category).toBe('unknown');
+    expect(classifyError(oauth('constructor'))).toMatchObject({ category: 'bad-request', reason: 'malformed-request' });
+    expect(classifyError({ status: 401, body: { error: 'UNAUTHENTICATED' } })).toMatchObject({
+      category: 'unauthenticated',
+      reason: 'invalid-token',
+      status: 401,
+      refreshable: true,
+    });
+  });
+  test('a status the table does not name falls to its range, a code outside every table to the status', () => {
+    expect(classifyError(http(411))).toMatchObject({ category: 'bad-request', reason: 'client-error' });
+    expect(classifyError(http(505))).toMatchObject({ category: 'server', reason: 'server-error' });
+    expect(
+      classifyError(http(409, JSON.stringify({ errors: [{ message: 'm', extensions: { code: 'X' } }] }))),
+    ).toMatchObject({ category: 'conflict', reason: 'etag-mismatch', code: 'X' });
+  });
+  test("Retry-After is read for what a server answered (GraphQL, HTTP, OAuth, REST), not for a thrown error's extensions", () => {
+    const headers = new Headers({ 'Retry-After': '3' });
+    expect(classifyError({ status: 429, headers, body: { error: 'temporarily_unavailable' } }).details).toMatchObject({
+      retryAfterMs: 3000,
+    });
+    expect(
+      classifyError({ status: 429, headers, body: { type: 'Error', status: 'error', data: [{ message: 'slow' }] } })
+        .details,
+    ).toMatchObject({ retryAfterMs: 3000 });
+    expect(classifyError({ status: 503, headers, body: '<html>down</html>' }).details).toMatchObject({
+      retryAfterMs: 3000,
+    });
+    expect(
+      classifyError({
+        data: null,
+        errors: [{ message: 'm', extensions: { code: 'RATE_LIMITED', retryAfterMs: 1500 } }],
+      }).details,
+    ).toEqual({ retryAfterMs: 1500 });
+    expect(classifyError(Object.assign(net('ECONNRESET'), { extensions: { retryAfterMs: 1500 } })).details).toEqual({
+      systemCode: 'ECONNRESET',
+    });
+    expect(classifyError('Too many requests', { headers }).details).toBeUndefined();
+  });
+});
