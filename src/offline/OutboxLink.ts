@@ -21,6 +21,7 @@ import {
 import type { EventListener } from '../core/events.js';
 import { PolicyExecutor } from '../core/executor.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
+import { decideSafely } from '../guard.js';
 import { browserConnectivity, type Connectivity } from './connectivity.js';
 import {
   Outbox,
@@ -257,7 +258,8 @@ export class OutboxPolicy implements Policy {
   /** Callers waiting for their stored mutation, by idempotency key. */
   readonly waiting = new Map<string, OutboxRun>();
   private readonly replays = new Set<SubscriptionLike>();
-  private readonly connectivity: Connectivity;
+  /** `connectivity.isOnline()`, guarded: a source that throws counts as online (try; the retry link bounds it). */
+  private readonly isOnline: () => boolean;
   private readonly mutations: OutboxMutations;
   private readonly generateId: () => string;
   private readonly stopListening: () => void;
@@ -277,12 +279,14 @@ export class OutboxPolicy implements Policy {
         ? options.idempotencyHeader
         : 'Idempotency-Key';
     this.generateId = options.generateId ?? randomId;
-    const connectivity = (this.connectivity = options.connectivity ?? browserConnectivity());
+    const connectivity: Connectivity = options.connectivity ?? browserConnectivity();
+    const read = () => connectivity.isOnline();
+    this.isOnline = () => decideSafely('connectivity.isOnline', read, true);
     this.outbox = new Outbox({
       deliver: (entry) => this.deliver(entry),
       // A replay needs the chain below, which the link learns from its first operation.
       connectivity: {
-        isOnline: () => this.route !== undefined && connectivity.isOnline(),
+        isOnline: () => this.route !== undefined && this.isOnline(),
         subscribe: (listener) => connectivity.subscribe(listener),
       },
       replayOnLoad: true,
@@ -304,17 +308,17 @@ export class OutboxPolicy implements Policy {
   }
 
   online(): boolean {
-    return this.connectivity.isOnline();
+    return this.isOnline();
   }
 
   /** Store instead of sending: offline, still loading, or older changes wait (they go first). */
   mustQueue(): boolean {
-    return !this.connectivity.isOnline() || !this.loaded || this.outbox.entries.length > 0;
+    return !this.isOnline() || !this.loaded || this.outbox.entries.length > 0;
   }
 
   /** Replays now when it can (online, and the chain below known). */
   kick(): void {
-    if (!this.disposed && this.route && this.connectivity.isOnline()) void this.outbox.flush();
+    if (!this.disposed && this.route && this.isOnline()) void this.outbox.flush();
   }
 
   run(

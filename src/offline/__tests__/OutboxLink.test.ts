@@ -564,6 +564,25 @@ describe('OutboxLink: user callbacks', () => {
     error.mockRestore();
   });
 
+  test('a connectivity source whose isOnline throws counts as online (reported once): the mutation is sent', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { chain, outbox, requests } = setup((sink) => answer(sink, saved('1')), {
+      connectivity: {
+        isOnline: () => {
+          throw new Error('NetInfo not ready');
+        },
+        subscribe: () => () => undefined,
+      },
+    });
+    await outbox.ready;
+    const runs = [save(chain, '1'), save(chain, '2')];
+    await settle();
+    expect(runs.map((r) => r.complete)).toEqual([true, true]);
+    expect(requests).toHaveLength(2);
+    expect(error).toHaveBeenCalledTimes(1);
+    error.mockRestore();
+  });
+
   test('generateId that throws fails the mutation with a classified error', async () => {
     const { chain, outbox, requests } = setup((sink) => answer(sink, saved('1')), {
       generateId: () => {
