@@ -2,7 +2,7 @@
 // external (DESIGN.md §5). `limit` is today's size with a little room: a budget may only go down.
 // DESIGN's targets where today's size is above them (see bench/RESULTS.md "Bundle size" for why):
 // root ≤ 10 kB, RetryBackoffLink ≤ 3.5 kB, AuthRefreshLink ≤ 3 kB, EtagConflictLink ≤ 3 kB,
-// classifyError ≤ 3 kB, each profile ≤ 2 kB (ion is 2.5 kB).
+// classifyError ≤ 3 kB (the compact core is 6.15 kB: see RESULTS for where the bytes are), each profile ≤ 2 kB.
 const peers = ['@apollo/client', 'graphql', 'rxjs', '@opentelemetry/api'];
 const entry = (name, path, importSpec, limit) => ({
   name,
@@ -15,12 +15,12 @@ const entry = (name, path, importSpec, limit) => ({
 });
 module.exports = [
   entry('root (export *)', 'dist/index.js', '*', '21 kB'),
-  entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '7 kB'),
+  entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '6.3 kB'),
   // 13 kB until the review fix for the half-open probe slot (6 B over): raised once, by 100 B.
   entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13.1 kB'),
-  entry('AuthRefreshLink', 'dist/auth.js', '{ AuthRefreshLink }', '12.5 kB'),
+  entry('AuthRefreshLink', 'dist/auth.js', '{ AuthRefreshLink }', '11.8 kB'),
   entry('EtagConflictLink', 'dist/etag.js', '{ EtagConflictLink }', '12 kB'),
-  entry('profiles: ion', 'dist/profiles.js', '{ ion }', '2.5 kB'),
+  entry('profiles: ion', 'dist/profiles.js', '{ ion }', '2 kB'),
   entry('profiles: restEnvelope', 'dist/profiles.js', '{ restEnvelope }', '2 kB'),
   entry('profiles: graphqlCodes', 'dist/profiles.js', '{ graphqlCodes }', '2 kB'),
   entry('profiles: apolloServer', 'dist/profiles.js', '{ apolloServer }', '2 kB'),
