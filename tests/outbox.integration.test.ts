@@ -85,6 +85,11 @@ describe(`OutboxLink against the ION-like server on Apollo Client ${APOLLO_MAJOR
       optimisticResponse: { updatePurchaseOrder: { ...po, __typename: 'PurchaseOrder', notes: 'counted offline' } },
     } as Parameters<typeof run>[2]);
     await until(() => first.outbox.entries.length === 1);
+    // The caller waits; the optimistic change stays in the cache meanwhile.
+    const optimistic = (
+      first.client as unknown as { readQuery(o: object, optimistic: boolean): { purchaseOrder: Po } | null }
+    ).readQuery({ query: PO_QUERY, variables: { id: '3' } }, true);
+    expect(optimistic?.purchaseOrder.notes).toBe('counted offline');
     const stored = await storage.load();
     expect(stored).toHaveLength(1);
     const key = stored[0]!.idempotencyKey;
