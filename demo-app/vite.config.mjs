@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^apollo-link-resilience\/profiles$/, replacement: `${root}dist/profiles.js` },
+      { find: /^apollo-link-resilience\/offline$/, replacement: `${root}dist/offline.js` },
       { find: /^apollo-link-resilience$/, replacement: `${root}dist/index.js` },
     ],
   },

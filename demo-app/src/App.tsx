@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { ConflictDialog } from './ConflictDialog';
 import { EditForm } from './EditForm';
 import { EventLog } from './EventLog';
-import { FaultPanel } from './FaultPanel';
+import { FaultPanel, NetworkStatus } from './FaultPanel';
+import { OutboxBadge } from './OutboxBadge';
 import { PartsList, PurchaseOrderList } from './Lists';
 
 export function App() {
@@ -14,6 +15,10 @@ export function App() {
         <h1>Purchase-order desk</h1>
         <span className="subtitle">
           an ION-like ERP through <code>apollo-link-resilience</code>
+        </span>
+        <span className="header-right">
+          <OutboxBadge />
+          <NetworkStatus />
         </span>
       </header>
       <main>

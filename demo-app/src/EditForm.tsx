@@ -1,9 +1,10 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { getClassifications, type Classification } from 'apollo-link-resilience';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Delivery } from './client';
 import { PURCHASE_ORDER, UPDATE_PURCHASE_ORDER, type PurchaseOrder } from './documents';
-import type { ConflictDecision } from './stores';
+import { plural } from './eventText';
+import { useWaitingChanges, type ConflictDecision } from './stores';
 
 /** How a save travelled, from the links' side (attempts) and the server's (requests, applies). */
 interface Ledger {
@@ -92,9 +93,16 @@ function LedgerLine({ l }: { l: Ledger }) {
 
 export function EditForm({ id }: { id: string }) {
   const { data } = useQuery<{ purchaseOrder: PurchaseOrder }>(PURCHASE_ORDER, { variables: { id } });
-  const [mutate, { loading }] = useMutation<{ updatePurchaseOrder: PurchaseOrder }>(UPDATE_PURCHASE_ORDER);
+  const [mutate] = useMutation<{ updatePurchaseOrder: PurchaseOrder }>(UPDATE_PURCHASE_ORDER);
   const po = data?.purchaseOrder;
   const client = useApolloClient();
+  // Saves may overlap (a second save before the first is answered, or saves kept offline): the form
+  // shows what the latest one did. The links serialize saves of one record, so they do not conflict.
+  const latestSave = useRef(0);
+  const [saving, setSaving] = useState(0);
+  const waiting = useWaitingChanges().filter(
+    (entry) => (entry.variables.input as { id?: unknown } | undefined)?.id === id,
+  );
   // The version the person started from: its _etag goes with the mutation.
   const [editing, setEditing] = useState<PurchaseOrder | undefined>(undefined);
   const [form, setForm] = useState({ quantity: 0, notes: '', status: 'OPEN' as PurchaseOrder['status'] });
@@ -115,6 +123,9 @@ export function EditForm({ id }: { id: string }) {
     setOutcome(undefined);
     const decision: ConflictDecision = {};
     const delivery: Delivery = { attempts: 0 };
+    const mine = ++latestSave.current;
+    const isLatest = () => mine === latestSave.current;
+    setSaving((n) => n + 1);
     try {
       const result = await mutate({
         variables: {
@@ -124,6 +135,7 @@ export function EditForm({ id }: { id: string }) {
       });
       const saved = result.data?.updatePurchaseOrder;
       if (result.error || !saved) throw result.error ?? new Error('no data');
+      if (!isLatest()) return;
       setEditing(saved);
       setForm({ quantity: saved.quantity, notes: saved.notes, status: saved.status });
       setOutcome({
@@ -132,6 +144,7 @@ export function EditForm({ id }: { id: string }) {
         delivery: await ledger(delivery),
       });
     } catch (error) {
+      if (!isLatest()) return;
       const [c] = getClassifications(error);
       const theirs = client.readQuery<{ purchaseOrder: PurchaseOrder }>({
         query: PURCHASE_ORDER,
@@ -158,6 +171,8 @@ export function EditForm({ id }: { id: string }) {
         classification: c,
         delivery: delivery.idempotencyKey ? await ledger(delivery) : undefined,
       });
+    } finally {
+      setSaving((n) => n - 1);
     }
   };
 
@@ -202,9 +217,14 @@ export function EditForm({ id }: { id: string }) {
           ))}
         </select>
       </label>
-      <button type="submit" data-testid="edit-save" disabled={loading}>
-        {loading ? 'Saving…' : 'Save'}
+      <button type="submit" data-testid="edit-save">
+        {saving > 0 && waiting.length === 0 ? 'Saving…' : 'Save'}
       </button>
+      {waiting.length > 0 ? (
+        <div className="waiting" data-testid="edit-waiting">
+          {plural(waiting.length, 'change')} to {po.number} kept offline: sent once, in order, when the network returns.
+        </div>
+      ) : null}
       {outcome ? (
         <div className={outcome.ok ? 'ok' : 'error-banner'} data-testid="edit-outcome">
           {outcome.text}

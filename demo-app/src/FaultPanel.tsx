@@ -1,4 +1,46 @@
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
+import { offline } from './client';
+
+/** The Offline switch and the browser's own state, as React reads them. */
+export function useNetwork(): { switchOn: boolean; browserOnline: boolean } {
+  const switchOn = useSyncExternalStore(offline.subscribe, offline.isOn);
+  const browserOnline = useSyncExternalStore(offline.subscribe, offline.browserOnline);
+  return { switchOn, browserOnline };
+}
+
+/** "Online" / "Offline": what the links see (the browser's state and the switch). */
+export function NetworkStatus() {
+  const { switchOn, browserOnline } = useNetwork();
+  const text = !browserOnline ? 'Offline (the browser says so)' : switchOn ? 'Offline (switch)' : 'Online';
+  return (
+    <span className={`network ${browserOnline && !switchOn ? 'online' : 'offline'}`} data-testid="network-status">
+      {text}
+    </span>
+  );
+}
+
+function OfflineSwitch({ onChange }: { onChange: (text: string) => void }) {
+  const { switchOn } = useNetwork();
+  return (
+    <label className="offline-switch" title="The app behaves as an offline browser: its requests fail to fetch">
+      <input
+        type="checkbox"
+        role="switch"
+        data-testid="offline-switch"
+        checked={switchOn}
+        onChange={(e) => {
+          offline.set(e.target.checked);
+          onChange(
+            e.target.checked
+              ? 'Offline: every request of the app fails to fetch. Saves are kept and wait; reads wait for the network.'
+              : 'Back online: kept changes are sent, waiting reads resume.',
+          );
+        }}
+      />{' '}
+      Offline
+    </label>
+  );
+}
 
 async function fault(spec: unknown, method = 'POST') {
   await fetch('/__faults', {
@@ -50,6 +92,7 @@ export function FaultPanel({ selected }: { selected?: string }) {
   return (
     <div className="faults" data-testid="fault-panel">
       <h2>Fault injection</h2>
+      <OfflineSwitch onChange={setLast} />
       <div className="buttons">
         <button data-testid="fault-expire" onClick={act('All tokens expired', { kind: 'expire-tokens' })}>
           Expire my token now

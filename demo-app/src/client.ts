@@ -1,15 +1,28 @@
 // The app's client factory: the way a React + Apollo app wires apollo-link-resilience.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { createResilienceLink } from 'apollo-link-resilience';
+import { OutboxLink, manualConnectivity } from 'apollo-link-resilience/offline';
 import { ion } from 'apollo-link-resilience/profiles';
 import { PURCHASE_ORDER } from './documents';
-import { askPerson, logEvent, watchCircuit } from './stores';
+import { createOfflineSwitch } from './offlineSwitch';
+import { askPerson, logEvent, setDiscard, setWaitingChanges, watchCircuit } from './stores';
 
 const TOKEN_KEY = 'ion-demo-access-token';
 
+/**
+ * Online when the browser says so and the fault panel's Offline switch is off. The outbox and the
+ * retry link read the same source; the app's fetch fails like an offline browser's while the switch is on.
+ */
+export const offline = createOfflineSwitch({
+  source: manualConnectivity(true),
+  fetch: (input, init) => fetch(input, init),
+  signals: window,
+  storage: sessionStorage,
+});
+
 /** The desk's token endpoint call (OAuth client_credentials); the token lives in localStorage, shared by tabs. */
 async function fetchToken(): Promise<string> {
-  const response = await fetch('/oauth/token', {
+  const response = await offline.fetch('/oauth/token', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret' }),
@@ -43,6 +56,20 @@ const deliveryTrace = new ApolloLink((operation, forward) => {
 });
 
 export function createClient(): ApolloClient {
+  const { connectivity } = offline;
+  // First in the chain: a save made offline (or one that got no answer) is kept in localStorage and
+  // replayed through everything below — etag, retry with its original Idempotency-Key, a fresh token.
+  const outbox = new OutboxLink({
+    mutations: ['UpdatePurchaseOrder'],
+    connectivity,
+    onChange: setWaitingChanges,
+    onEvent: (event) => {
+      logEvent(event);
+      // After a reload nobody waits for the change's result: reload what the screen shows.
+      if (event.type === 'outbox-delivered') void client.refetchQueries({ include: 'active' });
+    },
+  });
+  setDiscard((id) => outbox.discard(id));
   const link = createResilienceLink({
     // The desk talks to an ION-like API: ION's profile names the 403 causes, 422 fields and soft deletes.
     classify: { profiles: [ion] },
@@ -50,6 +77,8 @@ export function createClient(): ApolloClient {
       initialDelayMs: 1000,
       idempotencyKey: true,
       circuitBreaker: { failures: 3, windowMs: 30_000, cooldownMs: 10_000 },
+      // Offline, a failed request waits for the network instead of spending attempts or opening the circuit.
+      connectivity,
     },
     auth: {
       getToken: () => localStorage.getItem(TOKEN_KEY),
@@ -69,10 +98,13 @@ export function createClient(): ApolloClient {
     },
     onEvent: logEvent,
   });
-  const client = new ApolloClient({
-    link: ApolloLink.from([link, deliveryTrace, new HttpLink({ uri: '/graphql' })]),
+  const client: ApolloClient = new ApolloClient({
+    link: ApolloLink.from([outbox, link, deliveryTrace, new HttpLink({ uri: '/graphql', fetch: offline.fetch })]),
     cache: new InMemoryCache(),
   });
+  // Changes kept by an earlier page load are replayed as soon as the network allows, not at the first query.
+  outbox.attach(client);
+  void outbox.ready.then(() => setWaitingChanges(outbox.entries));
   reloadWhenTheServerIsBack(client);
   return client;
 }

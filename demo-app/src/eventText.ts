@@ -18,6 +18,14 @@ export function seconds(ms: number): string {
   return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
+/** `12 s`, `4 min`, `2 h`: a duration a person reads (seconds with one decimal below 10 s). */
+export function age(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 60) return seconds(ms);
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h`;
+}
+
 /** A `classification` field of an event, as far as the texts need it. */
 function classificationOf(
   e: ResilienceEvent,
@@ -79,6 +87,8 @@ function giveUpText(e: ResilienceEvent, now: number): string {
       return `stopped ${after}: the deadline passed during the last attempt`;
     case 'budget-exhausted':
       return `stopped ${after}: the retry budget is spent (too many retries across operations)`;
+    case 'offline':
+      return `stopped ${after}: offline for longer than the link waits for the network`;
     case 'abort': {
       const fields = list(e.conflicts);
       return `not re-sent: ${fields.length ? `the server's ${fields.join(', ')} kept` : 'the change was dropped'}`;
@@ -156,6 +166,43 @@ export function eventText(e: ResilienceEvent, now: number): string {
       const kept = list(e.keptTheirs);
       return `re-applied your change${kept.length ? ` on theirs, kept their ${kept.join(', ')}` : ' on the latest version'}`;
     }
+    case 'paused': {
+      const attempt = num(e.attempt);
+      const waiting = num(e.waiting);
+      const which = attempt === undefined ? 'the attempt' : `attempt ${attempt}`;
+      return `offline: ${which} failed (${failure(e)}); waiting for the network, no attempt spent${waiting && waiting > 1 ? ` (${waiting} operations waiting)` : ''}`;
+    }
+    case 'resumed': {
+      const attempt = num(e.attempt);
+      const paused = num(e.pausedMs);
+      return `back online: ${attempt === undefined ? 'sent again' : `attempt ${attempt} sent`}${paused === undefined ? '' : ` after ${seconds(paused)} paused`}`;
+    }
+    case 'outbox-enqueue': {
+      const size = num(e.size);
+      return `kept offline: the change waits to be sent${size === undefined ? '' : ` (${plural(size, 'change')} waiting)`}`;
+    }
+    case 'outbox-replay': {
+      const attempt = num(e.attempt);
+      return attempt === undefined || attempt <= 1
+        ? 'sending a change kept offline, with the Idempotency-Key it was made with'
+        : `sending a kept change again (replay ${attempt}), with the same Idempotency-Key`;
+    }
+    case 'outbox-delivered':
+      return 'delivered: the server answered the kept change; it leaves the queue';
+    case 'outbox-unreachable':
+      return `the server could not be reached (${failure(e)}): the change stays queued`;
+    case 'outbox-rejected':
+      return `the server refused the kept change (${failure(e)}): removed from the queue`;
+    case 'outbox-expired': {
+      const ageMs = num(e.ageMs);
+      return `dropped a kept change${ageMs === undefined ? '' : ` after ${age(ageMs)}`}: too old to send`;
+    }
+    case 'outbox-discarded':
+      return 'discarded a kept change: it will not be sent';
+    case 'outbox-storage-error':
+      return `the outbox cannot use its storage (${failure(e)})`;
+    case 'outbox-skipped':
+      return `ignored an unreadable stored change (${failure(e)})`;
     default:
       return classificationOf(e) ? failure(e) : '';
   }
