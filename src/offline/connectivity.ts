@@ -14,8 +14,9 @@ import { notify } from '../guard.js';
  * @example React Native with `@react-native-community/netinfo` (no dependency of this package):
  * ```ts
  * import NetInfo from '@react-native-community/netinfo';
- * import { manualConnectivity } from 'apollo-link-resilience';
+ * import { manualConnectivity } from 'apollo-link-resilience/offline';
  *
+ * // One source for the whole app: `new RetryBackoffLink({ connectivity })` and the outbox's `connectivity`.
  * export const connectivity = manualConnectivity(true);
  * // isInternetReachable is null while unknown: treat unknown as online (try, and let retries bound it).
  * NetInfo.addEventListener((state) => connectivity.setOnline(state.isConnected !== false && state.isInternetReachable !== false));

@@ -53,8 +53,20 @@ export declare namespace RetryBackoffLink {
     mutations?: MutationRetryMode;
     /** An attempt that outlives this is aborted (the fetch stops) and classified `network`/`timeout`. @defaultValue 30000 */
     attemptTimeoutMs?: number;
-    /** No attempt starts or waits past this, counted from the operation's start. @defaultValue none */
+    /**
+     * No attempt starts or waits past this, counted from the operation's start. Time spent paused
+     * offline (see `connectivity`) does not count: the deadline bounds the time spent trying, and
+     * `maxPausedMs` the time spent waiting for the network, so the worst case is their sum.
+     * @defaultValue none
+     */
     deadlineMs?: number;
+    /**
+     * How long an operation may stay paused offline, over all its pauses; then it fails with
+     * category `network`, reason `offline` (give-up reason `offline`). `Infinity` waits until the
+     * network returns or the operation is unsubscribed (a watched query whose component unmounts).
+     * @defaultValue 300000
+     */
+    maxPausedMs?: number;
     /**
      * One key per logical mutation, sent on every attempt of it and on nothing else (an etag re-read
      * carries none, a re-applied mutation gets its own); makes ambiguous failures retryable. @defaultValue false
@@ -92,8 +104,16 @@ export declare namespace RetryBackoffLink {
     /** Every event of this link, in one stream. @defaultValue none */
     onEvent?: EventListener;
     /**
-     * Whether the device is online; coming back online makes an open circuit's probe due at once.
-     * @defaultValue the window's `online` event where it exists (none in Node)
+     * Whether the device is online. While it says offline, a failure that would be retried and ended
+     * in a `network` classification (no response) pauses the operation instead of spending an
+     * attempt, the budget or the circuit (events `paused`, `resumed`); mutations pause only where
+     * `mutations`/`idempotencyKey` would let them be retried. When it says online again, paused
+     * operations resume at once, a burst spread over 1 s (the first at once; all at once without
+     * `jitter`), and an open circuit's probe is due at once. While it says online, network failures
+     * spend attempts as usual ("online" may be a captive portal). Pass `manualConnectivity()` fed by
+     * React Native's NetInfo, or your own probe.
+     * @defaultValue `browserConnectivity()`: `navigator.onLine` and the window's `online`/`offline`
+     * events; where they do not exist (Node, SSR) always online, as without the option
      */
     connectivity?: Connectivity;
     /** Source of randomness for jitter (tests). @defaultValue `Math.random` */
@@ -104,7 +124,8 @@ export declare namespace RetryBackoffLink {
 /**
  * Retries transient failures (429, 5xx, network, retryable partial results) with exponential
  * backoff and jitter, honouring `Retry-After`, within a retry budget and behind a circuit breaker.
- * Mutations are never blindly replayed: see `mutations` and `idempotencyKey`.
+ * Mutations are never blindly replayed: see `mutations` and `idempotencyKey`. While the device is
+ * offline, network failures wait for the network instead of spending attempts (see `connectivity`).
  *
  * `dispose()` ends every operation running through the link (its timers and requests are
  * cancelled; it fails with category `unknown`, reason `link-disposed`), and every later one fails

@@ -23,6 +23,8 @@ export interface RetryFacts {
   deadlineAt: number;
   /** This operation is the circuit's half-open probe, or the circuit is no longer closed. */
   circuitBlocks: boolean;
+  /** The connectivity source says the device is offline. @defaultValue false */
+  offline?: boolean;
 }
 
 export interface RetrySchedule extends BackoffOptions {
@@ -35,9 +37,10 @@ export interface RetrySchedule extends BackoffOptions {
 
 /**
  * `{ delayMs }`: retry after that wait; `{ giveUp }`: stop, and say why; `{ answer: true }`: the
- * failure is the operation's answer (a 404, a 422 on the first attempt), not a give-up.
+ * failure is the operation's answer (a 404, a 422 on the first attempt), not a give-up;
+ * `{ pause: true }`: the device is offline, wait for the network (the failed attempt is not spent).
  */
-export type RetryDecision = { delayMs: number } | { giveUp: GiveUpReason } | { answer: true };
+export type RetryDecision = { delayMs: number } | { giveUp: GiveUpReason } | { answer: true } | { pause: true };
 
 /** The delay before a retry: `Retry-After` when respected, a partial result's short delay, or the backoff. */
 export function retryDelay(
@@ -54,17 +57,31 @@ export function retryDelay(
 /**
  * Decides what follows a failed attempt. The retry budget is not consulted here (taking a retry
  * from it is a side effect): the link asks it last, for a `{ delayMs }` decision.
+ *
+ * Offline: a wanted `network` failure (not a partial result) pauses instead of counting against
+ * `maxAttempts`, the deadline (still ahead), the circuit or the budget. A mutation pauses only
+ * where it could be retried online (`mayRetryMutation`): being offline does not prove the request
+ * never reached the server (the connection may have dropped after it was sent).
  */
 export function decideRetry(facts: RetryFacts, schedule: RetrySchedule, random?: () => number): RetryDecision {
   const { classification, attempt } = facts;
   if (!facts.wanted) return attempt === 1 && !classification.retryable ? { answer: true } : { giveUp: 'not-retryable' };
-  if (attempt >= schedule.maxAttempts) return { giveUp: 'max-attempts' };
-  if (
+  const unsafe =
     facts.kind === 'mutation' &&
-    !mayRetryMutation(classification, schedule.mutations, { idempotent: facts.idempotent, idempotencyKey: facts.keyed })
-  ) {
-    return { giveUp: 'unsafe-mutation' };
-  }
+    !mayRetryMutation(classification, schedule.mutations, {
+      idempotent: facts.idempotent,
+      idempotencyKey: facts.keyed,
+    });
+  if (
+    facts.offline &&
+    !unsafe &&
+    !facts.partial &&
+    classification.category === 'network' &&
+    facts.now < facts.deadlineAt
+  )
+    return { pause: true };
+  if (attempt >= schedule.maxAttempts) return { giveUp: 'max-attempts' };
+  if (unsafe) return { giveUp: 'unsafe-mutation' };
   const delayMs = retryDelay(facts, schedule, random);
   if (facts.now + delayMs >= facts.deadlineAt) return { giveUp: 'deadline' };
   if (facts.circuitBlocks) return { giveUp: 'circuit-open' };

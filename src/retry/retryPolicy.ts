@@ -15,7 +15,8 @@ import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/i
 import type { GraphQLErrorLike, LinkOperation, OperationType, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type GiveUpReason } from '../core/events.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
-import { answer, notify, reportCallbackError } from '../guard.js';
+import { answer, decideSafely, notify, reportCallbackError } from '../guard.js';
+import { browserConnectivity, createOnlineGate, type OnlineGate } from '../offline/connectivity.js';
 import { CircuitBreaker, type CircuitState } from './circuitBreaker.js';
 import { decideRetry } from './decideRetry.js';
 import { mergePartialResults } from './mergePartialResults.js';
@@ -60,6 +61,7 @@ function resolve(o: RetryBackoffLink.AttemptOptions, base?: Resolved): Resolved 
     idempotencyKey: o.idempotencyKey !== undefined ? resolveKey(o.idempotencyKey) : base?.idempotencyKey,
     partialRetries: Math.floor(positive(o.partialRetries, base?.partialRetries ?? 1)),
     partialRetryDelayMs: positive(o.partialRetryDelayMs, base?.partialRetryDelayMs ?? 250),
+    maxPausedMs: o.maxPausedMs === Infinity ? Infinity : positive(o.maxPausedMs, base?.maxPausedMs ?? 300_000),
   };
 }
 
@@ -84,27 +86,20 @@ function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: number)
 const NONE: ReadonlyArray<Classification> = [];
 const hasData = (result: ResultLike | undefined): boolean => result?.data !== undefined && result.data !== null;
 
-type OnlineTarget = {
-  addEventListener?: (type: 'online', listener: () => void) => void;
-  removeEventListener?: (type: 'online', listener: () => void) => void;
-};
-
-/** Calls `probe` when the device comes back online: the `connectivity` source, else the window's `online` event (none in Node). */
-function listenOnline(connectivity: RetryBackoffLink.Options['connectivity'], probe: () => void): () => void {
-  if (connectivity) return connectivity.subscribe((online) => online && probe());
-  const g = globalThis as OnlineTarget;
-  g.addEventListener?.('online', probe);
-  return () => g.removeEventListener?.('online', probe);
-}
-
 export class RetryPolicy implements Policy {
   readonly defaults: Resolved;
   readonly budget: RetryBudget | undefined;
   readonly breaker: CircuitBreaker | undefined;
   readonly random: () => number;
+  /** Where operations paused offline wait; a burst resumes spread over 1 s (at once without jitter). */
+  readonly gate: OnlineGate;
+  /** Whether the connectivity source says online (a source that throws counts as online: try). */
+  readonly online: () => boolean;
   private unlisten: (() => void) | undefined;
 
   constructor(readonly options: RetryBackoffLink.Options) {
+    const connectivity = options.connectivity ?? browserConnectivity();
+    this.online = () => decideSafely('connectivity', () => connectivity.isOnline(), true);
     this.random = options.random ?? Math.random;
     this.defaults = resolve(options);
     this.budget = options.budget === false ? undefined : new RetryBudget(options.budget ?? {});
@@ -117,12 +112,15 @@ export class RetryPolicy implements Policy {
             Date.now,
             this.defaults.jitter ? this.random : undefined,
           );
+    this.gate = createOnlineGate(connectivity, { spreadMs: this.defaults.jitter ? 1000 : 0, random: this.random });
     const breaker = this.breaker;
-    if (breaker) this.unlisten = listenOnline(options.connectivity, () => breaker.probeNow());
+    // Subscribed before the gate: on `online` the probe is due before the paused operations resume.
+    if (breaker) this.unlisten = connectivity.subscribe((online) => online && breaker.probeNow());
   }
 
   dispose(): void {
     this.unlisten?.(); // idempotent
+    this.gate.dispose();
   }
 
   get circuitState(): CircuitState {
@@ -172,8 +170,11 @@ export class RetryPolicy implements Policy {
   }
 }
 
-/** Where one operation is: sending an attempt, passing a clean attempt on, asking `retryIf`, waiting to retry, or done. */
-type Phase = 'sending' | 'passing' | 'deciding' | 'waiting' | 'done';
+/**
+ * Where one operation is: sending an attempt, passing a clean attempt on, asking `retryIf`, waiting
+ * to retry, paused while offline, or done.
+ */
+type Phase = 'sending' | 'passing' | 'deciding' | 'waiting' | 'paused' | 'done';
 
 /** One attempt's observer: callbacks of an attempt that is no longer the current one are ignored. */
 class Attempt implements Sink {
@@ -204,7 +205,15 @@ class RetryRun implements SubscriptionLike {
   private probe = false;
   /** The circuit heard this operation's outcome (once per operation). */
   private reported = false;
-  private readonly deadlineAt: number;
+  /** Cancels the wait at the online gate (paused). */
+  private cancelPause: (() => void) | undefined;
+  /** When the current pause began, and the time paused before it. */
+  private pausedAt = 0;
+  private pausedMs = 0;
+  /** Attempts that failed while offline: they do not count against `maxAttempts` (nor the backoff). */
+  private free = 0;
+  /** Moves forward by the time spent paused: the deadline counts only time not paused. */
+  private deadlineAt: number;
   private readonly operationName: string | undefined;
 
   constructor(
@@ -256,6 +265,7 @@ class RetryRun implements SubscriptionLike {
     if (this.phase === 'done') return;
     this.phase = 'done';
     this.cancelVerdict?.();
+    this.cancelPause?.();
     this.clearTimer();
     const inner = this.inner;
     this.inner = undefined;
@@ -321,7 +331,7 @@ class RetryRun implements SubscriptionLike {
 
   /** Whether a result with only retryable errors is held back for a retry instead of passed on. */
   private mayHold(result: ResultLike, held: ResultLike | undefined): boolean {
-    if (this.kind !== 'query' || this.attempt >= this.cfg.maxAttempts) return false;
+    if (this.kind !== 'query' || this.attempt - this.free >= this.cfg.maxAttempts) return false;
     // A partial result is retried `partialRetries` times, quickly: its data is worth showing soon.
     return !(hasData(result) || hasData(held)) || this.partialRetries < this.cfg.partialRetries;
   }
@@ -371,12 +381,14 @@ class RetryRun implements SubscriptionLike {
 
   /** The circuit hears each operation's outcome once: a retryable failure, or anything else. */
   private report(classification: Classification | undefined): void {
-    const breaker = this.policy.breaker;
+    const { breaker, online } = this.policy;
     if (this.reported || !breaker) return;
     this.reported = true;
-    if (classification && classification.retryable && RETRYABLE_CATEGORIES.has(classification.category))
-      breaker.recordFailure(this.probe);
-    else breaker.recordSuccess(this.probe);
+    if (!classification || !classification.retryable || !RETRYABLE_CATEGORIES.has(classification.category))
+      breaker.recordSuccess(this.probe);
+    // A network failure while offline says nothing about the server: an offline burst never opens the circuit.
+    else if (classification.category !== 'network' || online()) breaker.recordFailure(this.probe);
+    else if (this.probe) breaker.releaseProbe();
   }
 
   /** An attempt failed: ask `retryIf` (bounded), then act on `decideRetry`. */
@@ -407,7 +419,7 @@ class RetryRun implements SubscriptionLike {
       {
         classification,
         wanted,
-        attempt: this.attempt,
+        attempt: this.attempt - this.free,
         kind: this.kind,
         partial,
         idempotent: this.idempotent,
@@ -415,12 +427,14 @@ class RetryRun implements SubscriptionLike {
         now: Date.now(),
         deadlineAt: this.deadlineAt,
         circuitBlocks: this.probe || (breaker !== undefined && !breaker.allowsRetry()),
+        offline: !policy.online(),
       },
       this.cfg,
       policy.random,
     );
     if ('answer' in decision) return this.finish(error, classification);
     if ('giveUp' in decision) return this.giveUp(error, classification, decision.giveUp);
+    if ('pause' in decision) return this.pause(error, classification);
     if (policy.budget && !policy.budget.tryAcquireRetry())
       return this.giveUp(error, classification, 'budget-exhausted');
     if (partial) this.partialRetries += 1;
@@ -434,36 +448,96 @@ class RetryRun implements SubscriptionLike {
     this.phase = 'waiting';
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      // If the circuit opened meanwhile, this operation is the half-open probe when one is due
-      // (recovery costs no extra request), else it fails fast like a new operation would.
-      const admission = breaker?.admit();
-      if (admission === 'reject') {
-        // Like a new operation rejected while open: nothing to tell the circuit (reporting this
-        // operation's earlier failure would re-open a half-open circuit under the running probe).
-        this.reported = true;
-        return this.giveUp(error, classification, 'circuit-open');
-      }
-      this.probe = admission === 'probe';
-      this.send();
+      this.resend(error, classification);
     }, delayMs);
+  }
+
+  /** Sends again after a wait (a backoff, a pause), if the circuit lets it. */
+  private resend(error: unknown, classification: Classification): void {
+    // If the circuit opened meanwhile, this operation is the half-open probe when one is due
+    // (recovery costs no extra request), else it fails fast like a new operation would.
+    const admission = this.policy.breaker?.admit();
+    if (admission === 'reject') {
+      // Like a new operation rejected while open: nothing to tell the circuit (reporting this
+      // operation's earlier failure would re-open a half-open circuit under the running probe).
+      this.reported = true;
+      return this.giveUp(error, classification, 'circuit-open');
+    }
+    this.probe = admission === 'probe';
+    this.send();
+  }
+
+  /**
+   * Offline: waits at the policy's online gate instead of spending the failed attempt (it is sent
+   * again with the same number), the budget or the circuit; the deadline clock stops meanwhile.
+   * Bounded by `maxPausedMs` over all of the operation's pauses.
+   */
+  private pause(error: unknown, classification: Classification): void {
+    const { policy } = this;
+    if (this.probe) {
+      // The probe slot is not held through an outage: admission decides again on resume.
+      this.probe = false;
+      policy.breaker?.releaseProbe();
+    }
+    const left = this.cfg.maxPausedMs - this.pausedMs;
+    if (left <= 0) return this.giveUp(error, classification, 'offline');
+    this.free += 1;
+    this.phase = 'paused';
+    this.pausedAt = Date.now();
+    emit(policy.options.onEvent, 'paused', this.operationName, {
+      attempt: this.attempt,
+      classification,
+      waiting: policy.gate.size + 1,
+    });
+    const unpause = () => {
+      this.cancelPause = undefined;
+      this.clearTimer();
+      const pausedFor = Date.now() - this.pausedAt;
+      this.pausedMs += pausedFor;
+      this.deadlineAt += pausedFor;
+    };
+    if (Number.isFinite(left))
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.cancelPause?.();
+        unpause();
+        this.giveUp(error, classification, 'offline');
+      }, left);
+    this.cancelPause = policy.gate.wait(() => {
+      if (this.phase !== 'paused') return;
+      unpause();
+      emit(policy.options.onEvent, 'resumed', this.operationName, {
+        attempt: this.attempt + 1,
+        pausedMs: this.pausedMs,
+      });
+      this.resend(error, classification);
+    });
   }
 
   private giveUp(error: unknown, classification: Classification, reason: GiveUpReason): void {
     let finalError = error;
     let finalClassification = classification;
-    if (reason === 'deadline') {
-      const attempts = this.attempt;
+    const attempts = this.attempt;
+    const { deadlineMs, maxPausedMs } = this.cfg;
+    const offline = reason === 'offline';
+    if (offline || reason === 'deadline') {
       finalClassification = {
         ...classification,
-        reason: 'deadline-exceeded',
-        message: `Deadline of ${this.cfg.deadlineMs} ms passed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${classification.message}`,
-        remediation:
-          'The operation ran out of time while the server kept failing; try again later or allow a longer deadline.',
+        reason: offline ? 'offline' : 'deadline-exceeded',
+        message: `${
+          offline
+            ? `Offline for ${this.pausedMs} ms`
+            : `Deadline of ${deadlineMs} ms passed after ${attempts} attempt${attempts === 1 ? '' : 's'}`
+        }: ${classification.message}`,
+        // Offline: the network failure's own remediation ("check your network") says it.
+        remediation: offline
+          ? classification.remediation
+          : 'The operation ran out of time while the server kept failing; try again later or allow a longer deadline.',
         details: {
           ...classification.details,
           lastReason: classification.reason,
           attempts,
-          deadlineMs: this.cfg.deadlineMs,
+          ...(offline ? { pausedMs: this.pausedMs, maxPausedMs } : { deadlineMs }),
         },
       };
       finalError = error !== undefined ? new ResilienceError(finalClassification, { cause: error }) : undefined;

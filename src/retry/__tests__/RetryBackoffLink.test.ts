@@ -632,9 +632,11 @@ describe('RetryBackoffLink', () => {
       try {
         const state = { failing: true };
         const { link, run } = setup(state);
-        expect([...added.keys()]).toEqual(['online']);
+        // The default connectivity source (browserConnectivity) listens to both signals.
+        expect([...added.keys()]).toEqual(['online', 'offline']);
         await run('a');
         state.failing = false;
+        added.get('offline')!(); // a browser fires `online` only after `offline`
         added.get('online')!();
         expect((await run('b')).next).toEqual([ok]);
         expect(link.circuitState).toBe('closed');

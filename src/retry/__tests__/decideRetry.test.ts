@@ -140,6 +140,72 @@ describe('decideRetry', () => {
     });
   });
 
+  describe('offline (connectivity): pause instead of spending the attempt', () => {
+    const refused = c('network', { reason: 'connection-refused' });
+    const failed = c('network', { reason: 'fetch-failed' });
+    test.each<[string, Partial<RetryFacts>, Partial<RetrySchedule>, ReturnType<typeof decideRetry>]>([
+      ['a network failure offline pauses', { offline: true, classification: failed }, {}, { pause: true }],
+      [
+        'even on the last attempt (it is not spent)',
+        { offline: true, classification: failed, attempt: 4 },
+        {},
+        { pause: true },
+      ],
+      [
+        'even with the circuit blocking (the circuit decides again on resume)',
+        { offline: true, classification: failed, circuitBlocks: true },
+        {},
+        { pause: true },
+      ],
+      ['online: the usual backoff', { offline: false, classification: failed }, {}, { delayMs: 1000 }],
+      ['a 503 offline is not a network failure: backoff', { offline: true }, {}, { delayMs: 1000 }],
+      [
+        'a network failure retryIf refused is not paused',
+        { offline: true, classification: failed, wanted: false },
+        {},
+        { giveUp: 'not-retryable' },
+      ],
+      [
+        'a partial result is never paused',
+        { offline: true, classification: failed, partial: true },
+        {},
+        { delayMs: 250 },
+      ],
+      [
+        'past the deadline already: the deadline decides',
+        { offline: true, classification: failed, now: 5000, deadlineAt: 5000 },
+        {},
+        { giveUp: 'deadline' },
+      ],
+      [
+        'a mutation that may have reached the server (fetch failed, no key) is not replayed',
+        { offline: true, kind: 'mutation', classification: failed },
+        {},
+        { giveUp: 'unsafe-mutation' },
+      ],
+      [
+        'a mutation refused before sending pauses',
+        { offline: true, kind: 'mutation', classification: refused },
+        {},
+        { pause: true },
+      ],
+      [
+        'a mutation with an idempotency key pauses',
+        { offline: true, kind: 'mutation', classification: failed, keyed: true },
+        {},
+        { pause: true },
+      ],
+      [
+        "mutations: 'never' never pauses",
+        { offline: true, kind: 'mutation', classification: refused },
+        { mutations: 'never' },
+        { giveUp: 'unsafe-mutation' },
+      ],
+    ])('%s', (_name, over, scheduleOver, expected) => {
+      expect(decideRetry(facts(over), { ...schedule, ...scheduleOver })).toEqual(expected);
+    });
+  });
+
   test('jitter uses the injected randomness', () => {
     expect(decideRetry(facts(), { ...schedule, jitter: true }, () => 0)).toEqual({ delayMs: 750 });
     expect(
