@@ -42,7 +42,11 @@ export declare namespace EtagConflictLink {
     reread: (operation: LinkOperation) => { query: DocumentNode; variables?: Variables };
     /** Re-applies the user's change on the latest state. @defaultValue a three-way merge of base, latest and the user's change */
     reapply?: (context: ReapplyContext) => Decision | Promise<Decision>;
-    /** Where the etag lives in the variables (dot path). @defaultValue the first `_etag` or `etag` found */
+    /**
+     * Where the etag lives in the variables (dot path); the mutation's response carries the new one
+     * under the same key (`_etag` or `etag`) on its root field, for the next save of the record.
+     * @defaultValue the first `_etag` or `etag` found
+     */
     etagPath?: string;
   }
 
@@ -68,6 +72,19 @@ export declare namespace EtagConflictLink {
  * On a 409 / etag mismatch for a configured mutation: re-reads the entity down the rest of the
  * chain (auth, retry, HTTP), writes it to the cache, re-applies the user's change on it (three-way
  * merge by default) and retries with the new etag; real conflicts go to `onConflict`.
+ *
+ * Writes to one record are serialized, so two quick saves of it never conflict with each other.
+ * The record is what the mutation's `reread` reads (its root field and variables): saves of one
+ * mutation and id, or of two mutations that re-read the same entity, run one at a time in the order
+ * they were made; other records run in parallel. A save that waited sends the `_etag` the previous
+ * save's response carried (select it in the mutation), as if the app had waited for that response,
+ * and merges on the record as that save left it if someone else's write still makes it a 409. It
+ * takes that etag only when it was made on a version the previous saves replaced: a save made before
+ * someone else's change meets it as a 409 and is merged, never sent past it. Not from the cache or a
+ * new re-read: the cache may not hold the response yet (or holds an optimistic layer), and a re-read
+ * may return someone else's newer version, which the save would then overwrite unseen. A save that
+ * failed, or a response without the etag, leaves the next save its own etag (a 409 is then merged as
+ * usual); unsubscribing a waiting save removes it, unsubscribing the running one lets the next go.
  *
  * `dispose()` ends every operation running through the link (a pending re-read, re-send or
  * decision is cancelled; it fails with category `unknown`, reason `link-disposed`), and every

@@ -1,5 +1,6 @@
 // The etag policy: on a 409 / etag mismatch for a configured mutation, re-read the entity down the
-// rest of the chain, re-apply the user's change on it (three-way merge) and send it again.
+// rest of the chain, re-apply the user's change on it (three-way merge) and send it again. Writes to
+// one record are serialized: a save waits for the previous one and sends the `_etag` it returned.
 import { readAnnotations, ResilienceError } from '../classify/annotations.js';
 import type { Classification } from '../classify/types.js';
 import { executeForward, getCache, getOperationType, getResponse, subscribe } from '../compat/index.js';
@@ -7,11 +8,12 @@ import type { CacheLike, LinkObservable, LinkOperation, ResultLike, Subscription
 import { emit } from '../core/events.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
 import { ask } from '../guard.js';
+import { RecordQueue, type PreviousOutcome, type RecordJob } from '../offline/recordQueue.js';
 import { callbackFailed, conflictInError, conflictInResult } from './conflictDetection.js';
 import type { EtagConflictLink } from './EtagConflictLink.js';
 import { entityEtag, findEtagPath, getAtPath, setAtPath } from './etagPath.js';
 import { deepEqual, threeWayMerge, type FieldConflict } from './threeWayMerge.js';
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 
 type Variables = Record<string, unknown>;
 type Entity = Record<string, unknown>;
@@ -38,9 +40,42 @@ function rootEntity(data: unknown): Entity | undefined {
 
 const fromObservable = (observable: LinkObservable) => (sink: Sink) => subscribe(observable, sink);
 
+/**
+ * The record a configured mutation writes, as the etag policy knows it: the entity its re-read
+ * reads (root field and variables, keys sorted). Saves of one mutation config and id share it, and
+ * so do saves of two configs that re-read the same entity (they would conflict the same way).
+ * `undefined` (not serialized) when the variables cannot be written as JSON.
+ */
+export function recordKey(request: { query: DocumentNode; variables?: Variables }): string | undefined {
+  const definition = request.query.definitions.find((d) => (d.kind as string) === 'OperationDefinition') as
+    OperationDefinitionNode | undefined;
+  const root = definition?.selectionSet.selections[0];
+  try {
+    return `${root && 'name' in root ? root.name.value : ''}:${JSON.stringify(
+      request.variables ?? {},
+      (_k, v: unknown) =>
+        isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+    )}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a write of a record tells the next write of that record (queued behind it). */
+interface Written {
+  /** Etags this burst's own writes replaced, the last by `etag`: a save made on one of them takes `etag`. */
+  own: unknown[];
+  /** The etag the write returned. */
+  etag: unknown;
+  /** The record after the write, as far as known: the next save's merge base. */
+  entity: Entity;
+}
+
 export class EtagPolicy implements Policy {
   readonly maxAttempts: number;
   readonly decisionTimeoutMs: number;
+  /** One running write per record; the others wait in order. */
+  readonly queue = new RecordQueue<Written | undefined>();
 
   constructor(readonly options: EtagConflictLink.Options) {
     if (!options || !isObject(options.mutations))
@@ -69,8 +104,11 @@ export class EtagPolicy implements Policy {
   }
 }
 
-/** Whether a configured mutation's first send, a re-read, a user decision or a re-send is running. */
-type Phase = 'sending' | 'rereading' | 'deciding' | 'resending' | 'done';
+/**
+ * Whether a configured mutation waits for an earlier write of its record, or its first send, a
+ * re-read, a user decision or a re-send is running.
+ */
+type Phase = 'queued' | 'sending' | 'rereading' | 'deciding' | 'resending' | 'done';
 
 type Outcome = { results: ResultLike[]; error?: unknown; failed: boolean };
 type Decision = EtagConflictLink.Decision | 'retry';
@@ -116,8 +154,16 @@ const entityGone = (): Classification => ({
 
 /** One configured mutation: sent, and on a conflict re-read, re-applied and sent again. */
 class EtagRun implements SubscriptionLike {
-  private phase: Phase = 'sending';
+  private phase: Phase = 'queued';
   private inner: SubscriptionLike | undefined;
+  private job: RecordJob<Written | undefined> | undefined;
+  /** Ends this write's turn in the record queue, telling the next write what it left. */
+  private settle: ((written: Written | undefined) => void) | undefined;
+  /** What the previous write of the record left (passed on when this one writes nothing). */
+  private previous: Written | undefined;
+  /** The etags this write's starting etag stands for (those the earlier writes of the burst replaced). */
+  private chain: unknown[] = [];
+  private startEtag: unknown;
   private cancelDecision: (() => void) | undefined;
   private variables: Variables;
   private attempt = 0;
@@ -164,16 +210,60 @@ class EtagRun implements SubscriptionLike {
       this.sink.error(callbackFailed(error));
       return NOTHING;
     }
-    this.send(true).catch((error: unknown) => this.fail(callbackFailed(error)));
+    this.job = this.policy.queue.run(recordKey(this.rereadRequest), (previous) => this.begin(previous));
     return this;
   }
 
+  /**
+   * Its turn in the record's queue. A save made on a version that the previous writes of this burst
+   * replaced takes the etag the last one returned (as if the app had waited for it); the merge base
+   * becomes the record as that write left it. Any other etag is sent as the app gave it: a save made
+   * on another version (the previous write was re-applied on someone else's change) must meet that
+   * change as a 409 and be merged, never overwrite it. Resolves when the write has ended.
+   */
+  private begin(previous: PreviousOutcome<Written | undefined>): Promise<Written | undefined> {
+    const { etagPath, operation } = this;
+    const prev = (this.previous = previous.status === 'fulfilled' ? previous.value : undefined);
+    const mine = etagPath ? getAtPath(this.variables, etagPath) : undefined;
+    if (prev && etagPath && (mine === prev.etag || prev.own.includes(mine))) {
+      // The app's own operation goes out with the new etag: HttpLink reads its variables when sending.
+      this.variables = operation.variables = setAtPath(this.variables, etagPath, prev.etag);
+      this.chain = prev.own;
+      this.base = prev.entity;
+    }
+    this.startEtag = etagPath ? getAtPath(this.variables, etagPath) : undefined;
+    return new Promise((resolve) => {
+      this.settle = resolve;
+      this.send(true).catch((error: unknown) => this.fail(callbackFailed(error)));
+    });
+  }
+
+  /** What this write leaves the next write of the record. */
+  private written(results: ResultLike[]): Written | undefined {
+    const path = this.etagPath;
+    const entity = rootEntity(results.find((r) => r.data)?.data);
+    // No data: nothing was written (an error in the body), the record is as the previous write left it.
+    if (!entity) return this.previous;
+    const sent = path ? getAtPath(this.variables, path) : undefined;
+    const etag = path ? entityEtag(entity, path) : undefined;
+    // Written, but its new etag is unknown (not selected): the next save sends its own; a 409 is merged.
+    if (sent === undefined || etag === undefined) return undefined;
+    return {
+      own: sent === this.startEtag ? [...this.chain, sent] : [sent],
+      etag,
+      entity: { ...this.base, ...intendedChange(this.variables).mine, ...entity },
+    };
+  }
+
   unsubscribe(): void {
+    // After complete/error Apollo tears down too, before the queue heard the outcome: not a cancel.
+    const job = this.phase === 'done' ? undefined : this.job;
     this.phase = 'done';
     this.cancelDecision?.();
     const running = this.inner;
     this.inner = undefined;
     running?.unsubscribe();
+    job?.cancel(); // a queued save is removed; a running one frees the record for the next
   }
 
   /** Failed, answered or unsubscribed (read after an await: the phase may have changed meanwhile). */
@@ -184,6 +274,7 @@ class EtagRun implements SubscriptionLike {
   private fail(error: unknown): void {
     if (this.ended) return;
     this.phase = 'done';
+    this.settle?.(this.previous); // as far as known, the record is as the previous write left it
     this.sink.error(error);
   }
 
@@ -243,6 +334,7 @@ class EtagRun implements SubscriptionLike {
     const conflict = this.conflictOf(outcome);
     if (conflict) return this.resolve(conflict, outcome.error);
     this.phase = 'done';
+    this.settle?.(outcome.failed ? this.previous : this.written(outcome.results));
     for (const r of outcome.results) this.sink.next(r);
     if (outcome.failed) this.sink.error(outcome.error);
     else this.sink.complete();
