@@ -146,6 +146,30 @@ describe(`OutboxLink against the ION-like server on Apollo Client ${APOLLO_MAJOR
     );
   });
 
+  test('two offline edits of one record (both from the same etag) replay in order: the second meets a 409 the etag link resolves; both edits survive, each applied once', async () => {
+    const storage = memoryStorage();
+    const { client, outbox, connectivity, events } = page(storage, true, {}, true);
+    const po = await load(client, '7');
+    connectivity.setOnline(false);
+    const first = run<{ updatePurchaseOrder: Po }>(client, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '7', _etag: po._etag, notes: 'first edit' } },
+    });
+    await until(() => outbox.entries.length === 1);
+    const second = run<{ updatePurchaseOrder: Po }>(client, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '7', _etag: po._etag, quantity: 31 } },
+    });
+    await until(() => outbox.entries.length === 2);
+    connectivity.setOnline(true);
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.error, b.error]).toEqual([undefined, undefined]);
+    expect(server.purchaseOrders.get('7')).toMatchObject({ notes: 'first edit', quantity: 31 });
+    expect(server.history.filter((h) => h.id === '7')).toHaveLength(2);
+    expect(Object.values(server.stats.appliedByKey).every((n) => n === 1)).toBe(true);
+    expect(events.map((e) => e.type).filter((t) => t === 'outbox-delivered')).toHaveLength(2);
+  });
+
   test('attach(client): the next page load replays before its first operation (a first screen from a persisted cache)', async () => {
     const storage = memoryStorage();
     const first = page(storage, true);
