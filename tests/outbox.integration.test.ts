@@ -39,7 +39,13 @@ const reread = (op: { variables: Record<string, unknown> }) => ({
   variables: { id: (op.variables.input as { id: string }).id },
 });
 
-function page(storage: OutboxStorage, online: boolean, retry: { maxAttempts?: number } = {}, withEtag = false) {
+function page(
+  storage: OutboxStorage,
+  online: boolean,
+  retry: { maxAttempts?: number } = {},
+  withEtag = false,
+  retryUnreachable?: { initialDelayMs: number },
+) {
   const connectivity = manualConnectivity(online);
   const events: ResilienceEvent[] = [];
   const token = server.issueToken();
@@ -48,6 +54,7 @@ function page(storage: OutboxStorage, online: boolean, retry: { maxAttempts?: nu
     storage,
     connectivity,
     onEvent: (e) => events.push(e),
+    ...(retryUnreachable ? { retryUnreachable } : {}),
   });
   const resilience = createResilienceLink({
     retry: { initialDelayMs: 20, ...retry },
@@ -168,6 +175,26 @@ describe(`OutboxLink against the ION-like server on Apollo Client ${APOLLO_MAJOR
     expect(server.history.filter((h) => h.id === '7')).toHaveLength(2);
     expect(Object.values(server.stats.appliedByKey).every((n) => n === 1)).toBe(true);
     expect(events.map((e) => e.type).filter((t) => t === 'outbox-delivered')).toHaveLength(2);
+  });
+
+  test('the server is unreachable while the device is online: the change is kept, replayed on a backoff, and applied once when the server is back', async () => {
+    const storage = memoryStorage();
+    const { client, outbox, events } = page(storage, true, { maxAttempts: 2 }, false, { initialDelayMs: 100 });
+    const po = await load(client, '8');
+    server.inject({ kind: 'drop', phase: 'before', operationName: 'UpdatePurchaseOrder', count: -1 });
+    const pending = run<{ updatePurchaseOrder: Po }>(client, 'mutate', {
+      mutation: UPDATE_PO,
+      variables: { input: { id: '8', _etag: po._etag, notes: 'after the outage' } },
+    });
+    await until(() => events.filter((e) => e.type === 'outbox-unreachable').length >= 2);
+    expect(outbox.entries).toHaveLength(1);
+    expect(server.stats.appliedMutations).toBe(0);
+    server.clearFaults();
+    const { data, error } = await pending;
+    expect(error).toBeUndefined();
+    expect(data?.updatePurchaseOrder.notes).toBe('after the outage');
+    expect(Object.values(server.stats.appliedByKey)).toEqual([1]);
+    expect(await storage.load()).toEqual([]);
   });
 
   test('attach(client): the next page load replays before its first operation (a first screen from a persisted cache)', async () => {
