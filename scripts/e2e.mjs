@@ -2,7 +2,7 @@
 // by playwright-core (never a downloaded browser). Screenshots go to demo-app/test-results/.
 // Ends with `N passed, N failed` and writes demo-app/test-results/e2e.json.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { buildDemo, root } from './build-demo.mjs';
 import { ensureInstalled } from './ensure-install.mjs';
@@ -70,7 +70,10 @@ const browser = await chromium.launch({
 });
 
 const results = [];
+/** `E2E_ONLY=<part of a name>`: runs only the browser tests whose name contains it (while working on one). */
+const only = process.env.E2E_ONLY;
 async function test(name, fn) {
+  if (only && !name.includes(only)) return;
   const started = Date.now();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   try {
@@ -116,6 +119,43 @@ async function expectHonestLog(page) {
   expect(!bad, `the event log says "${bad?.[0]}":\n${text.slice(0, 1500)}`);
 }
 
+/** A purchase order as the server holds it, and what the server counted per Idempotency-Key. */
+const serverPo = async (id) => (await api('/__state')).purchaseOrders.find((p) => p.id === id);
+/** The event log's lines of one event type, newest first. */
+const logLines = (page, type) => page.getByTestId(`event-${type}`).locator('.what').allInnerTexts();
+/** The event log's rows, newest first: `type` or `reload` for the separator, with their text. */
+const logRows = (page) =>
+  page
+    .getByTestId('event-log')
+    .locator('li')
+    .evaluateAll((items) =>
+      items.map((li) =>
+        li.classList.contains('reload')
+          ? 'reload'
+          : `${li.querySelector('.type')?.textContent}: ${li.querySelector('.what')?.textContent}`,
+      ),
+    );
+/**
+ * While the browser is offline, the app's own files come from a cache, as a PWA's service worker
+ * serves them (an offline Chromium cannot load a page otherwise); the API stays unreachable.
+ */
+async function serveAppShellFromCache(context) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+  await context.route(
+    (url) => !/^\/(graphql|oauth|__)/.test(url.pathname),
+    (route) => {
+      const path = new URL(route.request().url()).pathname;
+      const file = `${root}demo-app/dist/${path === '/' ? 'index.html' : path.slice(1)}`;
+      if (!existsSync(file)) return route.abort('internetdisconnected');
+      return route.fulfill({
+        status: 200,
+        contentType: types[/\.\w+$/.exec(file)?.[0] ?? '.html'] ?? 'application/octet-stream',
+        body: readFileSync(file),
+      });
+    },
+  );
+}
+
 console.log(`e2e against ${base} in ${executablePath}`);
 
 {
@@ -145,6 +185,8 @@ console.log(`e2e against ${base} in ${executablePath}`);
     rootDir: 'demo-app',
     testEnvironment: 'node',
     testMatch: ['<rootDir>/src/**/*.test.ts'],
+    // The offline tests use the package's real connectivity source from src/ (native-ESM './x.js' imports).
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     transform: {
       '^.+\\.tsx?$': [
         'ts-jest',
@@ -518,6 +560,214 @@ await test('an outage keeps the last data (stale), counts down to the probe, and
   expect(await page.getByTestId('po-row-1').isVisible(), 'the purchase orders are gone after the outage');
   await expectHonestLog(page);
   await shot(page, 'outage-5-recovered-list');
+});
+
+await test('a save made offline survives a reload and is applied once when the network returns', async (context) => {
+  const page = await openDesk(context);
+  await page.getByTestId('po-row-5').click();
+  await page.getByTestId('edit-notes').waitFor();
+  const before = await serverPo('5');
+  // The browser really goes offline (the page's network emulation): navigator.onLine, the events, fetch.
+  await context.setOffline(true);
+  await page.getByTestId('network-status').filter({ hasText: 'Offline (the browser says so)' }).waitFor();
+  await page.getByTestId('edit-notes').fill('Counted offline: 48 boxes');
+  await page.getByTestId('edit-save').click();
+  await page.getByTestId('outbox-badge').filter({ hasText: '1 change waiting' }).waitFor({ timeout: 10_000 });
+  await page.getByTestId('edit-waiting').filter({ hasText: 'PO-1005' }).waitFor();
+  await page.getByTestId('outbox-badge').click();
+  const listed = await page.getByTestId('outbox-entry').innerText();
+  expect(
+    /PO-1005: .*notes “Counted offline: 48 boxes”/.test(listed) && /waiting to be sent/.test(listed),
+    `the badge's list: "${listed}"`,
+  );
+  await shot(page, 'offline-1-kept');
+  // Reload while offline: the app comes from the cache, the change from localStorage.
+  await serveAppShellFromCache(context);
+  await page.reload();
+  await page.getByTestId('outbox-badge').filter({ hasText: '1 change waiting' }).waitFor({ timeout: 15_000 });
+  expect((await page.evaluate(() => navigator.onLine)) === false, 'the reloaded page is online');
+  let server = await api('/__stats');
+  expect(
+    Object.keys(server.requestsByKey).length === 0 && (await serverPo('5')).version === before.version,
+    `the change reached the server while offline: ${JSON.stringify(server.requestsByKey)}`,
+  );
+  await shot(page, 'offline-2-reloaded');
+  await context.setOffline(false);
+  await waitUntil(
+    async () => (await serverPo('5')).notes === 'Counted offline: 48 boxes',
+    20_000,
+    'the kept change on the server',
+  );
+  await page.getByTestId('outbox-badge').waitFor({ state: 'detached', timeout: 10_000 });
+  const after = await serverPo('5');
+  server = await api('/__stats');
+  const keys = Object.keys(server.appliedByKey);
+  expect(
+    after.version === before.version + 1 && keys.length === 1 && server.appliedByKey[keys[0]] === 1,
+    `applied once expected: version ${before.version} → ${after.version}, applies ${JSON.stringify(server.appliedByKey)}`,
+  );
+  // The screen shows it without a click (the list is reloaded when a kept change is delivered).
+  await page.getByTestId('po-notes-5').filter({ hasText: 'Counted offline: 48 boxes' }).waitFor({ timeout: 10_000 });
+  // The log tells the story across the reload: kept, reload, sent with its key, delivered.
+  await page.getByTestId('event-outbox-delivered').waitFor({ timeout: 10_000 });
+  const rows = await logRows(page);
+  const at = (pattern) => rows.findIndex((r) => pattern.test(r));
+  const [delivered, replay, reload, kept] = [
+    at(/^outbox-delivered: delivered: the server answered the kept change/),
+    at(/^outbox-replay: sending a change kept offline, with the Idempotency-Key it was made with/),
+    at(/^reload$/),
+    at(/^outbox-enqueue: kept offline: the change waits to be sent \(1 change waiting\)/),
+  ];
+  expect(
+    delivered >= 0 && delivered < replay && replay < reload && reload < kept,
+    `the event log does not explain it (newest first):\n${rows.join('\n')}`,
+  );
+  await expectHonestLog(page);
+  await shot(page, 'offline-3-delivered-once');
+});
+
+await test('two quick saves of one purchase order do not conflict with each other', async (context) => {
+  const page = await openDesk(context);
+  await page.getByTestId('po-row-6').click();
+  await page.getByTestId('edit-notes').waitFor();
+  const before = await serverPo('6');
+  const conflictsBefore = (await api('/__stats')).byStatus['409'] ?? 0;
+  // A slow network: the first save's answer takes 1.5 s, so the second save is made before it arrives.
+  await fault({ kind: 'slow', delayMs: 1500, operationName: 'UpdatePurchaseOrder' });
+  await page.getByTestId('edit-notes').fill('First save');
+  await page.getByTestId('edit-save').click();
+  await page.getByTestId('edit-quantity').fill('75');
+  await page.getByTestId('edit-notes').fill('Second save');
+  await page.getByTestId('edit-save').click();
+  await page
+    .getByTestId('edit-outcome')
+    .filter({ hasText: 'quantity 75, notes “Second save”' })
+    .waitFor({ timeout: 20_000 });
+  const after = await serverPo('6');
+  const stats = await api('/__stats');
+  expect(
+    after.notes === 'Second save' && after.quantity === 75 && after.version === before.version + 2,
+    `two applies expected, the second last: ${JSON.stringify(after)} (version before: ${before.version})`,
+  );
+  expect(
+    (stats.byStatus['409'] ?? 0) === conflictsBefore,
+    `the saves conflicted with each other: ${(stats.byStatus['409'] ?? 0) - conflictsBefore} × 409`,
+  );
+  expect((await page.getByTestId('conflict-dialog').count()) === 0, 'a conflict dialog opened');
+  expect(
+    (await page.getByTestId('event-conflict').count()) === 0 && (await page.getByTestId('event-reread').count()) === 0,
+    'the event log shows a conflict',
+  );
+  expect(
+    Object.values(stats.appliedByKey).length === 2 && Object.values(stats.appliedByKey).every((n) => n === 1),
+    `each save applied once: ${JSON.stringify(stats.appliedByKey)}`,
+  );
+  expect(
+    (await page.getByTestId('edit-form').locator('h2 small').innerText()) === `etag ${after._etag}`,
+    'the form does not continue from the saved version',
+  );
+  await shot(page, 'two-quick-saves');
+});
+
+await test('a burst of reads while offline waits for the network: no attempt spent, the circuit stays closed', async (context) => {
+  const page = await openDesk(context);
+  await context.setOffline(true);
+  await page.getByTestId('network-status').filter({ hasText: 'Offline' }).waitFor();
+  // Several reads: the list again, and four purchase orders never loaded before.
+  await page.getByTestId('refresh-list').click();
+  for (const id of ['7', '8', '9', '10']) {
+    await page.getByTestId(`po-row-${id}`).click();
+    await page.getByTestId('event-paused').nth(0).waitFor({ timeout: 10_000 });
+  }
+  await waitUntil(async () => (await page.getByTestId('event-paused').count()) >= 5, 10_000, 'five paused reads');
+  // Nothing is supposed to happen now: watched for 3 s (longer than the demo's first backoff, 1 s).
+  await new Promise((r) => setTimeout(r, 3000));
+  const spent = (await logLines(page, 'retry')).length + (await logLines(page, 'give-up')).length;
+  expect(spent === 0, `attempts were spent offline:\n${(await logRows(page)).join('\n')}`);
+  expect((await page.getByTestId('circuit-banner').count()) === 0, 'the circuit opened while offline');
+  const paused = await logLines(page, 'paused');
+  expect(
+    paused.every((t) =>
+      /^offline: attempt 1 failed \(network[^)]*\); waiting for the network, no attempt spent/.test(t),
+    ),
+    `paused lines: ${paused.join(' | ')}`,
+  );
+  await shot(page, 'offline-burst-1-paused');
+  await context.setOffline(false);
+  await page.getByTestId('edit-notes').waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => !document.querySelector('.loading'), undefined, { timeout: 15_000 });
+  await page.getByTestId('event-resumed').nth(1).waitFor({ timeout: 10_000 });
+  expect((await page.getByTestId('edit-form').locator('h2').innerText()).startsWith('PO-1010'), 'PO 10 did not load');
+  const rows = await logRows(page);
+  const firstResumed = rows.findIndex((r) => r.startsWith('resumed: back online: attempt 2 sent after'));
+  const lastPaused = rows.findIndex((r) => r.startsWith('paused: '));
+  expect(firstResumed >= 0 && firstResumed < lastPaused, `paused, then resumed (newest first):\n${rows.join('\n')}`);
+  expect(
+    !rows.some((r) => /^(circuit-open|give-up|retry):/.test(r)) &&
+      (await page.getByTestId('circuit-banner').count()) === 0,
+    `the burst spent attempts or opened the circuit:\n${rows.join('\n')}`,
+  );
+  expect((await page.locator('.error-banner').count()) === 0, 'an error is shown after the network returned');
+  await expectHonestLog(page);
+  await shot(page, 'offline-burst-2-resumed');
+});
+
+await test('the Offline switch: saves wait in the badge, one is discarded, the other is applied once when back online', async (context) => {
+  const page = await openDesk(context);
+  // Both forms loaded once online, so they open from the cache while "offline".
+  for (const id of ['9', '8']) {
+    await page.getByTestId(`po-row-${id}`).click();
+    await page
+      .getByTestId('edit-form')
+      .locator('h2')
+      .filter({ hasText: `PO-10${id.padStart(2, '0')}` })
+      .waitFor();
+  }
+  const [before8, before9] = [await serverPo('8'), await serverPo('9')];
+  await page.getByTestId('offline-switch').check();
+  await page.getByTestId('network-status').filter({ hasText: 'Offline (switch)' }).waitFor();
+  await page.getByTestId('last-fault').filter({ hasText: 'fails to fetch' }).waitFor();
+  await page.getByTestId('edit-notes').fill('Pallet 3 of 4 received');
+  await page.getByTestId('edit-save').click();
+  await page.getByTestId('outbox-badge').filter({ hasText: '1 change waiting' }).waitFor({ timeout: 10_000 });
+  await page.getByTestId('po-row-9').click();
+  await page.getByTestId('edit-form').locator('h2').filter({ hasText: 'PO-1009' }).waitFor();
+  await page.getByTestId('edit-notes').fill('Typo, do not send');
+  await page.getByTestId('edit-save').click();
+  await page.getByTestId('outbox-badge').filter({ hasText: '2 changes waiting' }).waitFor({ timeout: 10_000 });
+  await page.getByTestId('outbox-badge').click();
+  const entries = await page.getByTestId('outbox-entry').allInnerTexts();
+  expect(
+    entries.length === 2 && /^PO-1008: /.test(entries[0]) && /^PO-1009: .*Typo, do not send/.test(entries[1]),
+    `the badge lists, in order: ${JSON.stringify(entries)}`,
+  );
+  await shot(page, 'offline-switch-1-two-waiting');
+  await page.getByTestId('outbox-entry').nth(1).getByTestId('outbox-discard').click();
+  await page.getByTestId('outbox-badge').filter({ hasText: '1 change waiting' }).waitFor({ timeout: 10_000 });
+  // The discarded save's form says it was not saved.
+  await page.getByTestId('edit-outcome').filter({ hasText: 'not saved' }).waitFor({ timeout: 10_000 });
+  expect(Object.keys((await api('/__stats')).requestsByKey).length === 0, 'a save reached the server while offline');
+  await page.getByTestId('offline-switch').uncheck();
+  await page.getByTestId('network-status').filter({ hasText: 'Online' }).waitFor();
+  await page.getByTestId('outbox-badge').waitFor({ state: 'detached', timeout: 15_000 });
+  await waitUntil(async () => (await serverPo('8')).notes === 'Pallet 3 of 4 received', 10_000, 'the kept save');
+  const [after8, after9] = [await serverPo('8'), await serverPo('9')];
+  const stats = await api('/__stats');
+  expect(
+    after8.version === before8.version + 1 && after9.version === before9.version && after9.notes === before9.notes,
+    `PO 8 applied once and PO 9 untouched expected: ${JSON.stringify({ after8, after9 })}`,
+  );
+  expect(
+    Object.values(stats.appliedByKey).length === 1 && Object.values(stats.appliedByKey)[0] === 1,
+    `applies per key: ${JSON.stringify(stats.appliedByKey)}`,
+  );
+  await page.getByTestId('event-outbox-delivered').waitFor({ timeout: 10_000 });
+  expect(
+    (await logLines(page, 'outbox-discarded'))[0] === 'discarded a kept change: it will not be sent',
+    'the log does not say the change was discarded',
+  );
+  await expectHonestLog(page);
+  await shot(page, 'offline-switch-2-back-online');
 });
 
 await test('PO numbers stay on one line', async (context) => {
