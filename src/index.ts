@@ -24,6 +24,7 @@ export { RetryBackoffLink } from './retry/RetryBackoffLink.js';
 export type { CircuitBreakerOptions, CircuitState } from './retry/circuitBreaker.js';
 export type { RetryBudgetOptions } from './retry/retryBudget.js';
 export type { MutationRetryMode } from './retry/retryDecision.js';
+export type { Connectivity } from './offline/connectivity.js';
 
 export { AuthRefreshLink } from './auth/AuthRefreshLink.js';
 export { TokenManager } from './auth/TokenManager.js';
@@ -46,6 +47,7 @@ export type {
   EventListener,
   GiveUpEvent,
   GiveUpReason,
+  PausedEvent,
   ReapplyEvent,
   RefreshFailureEvent,
   RefreshReason,
@@ -55,5 +57,6 @@ export type {
   ResilienceEvent,
   ResilienceEventBase,
   ResilienceEventType,
+  ResumedEvent,
   RetryEvent,
 } from './core/events.js';
