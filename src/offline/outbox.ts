@@ -2,7 +2,7 @@
  * The mutation outbox: mutations that could not be delivered because the device is offline (or the
  * server unreachable) are kept, and replayed in order, once, when the network returns.
  *
- * ## How `OutboxLink` will use these pieces (the wiring lands after the policy core)
+ * ## How `OutboxLink` uses these pieces (OutboxLink.ts)
  *
  * Chain, outermost first: **outbox → etag → retry → auth → classify → HTTP**. The outbox sits above
  * the etag policy so that a replayed mutation goes through etag (a 409 on replay is re-read and
@@ -15,21 +15,28 @@
  * 2. **Offline or unreachable?** The outbox queues a mutation *instead of sending it* when
  *    `connectivity.isOnline()` is false (so the retry policy's offline pause never sees it), and
  *    *after it failed* when the chain below ends in a `network` classification (`connection-refused`,
- *    `dns`, `fetch-failed`, `timeout`: no response) once the retry policy gave up. A live mutation
- *    that got a 5xx fails to its caller as today (the server answered; queueing would hide it).
- * 3. **Idempotency key.** The link generates the key when it first sees the mutation (or reads the one
- *    the retry policy generated for its first attempt) and stores it in the entry; on replay it passes
- *    the key to the retry policy through the policy's key option (today
- *    `context.retry.idempotencyKey = { generate: () => entry.idempotencyKey }`, or the core's
- *    equivalent), so every attempt of the replay carries the original key. "Applied exactly once" is
+ *    `dns`, `fetch-failed`, `timeout`, `connection-reset`: no response) once the retry policy gave up,
+ *    or an open circuit (not sent). A live mutation that got a 5xx fails to its caller as today (the
+ *    server answered; queueing would hide it). Going offline while a queueable mutation is on its way
+ *    cancels it and queues it (same key), so the retry policy's offline pause never holds it in memory
+ *    only. While entries wait (or before the storage is loaded), a new queueable mutation joins the
+ *    queue instead of overtaking it. The decisions are `outboxDecisions.ts`.
+ * 3. **Idempotency key.** The link generates the key when it first sees the mutation, sends it on the
+ *    first attempt already (a request-only header, so the etag re-read/re-apply do not inherit it) and
+ *    stores it in the entry; on every send, live or replayed, it also passes it to the retry policy
+ *    through `context.retry.idempotencyKey = { header, generate }`, whose `generate` returns the key
+ *    once and a fresh key after (the etag policy's re-applied mutation is another write), so every
+ *    attempt of the mutation carries the original key. "Applied exactly once" is
  *    the server's half of the contract: it must honour `Idempotency-Key` (the demo server does);
  *    without that, a mutation whose answer was lost is applied again on replay, and the etag turns
  *    that second write into a 409 the etag policy resolves (no blind double write).
  * 4. **Replay.** `new Outbox({ deliver })` where `deliver(entry)` parses `entry.query`, sends it with
  *    `entry.variables` down the chain below the outbox (etag → … → HTTP) and maps the end:
  *    a result → `delivered`; a retryable classification (`network`, `server`, `rate-limited`) once the
- *    retry policy gave up → `unreachable` (stop, keep, replay later); anything else (validation,
- *    forbidden, an aborted conflict) → `rejected` (removed, reported). Replay starts on `online`, on
+ *    retry policy gave up, or `unauthenticated` (kept until the user signs in again) → `unreachable`
+ *    (stop, keep, replay later); anything else (validation, forbidden, an aborted conflict, GraphQL
+ *    errors without data) → `rejected` (removed, reported). A replay reaches the chain below through
+ *    the first operation the link saw, or through the client after `attach(client)`. Replay starts on `online`, on
  *    load (next page load), on `flush()`, and on a backoff while online but unreachable
  *    (`retryUnreachable`: no `online` event comes when the server, not the Wi-Fi, is down).
  * 5. **What the caller sees.** Apollo's `optimisticResponse` path: while the entry waits, the link
@@ -39,8 +46,12 @@
  *    `network` error (`outbox-discarded` / `outbox-expired`) and Apollo rolls the optimistic layer
  *    back. After a reload nobody is waiting: the result reaches `onEvent` (`outbox-delivered`) and the
  *    app refetches. A caller whose entry another tab replayed settles `removed-elsewhere`: the link
- *    completes it with a re-read (etag mutations) or a classified error (open: the lead decides). A full outbox fails the new mutation at once (`outbox-full`); the user's older
- *    changes are never dropped to make room.
+ *    fails it with that classified `network` error (decided: this tab cannot know the other tab's
+ *    result, nor whether the change was sent or discarded there; a re-read would report a success that
+ *    may not have happened — the app refetches). A full outbox fails the new mutation at once
+ *    (`outbox-full`); the user's older changes are never dropped to make room. Unsubscribing a waiting
+ *    caller (an unmounted component) does not discard its entry: the change is the user's, it is
+ *    replayed and its result goes to `onEvent`; only `discard(id)` and expiry drop a change.
  * 6. **Connectivity-aware retry** (`connectivity.ts`, for the retry policy): a retryable `network`
  *    failure while `connectivity.isOnline()` is false is parked with `createOnlineGate(connectivity)
  *    .wait(resume)` instead of spending an attempt, the budget or the breaker (events `paused`,
