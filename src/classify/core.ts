@@ -71,7 +71,7 @@ server temporarily_unavailable server_error`))
       ...(code === 'invalid_token' ? { refreshable: true } : {}),
     });
 
-/** HTTP status → category and reason. Other 4xx are `bad-request/client-error`, other 5xx `server/server-error`. */
+/** HTTP status → category and reason. */
 const STATUSES = new Map<number, ClassificationPatch>();
 for (const [status, category, reason] of rows(`401 unauthenticated invalid-token
 403 forbidden insufficient-permissions
@@ -126,18 +126,28 @@ function transport(f: ErrorFacts): ClassificationPatch {
   return { category: 'network', reason, ...(reason === 'aborted' ? { retryable: false } : {}) };
 }
 
-const success = (s: number | undefined): boolean => s === undefined || (s >= 200 && s < 300);
-const range = (s: number | undefined, from: number): boolean => s !== undefined && s >= from && s < from + 100;
+/** A 2xx (or no status) whose body is not GraphQL. */
+const BODIES = new Map<ErrorFacts['body'], ClassificationPatch>([
+  ['html', { category: 'bad-request', reason: 'unparseable-response' }],
+  ['truncated-json', { category: 'bad-request', reason: 'unparseable-response' }],
+  ['text', { category: 'bad-request', reason: 'unparseable-response' }],
+  ['unexpected-shape', { category: 'bad-request', reason: 'unexpected-response' }],
+]);
 
-/** A lookup table as one deciding rule: matches when `key(facts)` is in it. */
-const lookup = <K>(
-  id: string,
-  table: Map<K, ClassificationPatch>,
-  key: (f: ErrorFacts) => K | undefined,
-): ClassificationRule => ({
+/** The status's own row; other 4xx are `bad-request/client-error`, other 5xx `server/server-error`. */
+const byStatus = (s: number | undefined): ClassificationPatch | undefined =>
+  STATUSES.get(s!) ??
+  (s === undefined || s < 400 || s >= 600
+    ? undefined
+    : s < 500
+      ? { category: 'bad-request', reason: 'client-error' }
+      : { category: 'server', reason: 'server-error' });
+
+/** A deciding rule from a function that gives the verdict, or undefined when it has none. */
+const decide = (id: string, verdict: (f: ErrorFacts) => ClassificationPatch | undefined): ClassificationRule => ({
   id,
-  match: (f) => table.has(key(f)!),
-  classify: (f) => table.get(key(f)!)!,
+  match: (f) => verdict(f) !== undefined,
+  classify: (f) => verdict(f)!,
 });
 
 /** Which 401s a new token can fix (ION's 401 table is the reference; the messages are common). */
@@ -165,19 +175,12 @@ const AUTH: ReadonlyArray<[string, boolean, RegExp]> = [
 
 /** The core table, in order. Rules without `refine` decide the category; `refine` rules sharpen it. */
 export const coreRules: ReadonlyArray<ClassificationRule> = [
-  { id: 'network', match: (f) => f.source === 'network', classify: transport },
-  lookup('oauth', OAUTH, (f) => (f.source === 'oauth' ? f.code : undefined)),
-  lookup('code', CODES, (f) => f.code),
-  {
-    id: 'http/200-unparseable',
-    match: (f) => success(f.status) && (f.body === 'html' || f.body === 'truncated-json' || f.body === 'text'),
-    classify: { category: 'bad-request', reason: 'unparseable-response' },
-  },
-  {
-    id: 'http/200-unexpected-shape',
-    match: (f) => success(f.status) && f.body === 'unexpected-shape',
-    classify: { category: 'bad-request', reason: 'unexpected-response' },
-  },
+  decide('network', (f) => (f.source === 'network' ? transport(f) : undefined)),
+  decide('oauth', (f) => (f.source === 'oauth' ? OAUTH.get(f.code!) : undefined)),
+  decide('code', (f) => CODES.get(f.code!)),
+  decide('http/2xx', (f) =>
+    f.status === undefined || (f.status >= 200 && f.status < 300) ? BODIES.get(f.body) : undefined,
+  ),
   // HTTP 400 only says "the client sent something wrong": a message may narrow it to validation.
   {
     id: 'http/400',
@@ -185,9 +188,7 @@ export const coreRules: ReadonlyArray<ClassificationRule> = [
     classify: { category: 'bad-request', reason: 'malformed-request' },
     narrowsTo: ['validation'],
   },
-  lookup('http', STATUSES, (f) => f.status),
-  { id: 'http/4xx', match: (f) => range(f.status, 400), classify: { category: 'bad-request', reason: 'client-error' } },
-  { id: 'http/5xx', match: (f) => range(f.status, 500), classify: { category: 'server', reason: 'server-error' } },
+  decide('http', (f) => byStatus(f.status)),
   ...AUTH.map(([reason, refreshable, message]): ClassificationRule => ({
     id: `auth/${reason}`,
     refine: true,
