@@ -3,8 +3,8 @@
 // errors, and which 401s a new token can fix. Vendor knowledge lives in opt-in profiles
 // (`apollo-link-resilience/profiles`). This is the one classification table: every link uses it.
 //
-// The tables are written as text, one row per line, words separated by spaces: the bundle carries
-// the words once, not an object literal per row (DESIGN §5 "Size budgets": the core ≤ 3 kB).
+// The tables are written as text, one row a line, words separated by spaces, and read into Maps at
+// load: the bundle carries the words, not an object literal per row (DESIGN §5 "Size budgets").
 import type { Category, ClassificationPatch, ClassificationRule, ErrorFacts } from './types.js';
 
 const rows = (table: string): string[][] => table.split('\n').map((row) => row.split(' '));
