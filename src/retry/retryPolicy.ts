@@ -281,7 +281,11 @@ class RetryRun implements SubscriptionLike {
 
   /** Sends the next attempt. */
   private send(): void {
-    if (this.phase === 'done') return;
+    // Unsubscribed by a listener of the circuit (`circuit-half-open`) as it was admitted: the probe slot is not kept.
+    if (this.phase === 'done') {
+      if (this.probe) this.policy.breaker?.releaseProbe();
+      return;
+    }
     const { cfg } = this;
     this.attempt += 1;
     this.phase = 'sending';
@@ -439,21 +443,23 @@ class RetryRun implements SubscriptionLike {
       return this.giveUp(error, classification, 'budget-exhausted');
     if (partial) this.partialRetries += 1;
     const { delayMs } = decision;
+    this.phase = 'waiting';
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.resend(error, classification);
+    }, delayMs);
+    // After the timer: a listener that unsubscribes the operation clears it.
     policy.retryEvent(this.operationName, {
       attempt: this.attempt + 1,
       delayMs,
       classification,
       ...(partial ? { partial } : {}),
     });
-    this.phase = 'waiting';
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.resend(error, classification);
-    }, delayMs);
   }
 
   /** Sends again after a wait (a backoff, a pause), if the circuit lets it. */
   private resend(error: unknown, classification: Classification): void {
+    if (this.phase === 'done') return; // unsubscribed by a `resumed` listener
     // If the circuit opened meanwhile, this operation is the half-open probe when one is due
     // (recovery costs no extra request), else it fails fast like a new operation would.
     const admission = this.policy.breaker?.admit();
@@ -489,6 +495,7 @@ class RetryRun implements SubscriptionLike {
       classification,
       waiting: policy.gate.size + 1,
     });
+    if (this.phase !== 'paused') return; // a listener unsubscribed it
     const unpause = () => {
       this.cancelPause = undefined;
       this.clearTimer();

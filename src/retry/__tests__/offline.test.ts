@@ -2,6 +2,7 @@
 // failure that would be retried pauses the operation instead of spending an attempt, the budget or
 // the circuit; the network's return resumes paused operations (a burst spread), and the pause is bounded.
 import { ApolloLink } from '@apollo/client/core/index.js';
+import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../core/events';
 import { manualConnectivity, type Connectivity, type ManualConnectivity } from '../../offline/connectivity';
@@ -409,6 +410,134 @@ describe('RetryBackoffLink offline (connectivity)', () => {
       await probe.done;
       expect(probe.next).toEqual([ok]);
       expect(link.circuitState).toBe('closed');
+    });
+  });
+
+  describe('a listener that unsubscribes its operation (a UI that unmounts as it hears the event)', () => {
+    // An app's listener may end the operation it hears about synchronously (React 17 renders
+    // setState outside handlers at once; the component unmounts; useQuery unsubscribes). After
+    // that, nothing of the operation may go on: no request, no timer, no wait at the gate, no
+    // further event, and never a half-open probe slot taken and kept (every later operation would
+    // be rejected with circuit-open for good).
+    type Case = {
+      on: ResilienceEvent['type'];
+      /** Drives the victim to the event; the listener unsubscribes it there. */
+      drive: (t: { conn: ManualConnectivity; state: { failing: boolean }; start: () => void }) => Promise<void>;
+      circuitBreaker?: RetryBackoffLink.Options['circuitBreaker'];
+    };
+    const cases: Array<[string, Case]> = [
+      [
+        'retry (during the backoff)',
+        {
+          on: 'retry',
+          drive: async ({ start }) => {
+            start();
+            await jest.advanceTimersByTimeAsync(10);
+          },
+        },
+      ],
+      [
+        'paused (offline)',
+        {
+          on: 'paused',
+          drive: async ({ conn, state, start }) => {
+            state.failing = false;
+            conn.setOnline(false);
+            start();
+            await jest.advanceTimersByTimeAsync(10);
+            conn.setOnline(true);
+          },
+        },
+      ],
+      [
+        "resumed (the network is back; the victim is due as the half-open circuit's probe)",
+        {
+          on: 'resumed',
+          circuitBreaker: { failures: 1, initialProbeDelayMs: 1000 },
+          drive: async ({ conn, state, start }) => {
+            const opener = execute(ApolloLink.from([current!.link, current!.s.link]), {
+              context: { retry: { maxAttempts: 1 } },
+            });
+            await jest.advanceTimersByTimeAsync(10);
+            await opener.done; // the circuit is open
+            conn.setOnline(false);
+            await jest.advanceTimersByTimeAsync(1000);
+            start(); // admitted as the probe, fails offline, pauses (the slot freed)
+            await jest.advanceTimersByTimeAsync(10);
+            state.failing = false;
+            conn.setOnline(true); // it resumes, and would be the probe again
+          },
+        },
+      ],
+      [
+        "circuit-half-open (its retry comes due as the circuit's probe)",
+        {
+          on: 'circuit-half-open',
+          circuitBreaker: { failures: 1, initialProbeDelayMs: 500 },
+          drive: async ({ state, start }) => {
+            start(); // 503, retry in 1 s
+            const opener = execute(ApolloLink.from([current!.link, current!.s.link]), {
+              variables: { id: 'opener' },
+              context: { retry: { maxAttempts: 1 } },
+            });
+            await jest.advanceTimersByTimeAsync(10);
+            await opener.done; // the circuit opens; the probe is due in 500 ms
+            state.failing = false;
+            await jest.advanceTimersByTimeAsync(1000); // the victim's retry is admitted as the probe
+          },
+        },
+      ],
+    ];
+    const VICTIM = parse('query Victim($id: ID) { po(id: $id) { id supplier } }');
+    let current: { link: RetryBackoffLink; s: ReturnType<typeof scripted> } | undefined;
+
+    test.each(cases)('on %s', async (_name, c) => {
+      const conn = manualConnectivity(true);
+      const state = { failing: true };
+      const s = scripted((sink) => {
+        const timer = setTimeout(() => {
+          if (!conn.isOnline()) return sink.error(offlineFetch());
+          answer(sink, state.failing ? serverError(503) : ok);
+        }, 10);
+        return () => clearTimeout(timer);
+      });
+      let victim: ReturnType<typeof execute> | undefined;
+      let unsubscribedAt = -1;
+      const events: ResilienceEvent[] = [];
+      const link = new RetryBackoffLink({
+        jitter: false,
+        connectivity: conn,
+        circuitBreaker: c.circuitBreaker ?? false,
+        onEvent: (e) => {
+          events.push(e);
+          const mine = e.operationName === 'Victim' || e.type.startsWith('circuit');
+          if (e.type === c.on && mine && victim && unsubscribedAt < 0) {
+            unsubscribedAt = events.length;
+            victim.unsubscribe();
+          }
+        },
+      });
+      current = { link, s };
+      await c.drive({
+        conn,
+        state,
+        start: () => {
+          victim = execute(ApolloLink.from([link, s.link]), { query: VICTIM, variables: { id: 'victim' } });
+        },
+      });
+      expect(unsubscribedAt).toBeGreaterThan(0);
+      const sent = s.requests.filter((r) => r.variables.id === 'victim').length;
+      await jest.advanceTimersByTimeAsync(600_000);
+      expect(s.requests.filter((r) => r.variables.id === 'victim')).toHaveLength(sent); // nothing more sent
+      expect(events.slice(unsubscribedAt).filter((e) => e.type !== 'circuit-close')).toEqual([]);
+      expect(victim!.error).toBeUndefined();
+      // The circuit (if any) lets the next operation through.
+      state.failing = false;
+      const after = execute(ApolloLink.from([link, s.link]), { variables: { id: 'after' } });
+      await jest.advanceTimersByTimeAsync(10);
+      await after.done;
+      expect(after.next).toEqual([ok]);
+      link.dispose();
     });
   });
 
