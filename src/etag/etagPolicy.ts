@@ -322,6 +322,7 @@ class EtagRun implements SubscriptionLike {
   /** The mutation (first as the app sent it, then re-applied): its outcome, or the conflict's resolution. */
   private async send(first: boolean): Promise<void> {
     const { next, operation } = this;
+    if (this.ended) return; // a `reapply` listener unsubscribed it
     this.phase = first ? 'sending' : 'resending';
     const outcome = await this.collect(
       first
@@ -381,6 +382,7 @@ class EtagRun implements SubscriptionLike {
   /** Re-reads the entity down the rest of the chain and writes it to the cache; `undefined` when the operation failed. */
   private async reread(lastError: unknown): Promise<Entity | undefined> {
     const request = this.rereadRequest;
+    if (this.ended) return undefined; // a `conflict` listener unsubscribed it
     if (!request) {
       this.fail(lastError);
       return undefined;

@@ -317,6 +317,47 @@ describe('EtagConflictLink: serialized writes per record', () => {
     expect(db.records.get('1')).toMatchObject({ notes: 'renamed', quantity: 5 });
   });
 
+  test.each(['conflict', 'reread', 'reapply'] as const)(
+    'a save its %s listener unsubscribes is never sent again, and the next save of the record runs alone',
+    async (on) => {
+      // A UI that unmounts as it hears the event (React 17 renders a setState outside handlers at
+      // once; useMutation's observable is unsubscribed synchronously): the cancelled save must not be
+      // re-read, re-applied or written after it, nor overlap the save that the record's queue let go.
+      let unsubscribe: (() => void) | undefined;
+      const seen: string[] = [];
+      const { db, save, queue } = setup({
+        onEvent: (e) => {
+          seen.push(e.type);
+          if (e.type === on && unsubscribe) {
+            unsubscribe();
+            unsubscribe = undefined;
+          }
+        },
+      });
+      db.otherWriter('1', { notes: 'theirs' }); // 1-e2: the first save, made on 1-e1, meets a 409
+      const first = save(
+        { id: '1', _etag: '1-e1', quantity: 7 },
+        UPDATE,
+        cacheOf({ ...db.records.get('1')!, _etag: '1-e1', notes: 'a' }),
+      );
+      unsubscribe = first.unsubscribe;
+      const second = save({ id: '1', _etag: '1-e2', notes: 'second' });
+      for (let i = 0; i < 6; i++) {
+        await flush();
+        await jest.advanceTimersByTimeAsync(50);
+      }
+      await second.done;
+      expect(seen).toContain(on);
+      expect(second.error).toBeUndefined();
+      expect(db.stats.maxInFlight).toBe(1);
+      expect(db.stats.writes).toEqual([{ id: '1', _etag: '1-e2', notes: 'second' }]); // the first never applied
+      expect(db.records.get('1')).toMatchObject({ quantity: 0, notes: 'second' });
+      expect(first.error).toBeUndefined();
+      expect(first.complete).toBe(false);
+      expect(queue.size).toBe(0);
+    },
+  );
+
   test('dispose() ends the running and the waiting saves; the waiting one is never sent', async () => {
     const { db, link, save, queue } = setup();
     const first = save({ id: '1', _etag: '1-e1', quantity: 1 });
