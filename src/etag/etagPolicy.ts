@@ -44,13 +44,14 @@ const fromObservable = (observable: LinkObservable) => (sink: Sink) => subscribe
  * The record a configured mutation writes, as the etag policy knows it: the entity its re-read
  * reads (root field and variables, keys sorted). Saves of one mutation config and id share it, and
  * so do saves of two configs that re-read the same entity (they would conflict the same way).
- * `undefined` (not serialized) when the variables cannot be written as JSON.
+ * `undefined` (not serialized) when the variables cannot be written as JSON, or the request is not
+ * one (the re-read fails on a conflict, as without a queue).
  */
 export function recordKey(request: { query: DocumentNode; variables?: Variables }): string | undefined {
-  const definition = request.query.definitions.find((d) => (d.kind as string) === 'OperationDefinition') as
-    OperationDefinitionNode | undefined;
-  const root = definition?.selectionSet.selections[0];
   try {
+    const definition = request.query.definitions.find((d) => (d.kind as string) === 'OperationDefinition') as
+      OperationDefinitionNode | undefined;
+    const root = definition?.selectionSet.selections[0];
     return `${root && 'name' in root ? root.name.value : ''}:${JSON.stringify(
       request.variables ?? {},
       (_k, v: unknown) =>

@@ -385,6 +385,30 @@ describe('recordKey', () => {
     expect(recordKey({ query: READ })).toBe('po:{}');
   });
 
+  test.each<[string, unknown]>([
+    ['nothing', undefined],
+    ['no query', { variables: { id: '1' } }],
+    ['a query that is not a document', { query: 'query Po { po { id } }' }],
+  ])(
+    'a re-read request with %s: no key, never a throw out of the link (the save goes through)',
+    async (_n, request) => {
+      expect(recordKey(request as never)).toBeUndefined();
+      const s = scripted((sink) => {
+        sink.next({ data: { updatePo: { id: '1', _etag: '1-e2' } } });
+        sink.complete();
+      });
+      const link = new EtagConflictLink({ mutations: { UpdatePo: { reread: () => request as never } } });
+      const out = execute(ApolloLink.from([link, s.link]), {
+        query: UPDATE,
+        variables: { input: { id: '1', _etag: '1-e1', quantity: 1 } },
+      });
+      await flush();
+      await out.done;
+      expect(out.error).toBeUndefined();
+      expect(out.next).toEqual([{ data: { updatePo: { id: '1', _etag: '1-e2' } } }]);
+    },
+  );
+
   test('variables that are not JSON: no key (the write is not serialized, never lost)', () => {
     expect(recordKey({ query: READ, variables: { id: BigInt(1) as unknown as string } })).toBeUndefined();
   });
