@@ -85,6 +85,13 @@ export declare namespace OutboxLink {
     now?: () => number;
     /** Source of randomness for the replay backoff's jitter (tests). @defaultValue `Math.random` */
     random?: () => number;
+    /**
+     * A call of the storage (`load`, `put`, `delete`) that has not settled after this fails with
+     * `network` / `outbox-storage-failed`: the mutation that could not be kept fails to its caller
+     * (a write that lands later is deleted again), a replay stops and is tried again on the
+     * `retryUnreachable` backoff; what is already stored stays stored. @defaultValue 10000
+     */
+    storageTimeoutMs?: number;
   }
 }
 
@@ -299,6 +306,7 @@ export class OutboxPolicy implements Policy {
       ...(options.retryUnreachable !== undefined ? { retryUnreachable: options.retryUnreachable } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.storageTimeoutMs !== undefined ? { storageTimeoutMs: options.storageTimeoutMs } : {}),
       generateId: this.generateId,
     });
     void this.outbox.ready.then(() => (this.loaded = true));

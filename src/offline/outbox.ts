@@ -262,6 +262,13 @@ export declare namespace Outbox {
     retryUnreachable?: { initialDelayMs?: number; maxDelayMs?: number } | false;
     /** Source of randomness for the jitter (tests). @defaultValue `Math.random` */
     random?: () => number;
+    /**
+     * A storage call (`load`, `put`, `delete`) that has not settled after this fails with
+     * `network` / `outbox-storage-failed`, so a stuck adapter never holds the queue: the caller of a
+     * change that could not be written fails (a write that lands later is deleted again), a replay
+     * step stops and is tried again on the `retryUnreachable` backoff. @defaultValue 10000
+     */
+    storageTimeoutMs?: number;
   }
 }
 
@@ -380,6 +387,9 @@ export class Outbox {
   /** Resolves on `dispose()`: a replay stops waiting for its request and releases the lock. */
   private readonly disposal: Promise<'disposed'>;
   private markDisposed: () => void = () => undefined;
+  private readonly storageTimeoutMs: number;
+  /** Storage calls under way: `dispose()` stops waiting for them. */
+  private readonly pending = new Set<(error?: unknown) => void>();
 
   constructor(private readonly options: Outbox.Options) {
     if (!options || typeof options.deliver !== 'function')
@@ -393,6 +403,8 @@ export class Outbox {
     this.recordKey = options.recordKey ?? defaultRecordKey;
     this.now = options.now ?? Date.now;
     this.generateId = options.generateId ?? randomId;
+    const timeout = options.storageTimeoutMs;
+    this.storageTimeoutMs = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 2_147_483_647) : 10_000;
     this.disposal = new Promise((resolve) => (this.markDisposed = () => resolve('disposed')));
     this.ready = this.serial(() => this.reload(true)).then(() => {
       if (this.disposed) return;
@@ -456,7 +468,12 @@ export class Outbox {
         ...(typeof recordKey === 'string' ? { recordKey } : {}),
       };
       try {
-        await this.storage.put(entry);
+        // A write that lands after its timeout is undone: the caller is told the change was not kept.
+        await this.within(
+          'write',
+          () => this.storage.put(entry),
+          () => this.storage.delete(entry.id),
+        );
       } catch (error) {
         const message = (error as { message?: unknown } | null)?.message ?? String(error);
         // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is shown as its string form
@@ -493,7 +510,7 @@ export class Outbox {
     return this.serial(async () => {
       const entry = this.list.find((e) => e.id === id);
       if (!entry) return false;
-      await this.storage.delete(id);
+      await this.within('delete', () => this.storage.delete(id));
       this.remove(id);
       this.emit({ type: 'outbox-discarded', operationName: entry.operationName, at: this.now(), id });
       const error = outboxError(
@@ -569,6 +586,7 @@ export class Outbox {
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
     this.clearRetry();
+    for (const stop of [...this.pending]) stop(this.disposedError());
     for (const entry of this.list) this.settle(entry, { status: 'disposed', entry, error: this.disposedError() });
     this.listeners.clear();
   }
@@ -577,7 +595,14 @@ export class Outbox {
   private afterFlush(report: FlushReport): void {
     if (report.delivered > 0 || report.stopped === undefined) this.unreachableInARow = 0;
     const option = this.options.retryUnreachable ?? {};
-    if (report.stopped !== 'unreachable' || option === false || this.disposed || !this.connectivity.isOnline()) return;
+    // A storage step that failed (or timed out) is tried again on the same backoff.
+    if (
+      (report.stopped !== 'unreachable' && report.stopped !== 'storage-failed') ||
+      option === false ||
+      this.disposed ||
+      !this.connectivity.isOnline()
+    )
+      return;
     this.unreachableInARow += 1;
     const initial =
       typeof option.initialDelayMs === 'number' && option.initialDelayMs > 0 ? option.initialDelayMs : 5_000;
@@ -609,7 +634,7 @@ export class Outbox {
       if (!this.connectivity.isOnline()) return { ...report, remaining: this.list.length, stopped: 'offline' };
       const entry: OutboxEntry = { ...head, attempts: head.attempts + 1 };
       await this.serial(async () => {
-        await this.storage.put(entry); // the attempt is durable before the request leaves
+        await this.within('write', () => this.storage.put(entry)); // the attempt is durable before the request leaves
         this.replace(entry);
       });
       this.inFlight = entry.id;
@@ -640,7 +665,7 @@ export class Outbox {
         const current = this.list.find((e) => e.id === entry.id);
         switch (verdict.status) {
           case 'delivered':
-            if (current) await this.storage.delete(entry.id);
+            if (current) await this.within('delete', () => this.storage.delete(entry.id));
             this.remove(entry.id);
             report.delivered += 1;
             this.emit({
@@ -654,7 +679,7 @@ export class Outbox {
             this.changed();
             return false;
           case 'rejected':
-            if (current) await this.storage.delete(entry.id);
+            if (current) await this.within('delete', () => this.storage.delete(entry.id));
             this.remove(entry.id);
             report.rejected += 1;
             this.emit({
@@ -676,7 +701,7 @@ export class Outbox {
             const lastError = storedClassification(verdict.classification);
             if (current) {
               const kept: OutboxEntry = { ...current, lastError };
-              await this.storage.put(kept);
+              await this.within('write', () => this.storage.put(kept));
               this.replace(kept);
               this.changed();
             }
@@ -700,7 +725,7 @@ export class Outbox {
   private async reload(initial: boolean): Promise<void> {
     let loaded: OutboxEntry[];
     try {
-      loaded = await this.storage.load();
+      loaded = await this.within('load', () => this.storage.load());
     } catch (error) {
       const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
       const classification = (error instanceof ResilienceError ? error : storageError(`load failed: ${message}`, error))
@@ -741,7 +766,7 @@ export class Outbox {
     const now = this.now();
     const expired = this.list.filter((e) => e.id !== this.inFlight && now - e.enqueuedAt >= this.maxAgeMs);
     for (const entry of expired) {
-      await this.storage.delete(entry.id).catch(() => undefined); // it is dropped from the replay either way
+      await this.within('delete', () => this.storage.delete(entry.id)).catch(() => undefined); // it is dropped from the replay either way
       this.remove(entry.id);
       this.emit({
         type: 'outbox-expired',
@@ -776,6 +801,31 @@ export class Outbox {
       Math.min(wait, 2_147_483_647),
     );
     (this.expiryTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * A storage call, bounded: it fails with `outbox-storage-failed` after `storageTimeoutMs` (then
+   * `late` runs if it succeeds after all), or with `link-disposed` on `dispose()`.
+   */
+  private within<T>(what: string, call: () => Promise<T>, late?: () => Promise<unknown>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const started = new Promise<T>((r) => r(call())); // a synchronous throw is a failure too
+      const stop = (error?: unknown) => {
+        clearTimeout(timer);
+        this.pending.delete(stop);
+        if (error) reject(error);
+      };
+      const timer = setTimeout(() => {
+        stop(storageError(`${what} did not finish within ${this.storageTimeoutMs} ms`));
+        if (late) started.then(late).catch(() => undefined);
+      }, this.storageTimeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      this.pending.add(stop);
+      started.then(
+        (value) => (stop(), resolve(value)),
+        (error: unknown) => (stop(), reject(error)),
+      );
+    });
   }
 
   private serial<T>(step: () => Promise<T>): Promise<T> {

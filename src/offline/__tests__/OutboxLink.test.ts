@@ -596,3 +596,101 @@ describe('OutboxLink: user callbacks', () => {
     expect(requests).toHaveLength(0);
   });
 });
+
+describe('OutboxLink: a storage adapter that never settles', () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  test('load and put that never settle: the caller fails after storageTimeoutMs (default 10 s) with network/outbox-storage-failed; no timer is left', async () => {
+    const { chain, outbox, events } = setup((sink) => answer(sink, saved('1')), {
+      online: false,
+      storage: { load: never, put: never, delete: never },
+    });
+    const run = save(chain);
+    await jest.advanceTimersByTimeAsync(9_999);
+    expect(run.error).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1); // the load gives up: the outbox starts empty
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['outbox-storage-error']);
+    await jest.advanceTimersByTimeAsync(10_000); // the write gives up
+    await settle();
+    expect(getClassifications(run.error)[0]).toMatchObject({
+      category: 'network',
+      reason: 'outbox-storage-failed',
+      message: expect.stringContaining('10000 ms'),
+    });
+    expect(outbox.entries).toEqual([]);
+    await expect(outbox.discard('nope')).resolves.toBe(false);
+  });
+
+  test('a write that lands after its timeout is undone: the caller was told the change was not kept, so it is never replayed', async () => {
+    const inner = memoryStorage();
+    let land!: () => void;
+    const storage: OutboxStorage = {
+      load: () => inner.load(),
+      put: (entry) => new Promise<void>((resolve) => (land = () => void inner.put(entry).then(resolve))),
+      delete: (id) => inner.delete(id),
+    };
+    const { chain, outbox } = setup((sink) => answer(sink, saved('1')), {
+      online: false,
+      storage,
+      storageTimeoutMs: 500,
+    });
+    await outbox.ready;
+    const run = save(chain);
+    await jest.advanceTimersByTimeAsync(500);
+    await settle();
+    expect(getClassifications(run.error)[0]).toMatchObject({ reason: 'outbox-storage-failed' });
+    land();
+    await settle();
+    expect(await inner.load()).toEqual([]);
+  });
+
+  test('a delete that never settles after a delivery: the replay stops with an event, the change is kept and sent again on the backoff with its key; the caller gets the result', async () => {
+    const inner = memoryStorage();
+    let deletes = 0;
+    const storage: OutboxStorage = {
+      load: () => inner.load(),
+      put: (entry) => inner.put(entry),
+      delete: (id) => (++deletes === 1 ? never() : inner.delete(id)),
+    };
+    const { chain, outbox, connectivity, requests, keyOf, types } = setup((sink) => answer(sink, saved('1')), {
+      online: false,
+      storage,
+      storageTimeoutMs: 500,
+    });
+    await outbox.ready;
+    execute(chain, { query: QUERY, variables: { id: '0' } });
+    await settle();
+    const run = save(chain);
+    await settle();
+    connectivity.setOnline(true);
+    await settle();
+    expect(requests).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(500);
+    await settle();
+    expect(types()).toContain('outbox-storage-error');
+    expect(run.complete).toBe(false);
+    expect(outbox.entries).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1_000); // the backoff
+    await settle();
+    expect(requests).toHaveLength(3);
+    expect([keyOf(1), keyOf(2)]).toEqual(['id-1', 'id-1']);
+    expect(run.next).toEqual([saved('1')]);
+    expect(run.complete).toBe(true);
+    expect(await inner.load()).toEqual([]);
+  });
+
+  test('dispose while a storage call hangs: nothing waits for it, no timer is left', async () => {
+    const { chain, outbox } = setup((sink) => answer(sink, saved('1')), {
+      online: false,
+      storage: { load: never, put: never, delete: never },
+    });
+    const run = save(chain);
+    const discarded = outbox.discard('x');
+    await settle();
+    outbox.dispose();
+    await settle();
+    expect(getClassifications(run.error)[0]).toMatchObject({ reason: 'link-disposed' });
+    await expect(discarded).resolves.toBe(false);
+  });
+});
