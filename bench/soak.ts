@@ -1,11 +1,13 @@
 // `npm run soak` / `npm run soak -- --json`: 8 clients, 10,000+ operations against the ION-like
-// server with random faults, then 10,000 generated answers through the full chain and
-// classifyError. Bounded in count and time, loopback only.
-import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
+// server with random faults and offline periods, then 10,000 generated answers through the full
+// chain and classifyError. Bounded in count and time, loopback only.
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import fc from 'fast-check';
 import { startIonServer, type FaultSpec } from '../demo-app/server/ionServer';
+import { createOfflineSwitch, type OfflineSwitch } from '../demo-app/src/offlineSwitch';
 import { writeSection } from './results';
-import { clientCredentials, createResilienceLink, type EtagConflictLink } from '../src/index';
+import { clientCredentials, createResilienceLink, getClassifications, type EtagConflictLink } from '../src/index';
+import { OutboxLink, manualConnectivity, memoryStorage, replayLock } from '../src/offline/index';
 import { readAnnotations } from '../src/classify/annotations';
 import { anythingWithTokens, classifyAnything, runThroughChain, serverAnswer } from '../tests/fuzz/serverAnswers';
 
@@ -93,6 +95,10 @@ const stats = {
   acknowledgedIncrements: 0,
   competitorIncrements: 0,
   tokenExpiries: 0,
+  offlinePeriods: 0,
+  offlineMs: 0,
+  keptOffline: 0,
+  replayed: 0,
   hungOperations: 0,
   unclassifiedErrors: 0,
   errors: 0,
@@ -115,8 +121,14 @@ const faults: Array<() => FaultSpec> = [
 ];
 const injector = (async () => {
   let lastExpiry = Date.now();
+  let requestsAtLastFault = 0;
   while (chaos) {
-    server.inject(faults[Math.floor(Math.random() * faults.length)]!());
+    // A fault waits for a request to hit: while traffic is thin (everyone offline, or waiting), they
+    // would pile up and fail every request for a long while. At most one new fault per 3 requests.
+    if (server.stats.graphqlRequests - requestsAtLastFault >= 3) {
+      requestsAtLastFault = server.stats.graphqlRequests;
+      server.inject(faults[Math.floor(Math.random() * faults.length)]!());
+    }
     if (Date.now() - lastExpiry > 3000) {
       server.inject({ kind: 'expire-tokens' });
       stats.tokenExpiries++;
@@ -143,8 +155,32 @@ type AnyClient = {
   mutate(o: object): Promise<{ data?: unknown; error?: unknown }>;
   stop(): void;
 };
-function makeClient(): AnyClient {
-  const source = clientCredentials({ tokenUrl: server.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' });
+/** One device: its client, its network (the demo's Offline switch: requests fail to fetch while off) and its outbox. */
+interface Device {
+  client: AnyClient;
+  network: OfflineSwitch;
+  outbox: OutboxLink;
+}
+function makeDevice(n: number): Device {
+  const network = createOfflineSwitch({ source: manualConnectivity(true), fetch: (input, init) => fetch(input, init) });
+  const { connectivity } = network;
+  const source = clientCredentials({
+    tokenUrl: server.tokenUrl,
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+    fetch: network.fetch,
+  });
+  const outbox = new OutboxLink({
+    mutations: ['UpdatePurchaseOrder'],
+    connectivity,
+    storage: memoryStorage(),
+    lock: replayLock(`soak-device-${n}`), // one device each (without Web Locks the lock is per name in a process)
+    retryUnreachable: { initialDelayMs: 100, maxDelayMs: 1000 },
+    onEvent: (event) => {
+      if (event.type === 'outbox-enqueue') stats.keptOffline++;
+      if (event.type === 'outbox-replay') stats.replayed++;
+    },
+  });
   const link = createResilienceLink({
     retry: {
       initialDelayMs: 25,
@@ -152,14 +188,31 @@ function makeClient(): AnyClient {
       attemptTimeoutMs: 1000,
       idempotencyKey: true,
       circuitBreaker: { failures: 5, windowMs: 2000, cooldownMs: 250 },
+      connectivity,
     },
     auth: source,
     etag: { mutations: { UpdatePurchaseOrder: increment }, maxAttempts: 30 },
   });
-  return new ApolloClient({
-    link: link.concat(new HttpLink({ uri: server.graphqlUrl })),
+  const client = new ApolloClient({
+    link: ApolloLink.from([outbox, link, new HttpLink({ uri: server.graphqlUrl, fetch: network.fetch })]),
     cache: new InMemoryCache(),
   }) as unknown as AnyClient;
+  outbox.attach(client as unknown as ApolloClient);
+  return { client, network, outbox };
+}
+
+/** Offline periods: each device goes offline now and then (0.2–1 s every 2–6 s) while the chaos lasts; requests on their way fail. */
+async function offlinePeriods(device: Device): Promise<void> {
+  while (chaos) {
+    await sleep(2000 + Math.floor(Math.random() * 4000));
+    if (!chaos) break;
+    const ms = 200 + Math.floor(Math.random() * 800);
+    device.network.set(true);
+    stats.offlinePeriods++;
+    stats.offlineMs += ms;
+    await sleep(ms);
+    device.network.set(false);
+  }
 }
 
 async function bounded<T>(p: Promise<T>): Promise<T | 'hung'> {
@@ -174,6 +227,7 @@ async function bounded<T>(p: Promise<T>): Promise<T | 'hung'> {
   }
 }
 
+const errorKinds: Record<string, number> = {};
 function account(outcome: { error?: unknown } | 'hung'): boolean {
   stats.operations++;
   if (outcome === 'hung') {
@@ -182,6 +236,11 @@ function account(outcome: { error?: unknown } | 'hung'): boolean {
   }
   if (outcome.error !== undefined) {
     stats.errors++;
+    if (process.env.SOAK_DEBUG) {
+      const c = getClassifications(outcome.error)[0];
+      const kind = c ? `${c.category}/${c.reason ?? ''}` : 'unclassified';
+      errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+    }
     if (!annotated(outcome.error)) stats.unclassifiedErrors++;
     return false;
   }
@@ -223,14 +282,33 @@ async function worker(client: AnyClient, n: number) {
   }
 }
 
-log(`soak: ${CLIENTS} clients, ${OPERATIONS} operations, faults at random`);
-const clients = Array.from({ length: CLIENTS }, makeClient);
+log(`soak: ${CLIENTS} clients, ${OPERATIONS} operations, faults and offline periods at random`);
+const devices = Array.from({ length: CLIENTS }, (_, n) => makeDevice(n));
+const clients = devices.map((d) => d.client);
+const offline = devices.map(offlinePeriods);
 await Promise.all(
   clients.flatMap((c, i) => [worker(c, i), worker(c, i + 100), worker(c, i + 200), worker(c, i + 300)]),
 );
 chaos = false;
 await injector;
+await Promise.all(offline);
 const soakMs = Date.now() - started;
+// Every caller has its answer, so every kept change was delivered (or refused): nothing may be left.
+const keptAtTheEnd = devices.reduce((n, d) => n + d.outbox.entries.length, 0);
+if (process.env.SOAK_DEBUG) console.error('errors surfaced:', errorKinds);
+if (process.env.SOAK_DEBUG)
+  for (const [i, d] of devices.entries())
+    for (const e of d.outbox.entries)
+      console.error(
+        `device ${i} kept:`,
+        JSON.stringify({
+          ...e,
+          query: undefined,
+          ageMs: Date.now() - e.enqueuedAt,
+          online: d.network.connectivity.isOnline(),
+        }),
+      );
+for (const d of devices) d.outbox.dispose();
 for (const c of clients) c.stop();
 server.clearFaults();
 
@@ -292,6 +370,11 @@ const results = {
   operations: stats.operations,
   clients: CLIENTS,
   faultsInjected: server.stats.faultsInjected + stats.tokenExpiries + stats.competitorIncrements,
+  offlinePeriods: stats.offlinePeriods,
+  offlineSeconds: Math.round(stats.offlineMs / 1000),
+  mutationsKeptOffline: stats.keptOffline,
+  outboxReplays: stats.replayed,
+  keptAtTheEnd,
   lostUpdates: Math.max(0, stats.acknowledgedIncrements - actual),
   duplicateApplies,
   unacknowledgedApplies: Math.max(0, actual - stats.acknowledgedIncrements),
@@ -315,7 +398,7 @@ log(
 if (!process.argv.includes('--no-write')) {
   writeSection(
     'soak',
-    `## Fault soak and fuzz\n\nMeasured ${results.date.slice(0, 10)} with \`npm run soak\`: ${CLIENTS} clients (each its own ApolloClient with the full chain, idempotency keys on) against the ION-like server with random 5xx HTML pages, 429 + Retry-After, dropped connections (before and after applying), slow responses past the attempt timeout, partial field errors, token expiry every 3 s and a competing writer incrementing the same purchase orders; then ${FUZZ} generated server answers through the full chain and a real HttpLink, and ${FUZZ} generated values through classifyError.\n\n| figure | value |\n| --- | --- |\n${Object.entries(
+    `## Fault soak and fuzz\n\nMeasured ${results.date.slice(0, 10)} with \`npm run soak\`: ${CLIENTS} clients (each its own ApolloClient with the full chain, idempotency keys on) against the ION-like server with random 5xx HTML pages, 429 + Retry-After, dropped connections (before and after applying), slow responses past the attempt timeout, partial field errors, token expiry every 3 s, a competing writer incrementing the same purchase orders, and offline periods (each client offline 0.2–1 s every 2–6 s: its requests fail to fetch, requests on their way are cut; an OutboxLink keeps its mutations, the retry link pauses its reads); then ${FUZZ} generated server answers through the full chain and a real HttpLink, and ${FUZZ} generated values through classifyError.\n\n| figure | value |\n| --- | --- |\n${Object.entries(
       results,
     )
       .map(([k, v]) => `| ${k} | ${v} |`)
@@ -324,6 +407,7 @@ if (!process.argv.includes('--no-write')) {
 }
 if (json) console.log(JSON.stringify(results));
 const bad =
+  results.keptAtTheEnd +
   results.lostUpdates +
   results.duplicateApplies +
   results.hungOperations +
