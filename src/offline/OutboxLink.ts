@@ -92,6 +92,13 @@ export declare namespace OutboxLink {
      * `retryUnreachable` backoff; what is already stored stays stored. @defaultValue 10000
      */
     storageTimeoutMs?: number;
+    /**
+     * A replay request that has not ended after this is cancelled and its change kept as unreachable
+     * (sent again with its key on the `retryUnreachable` backoff), so a request that never answers
+     * cannot hold the replay and its lock. The retry link's attempt timeout and `deadlineMs` bound
+     * each request first; keep this above them. @defaultValue 120000
+     */
+    replayTimeoutMs?: number;
   }
 }
 
@@ -264,7 +271,9 @@ export class OutboxPolicy implements Policy {
   readonly live = new Set<OutboxRun>();
   /** Callers waiting for their stored mutation, by idempotency key. */
   readonly waiting = new Map<string, OutboxRun>();
-  private readonly replays = new Set<SubscriptionLike>();
+  /** Cancels each replay request under way (its timeout, dispose). */
+  private readonly replays = new Set<() => void>();
+  private readonly replayTimeoutMs: number;
   /** `connectivity.isOnline()`, guarded: a source that throws counts as online (try; the retry link bounds it). */
   private readonly isOnline: () => boolean;
   private readonly mutations: OutboxMutations;
@@ -286,6 +295,8 @@ export class OutboxPolicy implements Policy {
         ? options.idempotencyHeader
         : 'Idempotency-Key';
     this.generateId = options.generateId ?? randomId;
+    const timeout = options.replayTimeoutMs;
+    this.replayTimeoutMs = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 2_147_483_647) : 120_000;
     const connectivity: Connectivity = options.connectivity ?? browserConnectivity();
     const read = () => connectivity.isOnline();
     this.isOnline = () => decideSafely('connectivity.isOnline', read, true);
@@ -368,9 +379,18 @@ export class OutboxPolicy implements Policy {
       const end = (outcome: ReplayOutcome) => {
         if (ended) return;
         ended = true;
-        if (subscription) this.replays.delete(subscription);
+        clearTimeout(timer);
+        this.replays.delete(cancel);
         resolve(outcome);
       };
+      // No answer in time (or dispose): the request is cancelled, the change kept for a later replay.
+      const cancel = () => {
+        end({ status: 'unreachable', classification: replayTimedOut(entry, this.replayTimeoutMs) });
+        subscription?.unsubscribe();
+      };
+      const timer = setTimeout(cancel, this.replayTimeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      this.replays.add(cancel);
       const observer = {
         next: (result: ResultLike) => void results.push(result),
         error: (error: unknown) => end(failed(classifyError(error), error)),
@@ -386,7 +406,6 @@ export class OutboxPolicy implements Policy {
         if ('outcome' in replay) return end(replay.outcome);
         subscription = subscribe(replay.observable, observer);
       }
-      if (!ended) this.replays.add(subscription);
     });
   }
 
@@ -435,8 +454,7 @@ export class OutboxPolicy implements Policy {
     this.disposed = true;
     this.stopListening();
     this.outbox.dispose();
-    for (const subscription of [...this.replays]) subscription.unsubscribe();
-    this.replays.clear();
+    for (const cancel of [...this.replays]) cancel();
   }
 }
 
@@ -464,6 +482,17 @@ function noRoute(): Classification {
     retryable: true,
     refreshable: false,
     remediation: 'The change is replayed once the client runs its first operation.',
+  };
+}
+
+function replayTimedOut(entry: OutboxEntry, ms: number): Classification {
+  return {
+    category: 'network',
+    reason: 'timeout',
+    message: `The replay of ${entry.operationName} got no answer within ${ms} ms`,
+    retryable: true,
+    refreshable: false,
+    remediation: 'The change is kept and sent again with its key.',
   };
 }
 

@@ -437,8 +437,8 @@ const localTurns = new Map<string, Promise<unknown>>();
  *
  * With Web Locks (`navigator.locks`) the turns span every tab of the origin. Without them only this
  * realm is covered: two tabs may both send an entry, and its idempotency key makes the server apply it
- * once. A replay that never ends holds the lock; the retry policy's attempt timeout and deadline
- * bound every request a replay makes.
+ * once. A replay holds the lock while its request runs: `OutboxLink`'s `replayTimeoutMs` (and the
+ * retry policy's attempt timeout and deadline before it) bound every request a replay makes.
  * @param name the lock name; outboxes sharing a storage must share it. @defaultValue 'apollo-link-resilience:outbox'
  */
 export function replayLock(name = 'apollo-link-resilience:outbox', options: ReplayLockOptions = {}): ReplayLock {

@@ -694,3 +694,68 @@ describe('OutboxLink: a storage adapter that never settles', () => {
     await expect(discarded).resolves.toBe(false);
   });
 });
+
+describe('OutboxLink: a replay request that never answers', () => {
+  test.each([
+    ['its caller waits', false],
+    ['nobody waits (a reload)', true],
+  ])(
+    'without a retry link below, it is cancelled after replayTimeoutMs (default 120 s), kept as unreachable, and sent again on the backoff with its key (%s)',
+    async (_, unsubscribed) => {
+      const { chain, outbox, connectivity, requests, teardowns, keyOf, events } = setup(
+        (sink, n) => (n === 1 ? answer(sink, { data: {} }) : n === 2 ? undefined : answer(sink, saved('1'))),
+        { online: false },
+      );
+      await outbox.ready;
+      execute(chain, { query: QUERY, variables: { id: '0' } });
+      await settle();
+      const run = save(chain);
+      await settle();
+      if (unsubscribed) run.unsubscribe();
+      connectivity.setOnline(true);
+      await settle();
+      expect(requests).toHaveLength(2);
+      const before = teardowns.count; // the first query's
+      await jest.advanceTimersByTimeAsync(119_999);
+      expect(teardowns.count).toBe(before);
+      await jest.advanceTimersByTimeAsync(1);
+      await settle();
+      expect(teardowns.count).toBe(before + 1);
+      expect(events.find((e) => e.type === 'outbox-unreachable')).toMatchObject({
+        classification: { category: 'network', reason: 'timeout' },
+      });
+      expect(outbox.entries).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1_000); // the backoff
+      await settle();
+      expect(requests).toHaveLength(3);
+      expect(keyOf(2)).toBe('id-1');
+      expect(outbox.entries).toEqual([]);
+      if (!unsubscribed) expect(run.next).toEqual([saved('1')]);
+    },
+  );
+
+  test('replayTimeoutMs is an option; dispose before it cancels the request and leaves no timer', async () => {
+    const { chain, outbox, connectivity, teardowns, requests } = setup(
+      (sink, n) => (n === 1 ? answer(sink, { data: {} }) : undefined),
+      { online: false, replayTimeoutMs: 5_000 },
+    );
+    await outbox.ready;
+    execute(chain, { query: QUERY, variables: { id: '0' } });
+    await settle();
+    save(chain);
+    await settle();
+    connectivity.setOnline(true);
+    await settle();
+    const before = teardowns.count; // the first query's
+    await jest.advanceTimersByTimeAsync(5_000);
+    await settle();
+    expect(teardowns.count).toBe(before + 1);
+    expect(requests).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1_000); // the backoff: sent again
+    await settle();
+    expect(requests).toHaveLength(3);
+    outbox.dispose();
+    await settle();
+    expect(teardowns.count).toBe(before + 2);
+  });
+});
