@@ -47,21 +47,27 @@ function positive(value: number | undefined, fallback: number): number {
 }
 
 function resolve(o: RetryBackoffLink.AttemptOptions, base?: Resolved): Resolved {
+  type Key = keyof RetryBackoffLink.AttemptOptions & keyof Resolved;
+  /** The option, else the base's, else the default. */
+  const or = <K extends Key>(key: K, fallback: Resolved[K]) => (o[key] ?? base?.[key] ?? fallback) as Resolved[K];
+  /** A finite number ≥ 0 as the option, else the base's, else the default. */
+  const num = (key: Key, fallback: number) =>
+    positive(o[key] as number | undefined, (base?.[key] as number) ?? fallback);
   return {
-    maxAttempts: Math.max(1, Math.floor(positive(o.maxAttempts, base?.maxAttempts ?? 4))),
-    initialDelayMs: positive(o.initialDelayMs, base?.initialDelayMs ?? 1000),
-    maxDelayMs: positive(o.maxDelayMs, base?.maxDelayMs ?? 30_000),
-    jitter: o.jitter ?? base?.jitter ?? true,
-    respectRetryAfter: o.respectRetryAfter ?? base?.respectRetryAfter ?? true,
-    maxRetryAfterMs: positive(o.maxRetryAfterMs, base?.maxRetryAfterMs ?? 60_000),
-    retryIf: o.retryIf ?? base?.retryIf,
-    mutations: o.mutations ?? base?.mutations ?? 'safe',
-    attemptTimeoutMs: positive(o.attemptTimeoutMs, base?.attemptTimeoutMs ?? 30_000),
+    maxAttempts: Math.max(1, Math.floor(num('maxAttempts', 4))),
+    initialDelayMs: num('initialDelayMs', 1000),
+    maxDelayMs: num('maxDelayMs', 30_000),
+    jitter: or('jitter', true),
+    respectRetryAfter: or('respectRetryAfter', true),
+    maxRetryAfterMs: num('maxRetryAfterMs', 60_000),
+    retryIf: or('retryIf', undefined),
+    mutations: or('mutations', 'safe'),
+    attemptTimeoutMs: num('attemptTimeoutMs', 30_000),
     deadlineMs: o.deadlineMs !== undefined ? positive(o.deadlineMs, Infinity) : base?.deadlineMs,
     idempotencyKey: o.idempotencyKey !== undefined ? resolveKey(o.idempotencyKey) : base?.idempotencyKey,
-    partialRetries: Math.floor(positive(o.partialRetries, base?.partialRetries ?? 1)),
-    partialRetryDelayMs: positive(o.partialRetryDelayMs, base?.partialRetryDelayMs ?? 250),
-    maxPausedMs: o.maxPausedMs === Infinity ? Infinity : positive(o.maxPausedMs, base?.maxPausedMs ?? 300_000),
+    partialRetries: Math.floor(num('partialRetries', 1)),
+    partialRetryDelayMs: num('partialRetryDelayMs', 250),
+    maxPausedMs: o.maxPausedMs === Infinity ? Infinity : num('maxPausedMs', 300_000),
   };
 }
 
@@ -84,7 +90,7 @@ function attemptTimeout(attempt: number, timeoutMs: number, deadlineMs?: number)
 }
 
 const NONE: ReadonlyArray<Classification> = [];
-const hasData = (result: ResultLike | undefined): boolean => result?.data !== undefined && result.data !== null;
+const hasData = (result: ResultLike | undefined): boolean => result?.data != null;
 
 export class RetryPolicy implements Policy {
   readonly defaults: Resolved;
@@ -145,7 +151,7 @@ export class RetryPolicy implements Policy {
   }
 
   private circuitChanged(state: CircuitState, previous: CircuitState): void {
-    const type = state === 'open' ? 'circuit-open' : state === 'closed' ? 'circuit-close' : 'circuit-half-open';
+    const type = `circuit-${state === 'closed' ? 'close' : state}` as const;
     const event = emit(this.options.onEvent, type, undefined, {
       state,
       previous,
