@@ -747,6 +747,12 @@ await test('the Offline switch: saves wait in the badge, one is discarded, the o
   // The discarded save's form says it was not saved.
   await page.getByTestId('edit-outcome').filter({ hasText: 'not saved' }).waitFor({ timeout: 10_000 });
   expect(Object.keys((await api('/__stats')).requestsByKey).length === 0, 'a save reached the server while offline');
+  // A reload keeps the switch on and the kept change waiting (the browser itself is online: the page loads).
+  await page.reload();
+  await page.getByTestId('network-status').filter({ hasText: 'Offline (switch)' }).waitFor({ timeout: 15_000 });
+  await page.getByTestId('outbox-badge').filter({ hasText: '1 change waiting' }).waitFor({ timeout: 15_000 });
+  expect(await page.getByTestId('offline-switch').isChecked(), 'the switch is off after the reload');
+  expect(Object.keys((await api('/__stats')).requestsByKey).length === 0, 'the reload sent the kept save');
   await page.getByTestId('offline-switch').uncheck();
   await page.getByTestId('network-status').filter({ hasText: 'Online' }).waitFor();
   await page.getByTestId('outbox-badge').waitFor({ state: 'detached', timeout: 15_000 });
