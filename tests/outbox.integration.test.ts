@@ -222,7 +222,8 @@ describe(`OutboxLink against the ION-like server on Apollo Client ${APOLLO_MAJOR
 
   test('the connection drops after the server applied the mutation (the answer is lost): the outbox keeps it and replays it with the same key; applied once, the caller gets the real result', async () => {
     const storage = memoryStorage();
-    const { client, outbox, events } = page(storage, true, { maxAttempts: 2 });
+    // The replay waits for the backoff (not at once on a server that just failed): a short one here.
+    const { client, outbox, events } = page(storage, true, { maxAttempts: 2 }, false, { initialDelayMs: 50 });
     const po = await load(client, '4');
     // Applied, then the socket is destroyed; the retry's second attempt is dropped too, so the retry gives up.
     server.inject({ kind: 'drop', phase: 'after', operationName: 'UpdatePurchaseOrder', count: 1 });

@@ -182,7 +182,7 @@ class OutboxRun implements SubscriptionLike {
         if (this.phase !== 'sending') return;
         this.policy.live.delete(this);
         this.inner = undefined;
-        if (!this.answered && queueAfterFailure(classifyError(error), this.policy.online())) return this.store();
+        if (!this.answered && queueAfterFailure(classifyError(error), this.policy.online())) return this.store(true);
         this.phase = 'done';
         this.sink.error(error);
       },
@@ -207,7 +207,8 @@ class OutboxRun implements SubscriptionLike {
     this.store();
   }
 
-  private store(): void {
+  /** `failed`: the live send got no answer; the replay then waits for the backoff. */
+  private store(failed?: boolean): void {
     this.phase = 'storing';
     this.policy.waiting.set(this.key, this);
     this.policy.outbox
@@ -217,7 +218,8 @@ class OutboxRun implements SubscriptionLike {
           if (this.phase !== 'storing') return detach(); // unsubscribed (or settled) meanwhile: the entry stays
           this.phase = 'waiting';
           this.detach = detach;
-          this.policy.kick();
+          if (failed) this.policy.outbox.backOff();
+          else this.policy.kick();
         },
         (error: unknown) => {
           if (this.phase !== 'storing') return;
@@ -335,9 +337,9 @@ export class OutboxPolicy implements Policy {
     return !this.isOnline() || !this.loaded || this.outbox.entries.length > 0;
   }
 
-  /** Replays now when it can (online, and the chain below known). */
+  /** Replays now when it can (online, the chain below known, no backoff pending). */
   kick(): void {
-    if (!this.disposed && this.route && this.isOnline()) void this.outbox.flush();
+    if (!this.disposed && this.route && this.isOnline() && !this.outbox.backingOff) void this.outbox.flush();
   }
 
   run(

@@ -591,6 +591,20 @@ export class Outbox {
     this.listeners.clear();
   }
 
+  /**
+   * A change just failed with no answer: replay it after the backoff, not at once on a server that
+   * just failed (a backoff already pending, or a replay running, takes it in its turn).
+   */
+  backOff(): void {
+    if (!this.backingOff && !this.flushing)
+      this.afterFlush({ delivered: 0, rejected: 0, remaining: 0, stopped: 'unreachable' });
+  }
+
+  /** A replay waits for the `retryUnreachable` backoff. */
+  get backingOff(): boolean {
+    return this.retryTimer !== undefined;
+  }
+
   /** Online but unreachable: try again on a backoff, since no `online` event will come. */
   private afterFlush(report: FlushReport): void {
     if (report.delivered > 0 || report.stopped === undefined) this.unreachableInARow = 0;

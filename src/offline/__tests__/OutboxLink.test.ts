@@ -170,18 +170,23 @@ describe('OutboxLink: offline', () => {
     expect(sizes.slice(-3)).toEqual([1, 1, 0]);
   });
 
-  test('a mutation that fails with no answer (connection refused) is kept and replayed on a backoff while online; every send carries the same key', async () => {
+  test('a mutation that fails with no answer (connection refused) is kept and replayed on a backoff while online — not at once; every send carries the same key', async () => {
     const { chain, requests, outbox, keyOf, types } = setup((sink, n) =>
       answer(sink, n <= 2 ? networkError('ECONNREFUSED') : saved('1')),
     );
     await outbox.ready;
     const run = save(chain);
     await settle();
-    expect(requests).toHaveLength(2); // the live send, then the first replay
+    expect(requests).toHaveLength(1); // the live send only: the server just failed, the replay waits for the backoff
     expect(run.complete).toBe(false);
     expect(outbox.entries).toHaveLength(1);
-    expect(outbox.entries[0]!.lastError).toMatchObject({ category: 'network', reason: 'connection-refused' });
     await jest.advanceTimersByTimeAsync(999);
+    expect(requests).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    await settle();
+    expect(requests).toHaveLength(2); // the first replay fails too: the backoff doubles
+    expect(outbox.entries[0]!.lastError).toMatchObject({ category: 'network', reason: 'connection-refused' });
+    await jest.advanceTimersByTimeAsync(1_999);
     expect(requests).toHaveLength(2);
     await jest.advanceTimersByTimeAsync(1);
     await settle();
@@ -196,6 +201,23 @@ describe('OutboxLink: offline', () => {
       'outbox-replay',
       'outbox-delivered',
     ]);
+  });
+
+  test('while a replay backs off, a new change waits behind the others for the backoff instead of replaying at once', async () => {
+    const { chain, requests, outbox } = setup((sink, n) =>
+      answer(sink, n === 1 ? networkError('ECONNREFUSED') : saved(String(n))),
+    );
+    await outbox.ready;
+    const first = save(chain, '1');
+    await settle();
+    const second = save(chain, '2'); // queued behind the first
+    await settle();
+    expect(requests).toHaveLength(1);
+    expect(outbox.entries.map((e) => e.variables.id)).toEqual(['1', '2']);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await settle();
+    expect(requests.map((r) => r.variables.id)).toEqual(['1', '1', '2']);
+    expect(first.complete && second.complete).toBe(true);
   });
 
   test('a live answer of the server (a 500, a 409) fails to the caller as before: nothing is stored', async () => {
@@ -505,7 +527,7 @@ describe('OutboxLink: teardown', () => {
     await outbox.ready;
     const run = save(chain);
     await settle();
-    expect(requests).toHaveLength(2);
+    expect(requests).toHaveLength(1);
     expect(jest.getTimerCount()).toBeGreaterThan(0); // the replay backoff and the expiry timer
     outbox.dispose();
     await settle();
@@ -514,7 +536,7 @@ describe('OutboxLink: teardown', () => {
     connectivity.setOnline(false);
     connectivity.setOnline(true);
     await jest.advanceTimersByTimeAsync(60_000);
-    expect(requests).toHaveLength(2);
+    expect(requests).toHaveLength(1);
     expect(await storage.load()).toHaveLength(1);
     const later = save(chain, '2');
     await settle();
