@@ -646,12 +646,17 @@ export class Outbox {
       const head = this.list[0];
       if (!head) return { ...report, remaining: 0 };
       if (!this.connectivity.isOnline()) return { ...report, remaining: this.list.length, stopped: 'offline' };
-      const entry: OutboxEntry = { ...head, attempts: head.attempts + 1 };
-      await this.serial(async () => {
-        await this.within('write', () => this.storage.put(entry)); // the attempt is durable before the request leaves
-        this.replace(entry);
+      const entry = await this.serial(async () => {
+        // Read again in the step: a discard or an expiry queued meanwhile removed it (never write it back).
+        const current = this.list.find((e) => e.id === head.id);
+        if (!current) return undefined;
+        const started: OutboxEntry = { ...current, attempts: current.attempts + 1 };
+        await this.within('write', () => this.storage.put(started)); // the attempt is durable before the request leaves
+        this.replace(started);
+        this.inFlight = started.id;
+        return started;
       });
-      this.inFlight = entry.id;
+      if (!entry) continue;
       this.emit({
         type: 'outbox-replay',
         operationName: entry.operationName,

@@ -403,6 +403,50 @@ describe('replay', () => {
   });
 });
 
+describe('discard and expiry racing the start of a replay step', () => {
+  test('a change discarded just before its replay starts is never sent, and never written back to storage', async () => {
+    let clock = 0;
+    const inner = memoryStorage();
+    let outbox!: Outbox;
+    let onDelete: (id: string) => void = () => undefined;
+    const storage: OutboxStorage = {
+      load: () => inner.load(),
+      put: (e) => inner.put(e),
+      delete: (id) => (onDelete(id), inner.delete(id)),
+    };
+    const made = make({ storage, maxAgeMs: 100, now: () => clock });
+    outbox = made.outbox;
+    const { script, connectivity } = made;
+    const settled: Array<[number, string]> = [];
+    const entries: OutboxEntry[] = [];
+    for (const n of [1, 2, 3]) {
+      clock = n * 10;
+      entries.push((await outbox.enqueue(input(n), (s) => settled.push([n, s.status]))).entry);
+    }
+    const [, second, third] = entries as [OutboxEntry, OutboxEntry, OutboxEntry];
+    connectivity.setOnline(true);
+    await tick();
+    expect(script.calls.map((e) => e.variables)).toEqual([input(1).variables]);
+    // While the first is on its way the second expires; as its expiry deletes it, the user discards the third.
+    clock = 125;
+    let discarded: Promise<boolean> | undefined;
+    onDelete = (id) => {
+      if (id === second.id) discarded = outbox.discard(third.id);
+    };
+    await script.answer({ status: 'delivered' });
+    await tick();
+    await expect(discarded).resolves.toBe(true);
+    expect(script.calls.map((e) => e.variables)).toEqual([input(1).variables]); // the third is never sent
+    expect(settled).toEqual([
+      [1, 'delivered'],
+      [2, 'expired'],
+      [3, 'discarded'],
+    ]);
+    expect(await inner.load()).toEqual([]); // not written back
+    expect(outbox.entries).toEqual([]);
+  });
+});
+
 describe('discard, expiry, dispose', () => {
   test('discard(id) removes the entry and fails its caller with network/outbox-discarded; unknown ids are false', async () => {
     const { outbox, storage, changes } = make();
