@@ -1,6 +1,6 @@
 // Is the device online? A small pluggable source that the retry policy (pause instead of spending an
 // attempt) and the outbox (replay on reconnect) both read. No dependency: adapters are a few lines.
-import { notify } from '../guard.js';
+import { decideSafely, notify } from '../guard.js';
 
 /**
  * A source of "is the network there?". `isOnline()` answers now; `subscribe` reports changes only
@@ -202,6 +202,8 @@ export interface OnlineGate {
   wait(resume: () => void): () => void;
   /** Operations waiting now (paused, or resuming after their spread delay). */
   readonly size: number;
+  /** The source's `isOnline()`, guarded: a source that throws counts as online, reported once. */
+  readonly online: () => boolean;
   /** Drops every waiting operation without resuming it; clears timers and the subscription. */
   dispose(): void;
 }
@@ -214,6 +216,10 @@ export interface OnlineGate {
 export function createOnlineGate(connectivity: Connectivity, options: OnlineGateOptions = {}): OnlineGate {
   const spreadMs = options.spreadMs ?? 1000;
   const random = options.random ?? Math.random;
+  // A source that throws counts as online (try): a throw must not strand a waiter or escape a timer.
+  // One function for `decideSafely`, so a throwing source is reported once, not on every read.
+  const read = () => connectivity.isOnline();
+  const online = () => decideSafely('connectivity', read, true);
   interface Waiter {
     resume: () => void;
     timer: ReturnType<typeof setTimeout> | undefined;
@@ -224,7 +230,7 @@ export function createOnlineGate(connectivity: Connectivity, options: OnlineGate
   const release = (waiter: Waiter) => {
     waiter.timer = undefined;
     if (!waiting.has(waiter)) return;
-    if (!connectivity.isOnline()) return; // offline again: stays parked for the next `online`
+    if (!online()) return; // offline again: stays parked for the next `online`
     waiting.delete(waiter);
     sync();
     notify('resume', waiter.resume);
@@ -248,7 +254,7 @@ export function createOnlineGate(connectivity: Connectivity, options: OnlineGate
   };
   return {
     wait(resume) {
-      if (connectivity.isOnline()) {
+      if (online()) {
         resume();
         return () => undefined;
       }
@@ -264,6 +270,7 @@ export function createOnlineGate(connectivity: Connectivity, options: OnlineGate
     get size() {
       return waiting.size;
     },
+    online,
     dispose() {
       for (const waiter of waiting) if (waiter.timer !== undefined) clearTimeout(waiter.timer);
       waiting.clear();

@@ -15,7 +15,7 @@ import { getOperationType, getResponse, setRequestOnlyHeader } from '../compat/i
 import type { GraphQLErrorLike, LinkOperation, OperationType, ResultLike, SubscriptionLike } from '../compat/index.js';
 import { emit, type GiveUpReason } from '../core/events.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
-import { answer, decideSafely, notify, reportCallbackError } from '../guard.js';
+import { answer, notify, reportCallbackError } from '../guard.js';
 import { browserConnectivity, createOnlineGate, type OnlineGate } from '../offline/connectivity.js';
 import { CircuitBreaker, type CircuitState } from './circuitBreaker.js';
 import { decideRetry } from './decideRetry.js';
@@ -99,13 +99,10 @@ export class RetryPolicy implements Policy {
   readonly random: () => number;
   /** Where operations paused offline wait; a burst resumes spread over 1 s (at once without jitter). */
   readonly gate: OnlineGate;
-  /** Whether the connectivity source says online (a source that throws counts as online: try). */
-  readonly online: () => boolean;
   private unlisten: (() => void) | undefined;
 
   constructor(readonly options: RetryBackoffLink.Options) {
     const connectivity = options.connectivity ?? browserConnectivity();
-    this.online = () => decideSafely('connectivity', () => connectivity.isOnline(), true);
     this.random = options.random ?? Math.random;
     this.defaults = resolve(options);
     this.budget = options.budget === false ? undefined : new RetryBudget(options.budget ?? {});
@@ -391,13 +388,13 @@ class RetryRun implements SubscriptionLike {
 
   /** The circuit hears each operation's outcome once: a retryable failure, or anything else. */
   private report(classification: Classification | undefined): void {
-    const { breaker, online } = this.policy;
+    const { breaker, gate } = this.policy;
     if (this.reported || !breaker) return;
     this.reported = true;
     if (!classification || !classification.retryable || !RETRYABLE_CATEGORIES.has(classification.category))
       breaker.recordSuccess(this.probe);
     // A network failure while offline says nothing about the server: an offline burst never opens the circuit.
-    else if (classification.category !== 'network' || online()) breaker.recordFailure(this.probe);
+    else if (classification.category !== 'network' || gate.online()) breaker.recordFailure(this.probe);
     else if (this.probe) breaker.releaseProbe();
   }
 
@@ -437,7 +434,7 @@ class RetryRun implements SubscriptionLike {
         now: Date.now(),
         deadlineAt: this.deadlineAt,
         circuitBlocks: this.probe || (breaker !== undefined && !breaker.allowsRetry()),
-        offline: !policy.online(),
+        offline: !policy.gate.online(),
       },
       this.cfg,
       policy.random,

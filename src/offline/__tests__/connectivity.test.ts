@@ -295,6 +295,33 @@ describe('createOnlineGate (paused operations)', () => {
     error.mockRestore();
   });
 
+  test('a source whose isOnline throws counts as online (guarded like every user callback): the burst resumes, nothing escapes', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const inner = manualConnectivity(false);
+    const state = { broken: false };
+    // A NetInfo adapter whose state object went away: isOnline throws from now on.
+    const c = {
+      isOnline: () => {
+        if (state.broken) throw new TypeError("Cannot read properties of null (reading 'isConnected')");
+        return inner.isOnline();
+      },
+      subscribe: inner.subscribe,
+    };
+    const gate = createOnlineGate(c, { spreadMs: 1000, random: () => 0.5 });
+    const resumed: string[] = [];
+    for (const name of ['a', 'b']) gate.wait(() => resumed.push(name));
+    state.broken = true;
+    inner.setOnline(true);
+    await jest.advanceTimersByTimeAsync(500); // b's spread timer: the throw must not escape it
+    expect(resumed).toEqual(['a', 'b']);
+    expect(gate.size).toBe(0);
+    const run = jest.fn();
+    gate.wait(run); // counts as online: at once
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(error).toHaveBeenCalledTimes(1); // reported once
+    error.mockRestore();
+  });
+
   test('property: every waiter not cancelled resumes exactly once, cancelled ones never; nothing is left behind', async () => {
     type Step =
       { op: 'wait' } | { op: 'cancel'; pick: number } | { op: 'net'; online: boolean } | { op: 'advance'; ms: number };

@@ -620,6 +620,27 @@ describe('RetryBackoffLink offline (connectivity)', () => {
       }
     });
 
+    test('a source whose isOnline throws counts as online (network failures retried as before), reported once', async () => {
+      const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      const conn = {
+        isOnline: (): boolean => {
+          throw new TypeError("Cannot read properties of null (reading 'isConnected')");
+        },
+        subscribe: () => () => undefined,
+      };
+      const s = scripted((sink, n) => (n < 3 ? sink.error(offlineFetch()) : answer(sink, ok)));
+      const { link, types } = setup(conn);
+      const out = execute(ApolloLink.from([link, s.link]));
+      await jest.advanceTimersByTimeAsync(3000);
+      await out.done;
+      expect(out.next).toEqual([ok]);
+      expect(types()).toEqual(['retry', 'retry']);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(String(error.mock.calls[0]![0])).toContain('the connectivity callback threw');
+      error.mockRestore();
+      link.dispose();
+    });
+
     test('in Node (no window): always online, network failures are retried as before', async () => {
       const s = scripted((sink, n) => (n < 3 ? sink.error(offlineFetch()) : answer(sink, ok)));
       const events: ResilienceEvent[] = [];
