@@ -566,7 +566,11 @@ export class OutboxLink extends PolicyExecutor {
     this.policy.attach(client);
   }
 
-  /** Drops a waiting change (the user gave it up); its caller fails with `outbox-discarded`. `false` when there is none. */
+  /**
+   * Drops a waiting change (the user gave it up); its caller fails with `outbox-discarded`. `false`
+   * when there is none. A change whose replay is on its way waits for the server's verdict: applied
+   * or refused, its caller gets that and `discard` resolves `false`; no answer, it is dropped.
+   */
   discard(id: string): Promise<boolean> {
     return this.policy.outbox.discard(id);
   }

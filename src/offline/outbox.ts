@@ -379,6 +379,9 @@ export class Outbox {
   private chain: Promise<unknown> = Promise.resolve();
   private flushing: Promise<FlushReport> | undefined;
   private inFlight: string | undefined;
+  /** Resolves when the entry in flight has its verdict (`discard` of it waits for that). */
+  private flight: Promise<void> = Promise.resolve();
+  private landed: () => void = () => undefined;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private nextSeq = 0;
   private disposed = false;
@@ -502,25 +505,31 @@ export class Outbox {
 
   /**
    * Removes an entry (the user gave up on the change); its caller fails with `outbox-discarded`.
-   * Resolves `false` when there is no such entry. An entry being replayed right now is removed too,
-   * but its request is already on its way: its verdict is then reported by event only.
+   * Resolves `false` when there is no such entry. An entry being replayed right now waits for its
+   * verdict: delivered or refused, its caller gets that and `discard` resolves `false` (the server
+   * has it); no answer, it is discarded.
    */
   async discard(id: string): Promise<boolean> {
     await this.ready;
-    return this.serial(async () => {
-      const entry = this.list.find((e) => e.id === id);
-      if (!entry) return false;
-      await this.within('delete', () => this.storage.delete(id));
-      this.remove(id);
-      this.emit({ type: 'outbox-discarded', operationName: entry.operationName, at: this.now(), id });
-      const error = outboxError(
-        'outbox-discarded',
-        `The offline change ${entry.operationName} was discarded before it was sent`,
-      );
-      this.settle(entry, { status: 'discarded', entry, error });
-      this.changed();
-      return true;
-    });
+    for (;;) {
+      if (this.inFlight === id) await this.flight;
+      const done = await this.serial(async () => {
+        if (this.inFlight === id) return undefined; // sent again meanwhile: wait for that verdict
+        const entry = this.list.find((e) => e.id === id);
+        if (!entry) return false;
+        await this.within('delete', () => this.storage.delete(id));
+        this.remove(id);
+        this.emit({ type: 'outbox-discarded', operationName: entry.operationName, at: this.now(), id });
+        const error = outboxError(
+          'outbox-discarded',
+          `The offline change ${entry.operationName} was discarded before it was sent`,
+        );
+        this.settle(entry, { status: 'discarded', entry, error });
+        this.changed();
+        return true;
+      });
+      if (done !== undefined) return done;
+    }
   }
 
   /**
@@ -654,6 +663,7 @@ export class Outbox {
         await this.within('write', () => this.storage.put(started)); // the attempt is durable before the request leaves
         this.replace(started);
         this.inFlight = started.id;
+        this.flight = new Promise((resolve) => (this.landed = resolve));
         return started;
       });
       if (!entry) continue;
@@ -674,13 +684,15 @@ export class Outbox {
           status: 'unreachable',
           classification: unexpectedError(error, 'Outbox deliver', redact).classification,
         };
-      } finally {
-        this.inFlight = undefined;
       }
       // Disposed mid-request: the entry stays stored (its attempt counted) for the next load.
-      if (outcome === 'disposed') return { ...report, remaining: this.list.length, stopped: 'disposed' };
+      if (outcome === 'disposed') {
+        this.land();
+        return { ...report, remaining: this.list.length, stopped: 'disposed' };
+      }
       const verdict = outcome;
       const stop = await this.serial(async () => {
+        this.land(); // still in flight until here: neither expired nor discarded before its verdict
         const current = this.list.find((e) => e.id === entry.id);
         switch (verdict.status) {
           case 'delivered':
@@ -738,6 +750,11 @@ export class Outbox {
       });
       if (stop) return { ...report, remaining: this.list.length, stopped: 'unreachable' };
     }
+  }
+
+  private land(): void {
+    this.inFlight = undefined;
+    this.landed();
   }
 
   /** Reads the storage again: it is the truth (other tabs write to it). */

@@ -385,21 +385,41 @@ describe('replay', () => {
     await expect(flushed).resolves.toEqual({ delivered: 1, rejected: 0, remaining: 1, stopped: 'offline' });
   });
 
-  test('discarding the entry being replayed: removed at once, the late verdict only reported', async () => {
-    const { outbox, script, connectivity, events } = make();
+  test('discarding the entry being replayed waits for its verdict: delivered, the caller gets the result and discard is false (never "not saved" for a change the server applied)', async () => {
+    const { outbox, script, connectivity, events, storage } = make();
     const settled: OutboxSettlement[] = [];
     const { entry } = await outbox.enqueue(input(1), (s) => settled.push(s));
     connectivity.setOnline(true);
     await tick();
-    await expect(outbox.discard(entry.id)).resolves.toBe(true);
-    await script.answer({ status: 'delivered' });
+    const discarded = outbox.discard(entry.id);
+    await tick();
+    expect(settled).toEqual([]);
+    await script.answer({ status: 'delivered', result: { data: { ok: true } } });
+    await expect(discarded).resolves.toBe(false);
+    expect(settled.map((s) => s.status)).toEqual(['delivered']);
+    expect(events.map((e) => e.type)).toEqual(['outbox-enqueue', 'outbox-replay', 'outbox-delivered']);
+    expect(await storage.load()).toEqual([]);
+  });
+
+  test('discarding the entry being replayed when its request gets no answer: then it is discarded, and not sent again', async () => {
+    const { outbox, script, connectivity, events, storage } = make({ retryUnreachable: false });
+    const settled: OutboxSettlement[] = [];
+    const { entry } = await outbox.enqueue(input(1), (s) => settled.push(s));
+    connectivity.setOnline(true);
+    await tick();
+    const discarded = outbox.discard(entry.id);
+    await script.answer({ status: 'unreachable', classification: network });
+    await expect(discarded).resolves.toBe(true);
     expect(settled.map((s) => s.status)).toEqual(['discarded']);
     expect(events.map((e) => e.type)).toEqual([
       'outbox-enqueue',
       'outbox-replay',
+      'outbox-unreachable',
       'outbox-discarded',
-      'outbox-delivered',
     ]);
+    expect(await storage.load()).toEqual([]);
+    await outbox.flush();
+    expect(script.calls).toHaveLength(1);
   });
 });
 
@@ -864,13 +884,15 @@ describe('property: replay order and exactly-once per verdict', () => {
         const { outbox, script, connectivity, storage } = make({ maxEntries: 1_000 });
         const order: string[] = [];
         const finishedAt = new Map<string, number>(); // id → number of sends when its verdict came
+        const discards: Array<Promise<boolean>> = [];
         for (const s of steps) {
           if (s.op === 'enqueue') order.push((await outbox.enqueue(input(order.length))).entry.id);
           else if (s.op === 'online') connectivity.setOnline(s.value);
           else if (s.op === 'flush') void outbox.flush();
           else if (s.op === 'discard') {
             const live = outbox.entries;
-            if (live.length) await outbox.discard(live[s.pick % live.length]!.id);
+            // Not awaited: discarding the entry in flight waits for its verdict.
+            if (live.length) discards.push(outbox.discard(live[s.pick % live.length]!.id));
           } else if (script.pending.length) {
             const entry = script.pending[0]!.entry;
             const verdict: ReplayOutcome =
@@ -890,6 +912,7 @@ describe('property: replay order and exactly-once per verdict', () => {
         // Drain what is in flight, then memory and storage agree.
         connectivity.setOnline(false);
         while (script.pending.length) await script.answer({ status: 'unreachable', classification: network });
+        await Promise.all(discards);
         const stored = (await storage.load()).map((e) => e.id).sort();
         expect(outbox.entries.map((e) => e.id).sort()).toEqual(stored);
         for (const id of finishedAt.keys()) expect(stored).not.toContain(id);
