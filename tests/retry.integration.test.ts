@@ -5,11 +5,13 @@ import {
   type CircuitOpenEvent,
   type ResilienceEvent,
 } from '../src';
+import { manualConnectivity } from '../src/offline/connectivity';
 import {
   APOLLO_MAJOR,
   PO_QUERY,
   PO_WITH_RATING,
   UPDATE_PO,
+  HttpLink,
   bearer,
   httpLink,
   makeClient,
@@ -297,5 +299,75 @@ describe(`RetryBackoffLink against the ION-like server on Apollo Client ${APOLLO
     // It recognised the 503 as retryable without an ErrorClassifyLink: one retry, then the answer.
     expect(server.stats.graphqlRequests).toBe(2);
     expect(server.stats.byStatus).toMatchObject({ 503: 1 });
+  });
+  describe('offline (#17): the device loses its network', () => {
+    /** A client whose fetch fails like an offline browser's while `conn` says offline. */
+    function offlineClient(
+      conn: ReturnType<typeof manualConnectivity>,
+      retry: RetryBackoffLink.Options,
+      events: ResilienceEvent[],
+    ) {
+      const http = new HttpLink({
+        uri: server.graphqlUrl,
+        fetch: (input, init) =>
+          conn.isOnline() ? fetch(input, init) : Promise.reject(new TypeError('Failed to fetch')),
+      });
+      const link = createResilienceLink({
+        retry: { initialDelayMs: 50, jitter: false, connectivity: conn, circuitBreaker: { failures: 1 }, ...retry },
+        onEvent: (e) => events.push(e),
+      });
+      return { link, client: makeClient(bearer(server.issueToken()).concat(link).concat(http)) };
+    }
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(ok()).toBe(true);
+    };
+
+    test('a keyed mutation and a query pause while offline and are sent once when it is back: applied once, no attempt, budget or circuit spent', async () => {
+      const conn = manualConnectivity(false);
+      const events: ResilienceEvent[] = [];
+      const { link, client: c } = offlineClient(
+        conn,
+        { idempotencyKey: true, budget: { ratio: 0, minPerSecond: 0 } },
+        events,
+      );
+      const po = { ...server.purchaseOrders.get('3')! };
+      const mutation = run<{ updatePurchaseOrder: { quantity: number } }>(c, 'mutate', {
+        mutation: UPDATE_PO,
+        variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } },
+      });
+      const query = run<{ purchaseOrder: { number: string } }>(c, 'query', { query: PO_QUERY, variables: { id: '1' } });
+      await until(() => events.filter((e) => e.type === 'paused').length === 2);
+      await new Promise((r) => setTimeout(r, 300)); // well past the backoff: nothing is retried while offline
+      expect(server.stats.graphqlRequests).toBe(0);
+      conn.setOnline(true);
+      const [m, q] = await Promise.all([mutation, query]);
+      expect(m.error).toBeUndefined();
+      expect(m.data?.updatePurchaseOrder.quantity).toBe(po.quantity + 1);
+      expect(q.data?.purchaseOrder.number).toBe('PO-1001');
+      expect(server.stats.appliedMutations).toBe(1);
+      expect(server.stats.graphqlRequests).toBe(2);
+      expect(events.map((e) => e.type).sort()).toEqual(['paused', 'paused', 'resumed', 'resumed']);
+      expect(link.circuitState).toBe('closed');
+      link.dispose();
+    });
+
+    test('without a key the mutation fails at once with network / fetch-failed and is never replayed; the circuit stays closed', async () => {
+      const conn = manualConnectivity(false);
+      const events: ResilienceEvent[] = [];
+      const { link, client: c } = offlineClient(conn, {}, events);
+      const po = server.purchaseOrders.get('3')!;
+      const { error } = await run(c, 'mutate', {
+        mutation: UPDATE_PO,
+        variables: { input: { id: '3', _etag: po._etag, quantity: po.quantity + 1 } },
+      });
+      expect(getClassifications(error)[0]).toMatchObject({ category: 'network', reason: 'fetch-failed' });
+      conn.setOnline(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(server.stats.graphqlRequests).toBe(0);
+      expect(events.map((e) => e.type)).toEqual(['give-up']);
+      expect(link.circuitState).toBe('closed');
+      link.dispose();
+    });
   });
 });
