@@ -1,7 +1,7 @@
 // The mutation outbox as a link: the `Outbox` queue (outbox.ts, whose note at the top is the design)
 // wired into Apollo. Placed first, above the etag/resilience link:
 // `ApolloLink.from([outbox, createResilienceLink(...), httpLink])`.
-import { parse } from 'graphql';
+import { Kind, parse } from 'graphql';
 import { classifyError } from '../classify/classifyError.js';
 import { ResilienceError } from '../classify/annotations.js';
 import type { Classification } from '../classify/types.js';
@@ -418,6 +418,14 @@ export class OutboxPolicy implements Policy {
     let query;
     try {
       query = parse(entry.query);
+      // Storage is not trusted: only one mutation (and its fragments) is ever sent from it.
+      const [operation, ...more] = query.definitions.filter((d) => d.kind !== Kind.FRAGMENT_DEFINITION);
+      if (
+        more.length > 0 ||
+        operation?.kind !== Kind.OPERATION_DEFINITION ||
+        (operation.operation as string) !== 'mutation'
+      )
+        throw new Error('not one mutation');
     } catch (error) {
       const classification = unreadable(entry, error);
       return { outcome: { status: 'rejected', classification, error: new ResilienceError(classification) } };

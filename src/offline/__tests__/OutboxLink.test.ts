@@ -781,3 +781,38 @@ describe('OutboxLink: a replay request that never answers', () => {
     expect(teardowns.count).toBe(before + 2);
   });
 });
+
+describe('OutboxLink: hostile stored entries', () => {
+  test.each([
+    ['no operation', 'fragment F on Item { id }'],
+    ['a query', 'query Steal { secrets }'],
+    ['a subscription', 'subscription Watch { changed }'],
+    ['two operations', 'mutation A { a } mutation B { b }'],
+    ['not GraphQL', '{{{'],
+  ])(
+    'a stored document with %s is dropped as unreadable (never sent), and the changes after it are replayed',
+    async (_, query) => {
+      const storage = memoryStorage();
+      const base = { variables: { id: '1', note: 'note 1' }, enqueuedAt: Date.now(), attempts: 0 };
+      await storage.put({ ...base, id: 'bad', operationName: 'Save', query, idempotencyKey: 'k-bad', seq: 0 });
+      await storage.put({
+        ...base,
+        id: 'good',
+        operationName: 'Save',
+        query: 'mutation Save($id: ID!, $note: String) { save(id: $id, note: $note) { id note } }',
+        idempotencyKey: 'k-good',
+        seq: 1,
+      });
+      const { outbox, chain, requests, events } = setup((sink) => answer(sink, saved('1')), { storage });
+      outbox.attach({ link: chain });
+      await settle();
+      expect(requests.map((r) => r.variables)).toEqual([{ id: '1', note: 'note 1' }]);
+      expect(events.find((e) => e.type === 'outbox-rejected')).toMatchObject({
+        id: 'bad',
+        classification: { reason: 'outbox-entry-unreadable' },
+      });
+      expect(events.filter((e) => e.type === 'outbox-delivered')).toHaveLength(1);
+      expect(await storage.load()).toEqual([]);
+    },
+  );
+});
