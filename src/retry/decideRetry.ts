@@ -25,6 +25,8 @@ export interface RetryFacts {
   circuitBlocks: boolean;
   /** The connectivity source says the device is offline. @defaultValue false */
   offline?: boolean;
+  /** Data from an earlier attempt waits to be shown (a partial result held for a retry). @defaultValue false */
+  held?: boolean;
 }
 
 export interface RetrySchedule extends BackoffOptions {
@@ -61,7 +63,9 @@ export function retryDelay(
  * Offline: a wanted `network` failure (not a partial result) pauses instead of counting against
  * `maxAttempts`, the deadline (still ahead), the circuit or the budget. A mutation pauses only
  * where it could be retried online (`mayRetryMutation`): being offline does not prove the request
- * never reached the server (the connection may have dropped after it was sent).
+ * never reached the server (the connection may have dropped after it was sent). With data from an
+ * earlier attempt waiting to be shown, it gives up (`offline`) instead: the data is shown now, not
+ * held for as long as the outage lasts.
  */
 export function decideRetry(facts: RetryFacts, schedule: RetrySchedule, random?: () => number): RetryDecision {
   const { classification, attempt } = facts;
@@ -79,7 +83,7 @@ export function decideRetry(facts: RetryFacts, schedule: RetrySchedule, random?:
     classification.category === 'network' &&
     facts.now < facts.deadlineAt
   )
-    return { pause: true };
+    return facts.held ? { giveUp: 'offline' } : { pause: true };
   if (attempt >= schedule.maxAttempts) return { giveUp: 'max-attempts' };
   if (unsafe) return { giveUp: 'unsafe-mutation' };
   const delayMs = retryDelay(facts, schedule, random);

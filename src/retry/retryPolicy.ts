@@ -435,6 +435,7 @@ class RetryRun implements SubscriptionLike {
         deadlineAt: this.deadlineAt,
         circuitBlocks: this.probe || (breaker !== undefined && !breaker.allowsRetry()),
         offline: !policy.gate.online(),
+        held: hasData(this.merged),
       },
       this.cfg,
       policy.random,

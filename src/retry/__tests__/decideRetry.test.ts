@@ -172,6 +172,13 @@ describe('decideRetry', () => {
         { delayMs: 250 },
       ],
       [
+        'data from an earlier attempt is waiting: shown now with the offline error, not held through the outage',
+        { offline: true, classification: failed, held: true },
+        {},
+        { giveUp: 'offline' },
+      ],
+      ['held data online: the usual backoff', { classification: failed, held: true }, {}, { delayMs: 1000 }],
+      [
         'past the deadline already: the deadline decides',
         { offline: true, classification: failed, now: 5000, deadlineAt: 5000 },
         {},

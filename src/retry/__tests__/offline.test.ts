@@ -195,6 +195,37 @@ describe('RetryBackoffLink offline (connectivity)', () => {
     for (const o of outs) expect(o.next).toEqual([ok]);
   });
 
+  test('partial data already received is shown at once when the device goes offline, not held through the outage', async () => {
+    // The first answer has data and one failing field (held for a quick retry, 250 ms); the device
+    // goes offline meanwhile. Waiting for the network would keep the data from the user for as
+    // long as the outage lasts (maxPausedMs: 5 min); it is shown now, with the offline error.
+    const conn = manualConnectivity(true);
+    const partial = {
+      data: { po: { id: '1', supplier: null } },
+      errors: [
+        {
+          message: 'Supplier service unavailable',
+          path: ['po', 'supplier'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ],
+    };
+    const s = behind(conn, () => partial);
+    const { link, types } = setup(conn);
+    const out = execute(ApolloLink.from([link, s.link]));
+    await flush();
+    conn.setOnline(false);
+    await jest.advanceTimersByTimeAsync(250);
+    await flush();
+    expect(out.complete).toBe(true);
+    expect(s.requests).toHaveLength(2);
+    const [result] = out.next as Array<{ data: unknown }>;
+    expect(result!.data).toEqual(partial.data);
+    expect(getClassifications(result).map((c) => c.reason)).toEqual(expect.arrayContaining(['offline']));
+    expect(types()).toEqual(['retry', 'give-up']);
+    expect(link.circuitState).toBe('closed');
+  });
+
   describe('the bound on a pause', () => {
     test('deadlineMs counts only online time: two minutes offline do not fail a 5 s deadline', async () => {
       const conn = manualConnectivity(false);
