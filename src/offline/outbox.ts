@@ -771,22 +771,29 @@ export class Outbox {
     }
     const valid: OutboxEntry[] = [];
     for (const raw of Array.isArray(loaded) ? loaded : []) {
-      const decoded = decodeStoredEntry(typeof raw?.id === 'string' ? raw.id : '?', encodeStoredEntry(raw));
-      if ('problem' in decoded)
+      let decoded: OutboxEntry | { classification: Classification };
+      try {
+        decoded = decodeStoredEntry(typeof raw?.id === 'string' ? raw.id : '?', encodeStoredEntry(raw));
+      } catch (error) {
+        decoded = unexpectedError(error, 'Outbox entry', redact); // a custom adapter's hostile value: skipped
+      }
+      if ('classification' in decoded)
         this.emit({
           type: 'outbox-skipped',
           operationName: undefined,
           at: this.now(),
           classification: decoded.classification,
         });
-      else valid.push(decoded);
+      else {
+        valid.push(decoded);
+        if (decoded.seq >= this.nextSeq) this.nextSeq = decoded.seq + 1;
+      }
     }
     valid.sort(byReplayOrder);
     const before = signature(this.list);
     const gone = this.list.filter((e) => e.id !== this.inFlight && !valid.some((v) => v.id === e.id));
     const inFlight = this.list.find((e) => e.id === this.inFlight);
     this.list = inFlight && !valid.some((v) => v.id === inFlight.id) ? [...valid, inFlight].sort(byReplayOrder) : valid;
-    this.nextSeq = Math.max(this.nextSeq, ...valid.map((e) => e.seq + 1));
     for (const entry of gone) {
       const error = outboxError(
         'outbox-removed-elsewhere',

@@ -835,6 +835,32 @@ describe('storage that cannot be read', () => {
     expect(outbox.entries).toEqual([]);
   });
 
+  test('a custom adapter returning hostile values (a throwing getter, primitives, far too many entries): never a crash — each bad one is skipped with an event, the good ones load', async () => {
+    const good = (await (async () => {
+      const scratch = memoryStorage();
+      const probe = make({ storage: scratch });
+      return (await probe.outbox.enqueue(input(1))).entry;
+    })()) as OutboxEntry;
+    const hostile = {
+      get id(): string {
+        throw new Error('getter says no');
+      },
+    };
+    const many = Array.from({ length: 200_000 }, (_, i) => ({ ...good, id: `m${i}`, seq: i }));
+    for (const loaded of [[hostile, 5, null, 'x', good], many]) {
+      const storage: OutboxStorage = {
+        load: async () => loaded as OutboxEntry[],
+        put: async () => undefined,
+        delete: async () => undefined,
+      };
+      const { outbox, events } = make({ storage, maxEntries: 1_000_000 });
+      await expect(outbox.ready).resolves.toBeUndefined();
+      expect(outbox.entries.length).toBe(loaded === many ? 200_000 : 1);
+      if (loaded !== many) expect(events.filter((e) => e.type === 'outbox-skipped')).toHaveLength(4);
+      outbox.dispose();
+    }
+  }, 20_000);
+
   test('deliver is required', () => {
     expect(() => new Outbox({} as never)).toThrow(/deliver/);
   });
