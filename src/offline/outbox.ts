@@ -412,8 +412,13 @@ export class Outbox {
     this.ready = this.serial(() => this.reload(true)).then(() => {
       if (this.disposed) return;
       this.unsubscribers.push(this.connectivity.subscribe((online) => void (online && this.flush())));
-      const unsubscribeStorage = this.storage.subscribe?.(() => void this.serial(() => this.reload(false)));
-      if (unsubscribeStorage) this.unsubscribers.push(unsubscribeStorage);
+      try {
+        const unsubscribeStorage = this.storage.subscribe?.(() => void this.serial(() => this.reload(false)));
+        if (unsubscribeStorage) this.unsubscribers.push(unsubscribeStorage);
+      } catch (error) {
+        // An adapter's bug: other tabs' changes are then seen at the re-load before each replay.
+        reportCallbackError('storage.subscribe', this.storage, error);
+      }
       if ((options.replayOnLoad ?? true) && this.list.length > 0) void this.flush();
     });
   }

@@ -861,6 +861,27 @@ describe('storage that cannot be read', () => {
     }
   }, 20_000);
 
+  test('a storage whose subscribe throws: reported once, ready still resolves, changes are still kept and replayed', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const inner = memoryStorage();
+    const storage: OutboxStorage = {
+      ...inner,
+      load: () => inner.load(),
+      subscribe: () => {
+        throw new Error('no storage events here');
+      },
+    };
+    const { outbox, script, connectivity } = make({ storage });
+    await expect(outbox.ready).resolves.toBeUndefined();
+    await outbox.enqueue(input(1));
+    connectivity.setOnline(true);
+    await tick();
+    expect(script.calls).toHaveLength(1);
+    await script.answer({ status: 'delivered' });
+    expect(error).toHaveBeenCalledTimes(1);
+    error.mockRestore();
+  });
+
   test('deliver is required', () => {
     expect(() => new Outbox({} as never)).toThrow(/deliver/);
   });
