@@ -81,6 +81,12 @@
  *   Tabs see each other's writes through the `storage` event (localStorage) or the re-load before each
  *   replay (IndexedDB). Without Web Locks two tabs may send one entry twice; its idempotency key makes
  *   the server apply it once. `maxEntries` counts the entries of every tab.
+ * - **Nothing hangs on a user callback:** every storage call is bounded (`storageTimeoutMs`, then
+ *   `outbox-storage-failed`: the enqueue fails to its caller and a write that lands later is deleted
+ *   again; a replay step stops and is retried on the backoff), a replay request by the link's
+ *   `replayTimeoutMs` (cancelled, kept as unreachable). A live mutation that got no answer waits for
+ *   the backoff before its first replay. `discard` of the entry in flight waits for its verdict, and
+ *   the attempt step re-reads the entry, so a discarded or expired change is never sent or written back.
  * - **Full outbox:** `enqueue` rejects with a `network` / `outbox-full` `ResilienceError`; nothing is
  *   dropped. Expired entries are removed first, so they never block new ones.
  * - **Expiry:** `maxAgeMs` counts from `enqueuedAt`; an expired entry is removed (event
