@@ -476,7 +476,8 @@ export class Outbox {
         variables,
         idempotencyKey:
           typeof input.idempotencyKey === 'string' && input.idempotencyKey ? input.idempotencyKey : this.generateId(),
-        enqueuedAt: this.now(),
+        // Never before a change already waiting: a clock set back (NTP) must not reorder the user's changes.
+        enqueuedAt: this.list.reduce((at, e) => Math.max(at, e.enqueuedAt), this.now()),
         seq: this.nextSeq++,
         attempts: 0,
         ...(typeof recordKey === 'string' ? { recordKey } : {}),

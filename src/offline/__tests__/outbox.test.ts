@@ -467,6 +467,21 @@ describe('discard and expiry racing the start of a replay step', () => {
   });
 });
 
+describe('a clock that goes back', () => {
+  test('a change made after the device clock was set back still replays after the older ones (enqueue order, not wall-clock order)', async () => {
+    let clock = 1_000_000;
+    const { outbox, script, connectivity } = make({ now: () => clock });
+    await outbox.enqueue(input(1));
+    clock -= 60_000; // NTP corrects a fast clock when the device is back online
+    await outbox.enqueue(input(2));
+    connectivity.setOnline(true);
+    await tick();
+    await script.answer({ status: 'delivered' });
+    await script.answer({ status: 'delivered' });
+    expect(script.calls.map((e) => e.variables)).toEqual([input(1).variables, input(2).variables]);
+  });
+});
+
 describe('discard, expiry, dispose', () => {
   test('discard(id) removes the entry and fails its caller with network/outbox-discarded; unknown ids are false', async () => {
     const { outbox, storage, changes } = make();
