@@ -30,6 +30,16 @@ export function intendedChange(variables: Variables): { mine: Variables; inputKe
   return { mine: Object.fromEntries(Object.entries(variables).filter(([k]) => !ID_KEYS.has(k))), inputKey: undefined };
 }
 
+/** The variables with the merged fields in place (in `input` when the change is there). */
+const withMerged = (variables: Variables, inputKey: string | undefined, merged: Variables): Variables =>
+  inputKey
+    ? { ...variables, [inputKey]: { ...(variables[inputKey] as Variables), ...merged } }
+    : { ...variables, ...merged };
+
+/** Fields never merged: ids and etags (the etag path's own key too). */
+const skipped = (etagPath: string | undefined): Set<string> =>
+  new Set([...ID_KEYS, ...(etagPath ? [etagPath.split('.').pop()!] : [])]);
+
 /** The entity a re-read returned: the value of its only root field (ignoring `__typename`). */
 function rootEntity(data: unknown): Entity | undefined {
   if (!isObject(data)) return undefined;
@@ -223,14 +233,32 @@ class EtagRun implements SubscriptionLike {
    * change as a 409 and be merged, never overwrite it. Resolves when the write has ended.
    */
   private begin(previous: PreviousOutcome<Written | undefined>): Promise<Written | undefined> {
-    const { etagPath, operation } = this;
+    const { etagPath, operation, config } = this;
+    const ownBase = this.base; // the version this save was made on, when cached
     const prev = (this.previous = previous.status === 'fulfilled' ? previous.value : undefined);
     const mine = etagPath ? getAtPath(this.variables, etagPath) : undefined;
-    if (prev && etagPath && (mine === prev.etag || prev.own.includes(mine))) {
+    let take = prev && etagPath && (mine === prev.etag || prev.own.includes(mine)) ? prev : undefined;
+    // Made on an older version than `prev` left: its values for what it did not change are stale, and
+    // sent as made with the new etag they would undo the earlier saves unseen (a lost update). Its
+    // change is merged on the record as `prev` left it (fields it changed win: it is the later save);
+    // with the app's `reapply` (an increment), or with no base to tell and an `onConflict` that wants
+    // to decide, it is sent as made instead: the 409 re-reads the record and re-applies as usual.
+    if (take && mine !== take.etag) {
+      if (config.reapply || (!ownBase && this.policy.options.onConflict)) take = undefined;
+      else if (ownBase) {
+        const { mine: change, inputKey } = intendedChange(this.variables);
+        this.variables = withMerged(
+          this.variables,
+          inputKey,
+          threeWayMerge(ownBase, take.entity, change, skipped(etagPath)).merged,
+        );
+      }
+    }
+    if (take) {
       // The app's own operation goes out with the new etag: HttpLink reads its variables when sending.
-      this.variables = operation.variables = setAtPath(this.variables, etagPath, prev.etag);
-      this.chain = prev.own;
-      this.base = prev.entity;
+      this.variables = operation.variables = setAtPath(this.variables, etagPath!, take.etag);
+      this.chain = take.own;
+      this.base = take.entity;
     }
     this.startEtag = etagPath ? getAtPath(this.variables, etagPath) : undefined;
     return new Promise((resolve) => {
@@ -431,8 +459,7 @@ class EtagRun implements SubscriptionLike {
       };
     }
     const { mine, inputKey } = intendedChange(variables);
-    const etagPath = this.etagPath;
-    const skip = new Set([...ID_KEYS, ...(etagPath ? [etagPath.split('.').pop()!] : [])]);
+    const skip = skipped(this.etagPath);
     const onConflict = this.policy.options.onConflict;
     if (!base) {
       // No base to merge on: only the etag is swapped, unless onConflict decides otherwise.
@@ -448,9 +475,7 @@ class EtagRun implements SubscriptionLike {
     }
     const merge = threeWayMerge(base, latest, mine, skip);
     const fields = merge.conflicts;
-    const mergedVariables = inputKey
-      ? { ...variables, [inputKey]: { ...mine, ...merge.merged } }
-      : { ...variables, ...merge.merged };
+    const mergedVariables = withMerged(variables, inputKey, merge.merged);
     let decision: Decision = 'abort';
     if (fields.length === 0) decision = mergedVariables;
     else if (onConflict)

@@ -303,6 +303,60 @@ describe('EtagConflictLink: serialized writes per record', () => {
     expect(events.find((e) => e.type === 'reapply')).toMatchObject({ conflicts: [], keptTheirs: ['notes'] });
   });
 
+  test("a waiting save made on the version the first one replaced never undoes the first one's change (lost update)", async () => {
+    // Two writers of one device (two components, two workers) save from the same version: the second
+    // carries the first one's field as it was (quantity 0). Sent with the first one's new etag as
+    // made, it would silently put quantity back: it is merged on what the first save left instead.
+    const { db, save } = setup();
+    const base = { ...db.records.get('1')! }; // quantity 0, notes 'a'
+    const first = save({ id: '1', _etag: '1-e1', quantity: 1, notes: 'a' }, UPDATE, cacheOf(base));
+    const second = save({ id: '1', _etag: '1-e1', quantity: 0, notes: 'b' }, UPDATE, cacheOf(base));
+    for (let i = 0; i < 4; i++) {
+      await flush();
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    await Promise.all([first.done, second.done]);
+    expect(second.error).toBeUndefined();
+    expect(db.records.get('1')).toMatchObject({ quantity: 1, notes: 'b' });
+    expect(db.stats.conflicts).toBe(0); // still no round trip for a conflict with its own save
+  });
+
+  test("a custom reapply is never bypassed: two increments made on the same version both count (the soak's lost updates)", async () => {
+    const increment = {
+      reread,
+      reapply: ({ latest, variables }: EtagConflictLink.ReapplyContext) => ({
+        input: { ...(variables.input as object), quantity: (latest.quantity as number) + 1 },
+      }),
+    };
+    const { db, save } = setup({ mutations: { UpdatePo: increment } });
+    const first = save({ id: '1', _etag: '1-e1', quantity: 1 });
+    const second = save({ id: '1', _etag: '1-e1', quantity: 1 });
+    for (let i = 0; i < 6; i++) {
+      await flush();
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    await Promise.all([first.done, second.done]);
+    expect(first.error).toBeUndefined();
+    expect(second.error).toBeUndefined();
+    expect(db.records.get('1')!.quantity).toBe(2); // two acknowledged increments, two applied
+  });
+
+  test('with no cached base and an onConflict that wants to decide, a save made on an older version is sent as made: the app is asked', async () => {
+    const onConflict = jest.fn((_conflict: EtagConflictLink.Conflict): 'retry' => 'retry');
+    const { db, save } = setup({ onConflict });
+    const first = save({ id: '1', _etag: '1-e1', quantity: 1 });
+    const second = save({ id: '1', _etag: '1-e1', quantity: 1, notes: 'b' });
+    for (let i = 0; i < 6; i++) {
+      await flush();
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    await Promise.all([first.done, second.done]);
+    expect(second.error).toBeUndefined();
+    expect(sentEtags(db)).toEqual(['1-e1', '1-e1', '1-e2']);
+    expect(onConflict).toHaveBeenCalledTimes(1);
+    expect(onConflict.mock.calls[0]![0]).toMatchObject({ reason: 'no-base' });
+  });
+
   test('a mutation whose response does not carry the etag: the next save sends its own (the 409 is merged)', async () => {
     const { db, save } = setup();
     const first = save({ id: '1', _etag: '1-e1', notes: 'renamed' }, UPDATE_NO_ETAG);
