@@ -14,12 +14,15 @@ const entry = (name, path, importSpec, limit) => ({
   ignore: peers,
 });
 module.exports = [
-  entry('root (export *)', 'dist/index.js', '*', '21 kB'),
+  entry('root (export *)', 'dist/index.js', '*', '22.4 kB'),
   entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '6.3 kB'),
-  // 13 kB until the review fix for the half-open probe slot (6 B over): raised once, by 100 B.
-  entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13.1 kB'),
+  // Raised for features, never for drift: 13 → 13.1 kB for the half-open probe-slot fix; 13.1 → 13.6 kB
+  // (retry) and 21 → 22.4 kB (root) for the offline pause of #17 (connectivity source, online gate,
+  // paused/resumed), 12 → 12.1 kB (etag) for serialized writes per record (RecordQueue), measured
+  // 13.47, 22.24 and 11.96 kB after the classifier's ~0.55 kB cut.
+  entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13.6 kB'),
   entry('AuthRefreshLink', 'dist/auth.js', '{ AuthRefreshLink }', '11.8 kB'),
-  entry('EtagConflictLink', 'dist/etag.js', '{ EtagConflictLink }', '12 kB'),
+  entry('EtagConflictLink', 'dist/etag.js', '{ EtagConflictLink }', '12.1 kB'),
   entry('profiles: ion', 'dist/profiles.js', '{ ion }', '2 kB'),
   entry('profiles: restEnvelope', 'dist/profiles.js', '{ restEnvelope }', '2 kB'),
   entry('profiles: graphqlCodes', 'dist/profiles.js', '{ graphqlCodes }', '2 kB'),
@@ -30,5 +33,5 @@ module.exports = [
   entry('profiles: github', 'dist/profiles.js', '{ github }', '2 kB'),
   entry('testing: FaultLink', 'dist/testing.js', '{ FaultLink }', '3.5 kB'),
   entry('otel: otelListener', 'dist/otel.js', '{ otelListener }', '2 kB'),
-  entry('offline: OutboxLink', 'dist/offline.js', '{ OutboxLink }', '15.4 kB'),
+  entry('offline: OutboxLink', 'dist/offline.js', '{ OutboxLink }', '15.5 kB'),
 ];
