@@ -220,7 +220,14 @@ describe('clientCredentials: failures are classified, with the secret redacted',
     [
       'a 200 without access_token',
       { body: { token_type: 'Bearer' } },
-      { category: 'bad-request', reason: 'invalid-token-response', retryable: false, refreshable: false },
+      {
+        category: 'bad-request',
+        reason: 'invalid-token-response',
+        message: 'The token endpoint answered without an access_token',
+        remediation: 'Check the tokenUrl: it must be an OAuth 2.0 token endpoint.',
+        retryable: false,
+        refreshable: false,
+      },
     ],
     [
       'a 200 with an empty access_token',
@@ -252,6 +259,22 @@ describe('clientCredentials: failures are classified, with the secret redacted',
     expect(classification).toMatchObject(expected);
     expect(JSON.stringify(classification)).not.toContain(SECRET);
     expect(error.message).not.toContain(SECRET);
+  });
+
+  test('a failed response whose body cannot be read is classified as one with an empty body', async () => {
+    const unreadable = endpoint({
+      status: 503,
+      text: async () => {
+        throw new Error('stream broke');
+      },
+    });
+    const empty = endpoint({ status: 503, body: '' });
+    const [a, b] = await Promise.all([
+      failureOf(source(unreadable.fetch).getToken()),
+      failureOf(source(empty.fetch).getToken()),
+    ]);
+    expect(a.classification).toEqual(b.classification);
+    expect(a.classification).toMatchObject({ category: 'server', retryable: true });
   });
 
   test('the endpoint unreachable: a network failure, retryable, with the cause kept and the secret redacted', async () => {
