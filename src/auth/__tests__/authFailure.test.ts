@@ -76,6 +76,9 @@ describe('authentication failure detection (the auth link’s only question)', (
     ['the ION message in a 200', { errors: [{ message: 'Token is expired' }] }, undefined, 'token-expired'],
     ['a graphql-response+json 401', { errors: [{ message: 'whatever' }] }, 401, 'invalid-token'],
     ['not an auth error', { errors: [{ message: 'Part 4 not found' }] }, undefined, undefined],
+    // Only errors[] is read: a result without errors is no auth failure, whatever its status.
+    ['no errors, with a 401', { data: { po: null } }, 401, undefined],
+    ['an empty errors[], with a 401', { data: null, errors: [] }, 401, undefined],
   ])('result: %s', (_n, result, status, reason) => {
     expect(authFailureInResult(result, status, [])?.reason).toBe(reason);
   });

@@ -52,6 +52,9 @@ describe('conflict detection (the etag link’s only question)', () => {
     ['a 409 graphql-response+json body', { errors: [{ message: 'whatever' }] }, 409, true],
     ['another error', { errors: [{ message: 'Token is expired' }] }, undefined, false],
     ['no errors', { data: {} }, undefined, false],
+    // Only errors[] is read: a result without errors is no conflict, whatever its status.
+    ['no errors, with a 409', { data: {} }, 409, false],
+    ['an empty errors[], with a 409', { data: null, errors: [] }, 409, false],
   ])('result: %s', (_n, result, status, expected) => {
     expect(conflictInResult(result, status)?.category === 'conflict').toBe(expected);
   });
