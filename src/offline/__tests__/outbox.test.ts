@@ -427,7 +427,6 @@ describe('discard and expiry racing the start of a replay step', () => {
   test('a change discarded just before its replay starts is never sent, and never written back to storage', async () => {
     let clock = 0;
     const inner = memoryStorage();
-    let outbox!: Outbox;
     let onDelete: (id: string) => void = () => undefined;
     const storage: OutboxStorage = {
       load: () => inner.load(),
@@ -435,7 +434,7 @@ describe('discard and expiry racing the start of a replay step', () => {
       delete: (id) => (onDelete(id), inner.delete(id)),
     };
     const made = make({ storage, maxAgeMs: 100, now: () => clock });
-    outbox = made.outbox;
+    const outbox = made.outbox;
     const { script, connectivity } = made;
     const settled: Array<[number, string]> = [];
     const entries: OutboxEntry[] = [];
