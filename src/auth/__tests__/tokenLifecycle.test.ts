@@ -357,3 +357,99 @@ describe('a 401 for a token another operation refreshed meanwhile', () => {
     expect(s.requests).toHaveLength(2);
   });
 });
+
+describe('what the app is told, word for word', () => {
+  test('getToken never answering: token-timeout, not retryable, not refreshable, with its remediation', async () => {
+    const gate = deferred<string>();
+    const manager = new TokenManager({ getToken: () => gate.promise, refresh: async () => 'x', refreshTimeoutMs: 500 });
+    const outcome = failureOf(manager.getToken());
+    await jest.advanceTimersByTimeAsync(500);
+    expect((await outcome).classification).toEqual({
+      category: 'unauthenticated',
+      reason: 'token-timeout',
+      message: 'getToken took longer than 500 ms',
+      retryable: false,
+      refreshable: false,
+      remediation: 'The token source did not answer; sign in again or check the identity provider.',
+    });
+    gate.resolve('too-late-token-01');
+  });
+
+  test('a failed refresh: its remediation', async () => {
+    const manager = new TokenManager({ getToken: () => null, refresh: () => Promise.reject(new Error('no')) });
+    expect((await failureOf(manager.getToken())).classification.remediation).toBe(
+      'The session could not be renewed; sign in again (and check the token endpoint if it keeps failing).',
+    );
+  });
+
+  test('getToken throwing, through the link: token-unavailable with its remediation', async () => {
+    const s = recordingServer();
+    const out = await run(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => {
+            throw new Error('storage locked');
+          },
+          refresh: async () => 'x',
+        }),
+        s.link,
+      ]),
+    );
+    expect(getClassifications(out.error)[0]!.remediation).toBe(
+      "Sign in again; if it persists, check the app's token storage (getToken threw).",
+    );
+  });
+
+  test('disposed during a refresh: the waiters fail with an error that names the TokenManager', async () => {
+    const gate = deferred<string>();
+    const manager = new TokenManager({ getToken: () => null, refresh: () => gate.promise });
+    const outcome = failureOf(manager.getToken());
+    await flush();
+    manager.dispose();
+    const { error, classification } = await outcome;
+    expect(classification).toMatchObject({ reason: 'link-disposed' });
+    expect((error as Error).message).toBe('TokenManager was disposed; operations can no longer run through it.');
+    gate.resolve('too-late-token-01');
+  });
+});
+
+describe('early refreshes that nobody depends on', () => {
+  test('two operations waiting for one failing early refresh: both send the still-valid token, nothing is reported', async () => {
+    const token = jwt(Date.now() + 10_000);
+    const gate = deferred<string>();
+    const failures: Classification[] = [];
+    const s = recordingServer();
+    const link = ApolloLink.from([
+      new AuthRefreshLink({
+        getToken: () => token,
+        refresh: () => gate.promise,
+        onAuthFailure: (c) => failures.push(c),
+      }),
+      s.link,
+    ]);
+    const outs = [execute(link), execute(link)];
+    await flush();
+    gate.reject(new Error('idp down'));
+    await flush();
+    await Promise.all(outs.map((o) => o.done));
+    expect(s.sent).toEqual([token, token]);
+    expect(failures).toEqual([]);
+  });
+
+  test("a refresh's events count only the waiters of that refresh", async () => {
+    const events: ResilienceEvent[] = [];
+    const tokens = new TokenManager({
+      getToken: () => null,
+      refresh: async () => 'new-token-000001',
+      onEvent: (e) => events.push(e),
+    });
+    await Promise.all([tokens.getToken(), tokens.getToken()]);
+    events.length = 0;
+    tokens.clear();
+    await tokens.getToken();
+    expect(events.map((e) => [e.type, e.waiting])).toEqual([
+      ['refresh-start', 0],
+      ['refresh-success', 1],
+    ]);
+  });
+});
