@@ -303,3 +303,27 @@ describe('the token source failing', () => {
     expect(s.requests[0]!.context.headers).toEqual({ Authorization: 'Bearer k-12345678' });
   });
 });
+
+test('the auth events name the operation that caused them', async () => {
+  let token = 'first-token-00001';
+  const s = scripted((sink: Sink, n) => {
+    if (n === 1) sink.error(serverError(401, { errors: [{ message: 'Token is expired' }] }));
+    else sink.error(serverError(401, { errors: [{ message: 'User a@b.c is deactivated' }] }));
+  });
+  const events: ResilienceEvent[] = [];
+  await run(
+    ApolloLink.from([
+      new AuthRefreshLink({
+        getToken: () => token,
+        refresh: async () => (token = 'second-token-0002'),
+        onEvent: (e) => events.push(e),
+      }),
+      s.link,
+    ]),
+  );
+  expect(events.map((e) => [e.type, e.operationName])).toEqual([
+    ['refresh-start', 'Q'],
+    ['refresh-success', 'Q'],
+    ['auth-failure', 'Q'],
+  ]);
+});
