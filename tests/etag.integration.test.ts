@@ -10,6 +10,7 @@ import {
   run,
   startServer,
   type IonServer,
+  reread,
 } from './helpers';
 
 let server: IonServer;
@@ -22,10 +23,6 @@ afterAll(async () => {
 beforeEach(() => server.reset());
 
 type Po = { id: string; notes: string; quantity: number; counter: number; _etag: string; updatedBy: string };
-const reread = (op: { variables: Record<string, unknown> }) => ({
-  query: PO_QUERY,
-  variables: { id: (op.variables.input as { id: string }).id },
-});
 
 function client(etag: Partial<EtagConflictLink.Options> = {}, events?: ResilienceEvent[]) {
   return makeClient(

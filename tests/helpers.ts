@@ -91,6 +91,12 @@ export const PO_QUERY = gql`
     }
   }
 `;
+
+/** The etag link's re-read of the purchase order an `UpdatePurchaseOrder` mutation writes. */
+export const reread = (op: { variables: Record<string, unknown> }) => ({
+  query: PO_QUERY,
+  variables: { id: (op.variables.input as { id: string }).id },
+});
 export const PO_WITH_RATING = gql`
   query PurchaseOrderRating($id: ID!) {
     purchaseOrder(id: $id) {

@@ -15,6 +15,7 @@ import {
   run,
   startServer,
   type IonServer,
+  reread,
 } from './helpers';
 
 let server: IonServer;
@@ -34,10 +35,6 @@ afterEach(() => {
 });
 
 /** One page load: an outbox over `storage`, the resilience link, a token (below the outbox), HTTP. */
-const reread = (op: { variables: Record<string, unknown> }) => ({
-  query: PO_QUERY,
-  variables: { id: (op.variables.input as { id: string }).id },
-});
 
 function page(
   storage: OutboxStorage,

@@ -11,6 +11,7 @@ import {
   run,
   startServer,
   type IonServer,
+  reread,
 } from './helpers';
 
 let server: IonServer;
@@ -23,10 +24,6 @@ afterAll(async () => {
 beforeEach(() => server.reset());
 
 type Po = { id: string; notes: string; quantity: number; status: string; supplier: string; _etag: string };
-const reread = (op: { variables: Record<string, unknown> }) => ({
-  query: PO_QUERY,
-  variables: { id: (op.variables.input as { id: string }).id },
-});
 
 /** Every mutation the client sent: which record, with which etag, and the most in flight at once. */
 function recorder() {
