@@ -8,6 +8,9 @@ module.exports = {
   testEnvironment: ac4.testEnvironment,
   transform: ac4.transform,
   moduleNameMapper: ac4.moduleNameMapper,
-  testMatch: ['<rootDir>/src/**/*.test.ts'],
+  // STRYKER_TESTS (scripts/mutation.mjs --tests): a comma-separated list of globs narrows the tests.
+  testMatch: process.env.STRYKER_TESTS
+    ? process.env.STRYKER_TESTS.split(',').map((glob) => `<rootDir>/${glob.trim()}`)
+    : ['<rootDir>/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
 };

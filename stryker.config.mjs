@@ -18,13 +18,15 @@ const targets = {
     'src/retry/{backoff,retryBudget,circuitBreaker,mergePartialResults,retryDecision,decideRetry}.ts',
     'src/etag/{threeWayMerge,conflictDetection,etagPath}.ts',
     'src/auth/{jwt,authFailure}.ts',
+    'src/offline/outboxDecisions.ts',
   ],
   // The policy core holds the links' behaviour since #16: the executor, the policies, the token
-  // manager; the link classes are thin wrappers. retryPolicy.ts and etagPolicy.ts belong to this
-  // target but were not measured yet (being rewritten for #17): measure them after #17 lands
-  // (until then, run the others with `--mutate`).
+  // manager, the guard around user callbacks, the record queue of serialized writes; the link classes
+  // are thin wrappers.
   links: [
     'src/core/executor.ts',
+    'src/guard.ts',
+    'src/offline/recordQueue.ts',
     'src/auth/{authPolicy,TokenManager,crossTab,clientCredentials,graphqlWs,AuthRefreshLink}.ts',
     'src/classify/ErrorClassifyLink.ts',
     'src/createResilienceLink.ts',
@@ -36,6 +38,8 @@ const target = process.env.STRYKER_TARGET || 'decision';
 if (!targets[target]) throw new Error(`stryker.config.mjs: unknown STRYKER_TARGET ${target}`);
 // Outside the work tree: other tools (jest's haste map, git status) never see the sandboxes.
 const scratch = path.join(os.tmpdir(), 'apollo-link-resilience-stryker');
+// Named runs (scripts/mutation.mjs --name) can go on side by side.
+const run = process.env.STRYKER_RUN || target;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -55,7 +59,7 @@ export default {
   incrementalFile: `reports/stryker-incremental${target === 'decision' ? '' : `-${target}`}.json`,
   // tests/ is copied: unit tests under src/ may import its fixtures.
   ignorePatterns: ['/demo-app', '/bench', '/docs', '/dist', '/scratch', '/reports', '/coverage'],
-  tempDirName: path.join(scratch, 'tmp'),
+  tempDirName: path.join(scratch, `tmp-${run}`),
   reporters: ['json', 'progress'],
-  jsonReporter: { fileName: path.join(scratch, `${target}.json`) },
+  jsonReporter: { fileName: path.join(scratch, `${run}.json`) },
 };

@@ -1,11 +1,12 @@
-// `npm run test:mutation [-- --links] [-- --no-check] [-- <stryker options>]`: StrykerJS on the decision modules
+// `npm run test:mutation [-- --links] [-- --no-check] [-- --name <run>] [-- --tests <globs>] [-- <stryker options>]`:
+// StrykerJS on the decision modules
 // (default) or the links, incremental (reports/stryker-incremental*.json, committed: a rerun only
 // tests the mutants whose code or covering tests changed; `--force` reruns all). Prints the score
 // of every mutated file; the last line is `mutation score: NN.N %`.
 // With `--mutate <files>` the committed incremental file is read but not overwritten (partial runs
 // keep their own copy in the OS temp dir).
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +14,29 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const target = args.includes('--links') ? 'links' : 'decision';
-const passThrough = args.filter((a) => a !== '--links' && a !== '--no-check');
+// `--name <run>`: runs with different names can go on at the same time (own sandbox, report and
+// partial incremental copy). `--tests <glob,...>`: only these test files (paths under the repo, e.g.
+// `src/classify/__tests__/**`) — for static-heavy files (rule tables), whose every mutant otherwise runs
+// all related test files; a mutant only other tests would kill then counts as survived (a lower bound).
+const valueOf = (flag) => {
+  const i = args.indexOf(flag);
+  return i === -1 ? undefined : args[i + 1];
+};
+const runName = valueOf('--name') ?? target;
+if (!/^[\w-]+$/.test(runName)) throw new Error(`--name: letters, digits, - and _ only (${runName})`);
+const tests = valueOf('--tests');
+const passThrough = args.filter(
+  (a, i) =>
+    a !== '--links' &&
+    a !== '--no-check' &&
+    !['--name', '--tests'].includes(a) &&
+    !['--name', '--tests'].includes(args[i - 1] ?? ''),
+);
 // The TypeScript checker needs src/ (tests excluded) to compile as it is; `--no-check` skips it while a
 // change in progress does not (mutants that would not compile then count as killed or survived).
 if (args.includes('--no-check')) passThrough.push('--checkers', '');
 const scratch = path.join(os.tmpdir(), 'apollo-link-resilience-stryker');
-const reportFile = path.join(scratch, `${target}.json`);
+const reportFile = path.join(scratch, `${runName}.json`);
 const incrementalFile = `reports/stryker-incremental${target === 'decision' ? '' : `-${target}`}.json`;
 mkdirSync(scratch, { recursive: true });
 rmSync(reportFile, { force: true });
@@ -26,7 +44,7 @@ rmSync(reportFile, { force: true });
 if (passThrough.some((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='))) {
   // Partial runs share one scratch copy (so a rerun after new tests is incremental too), seeded
   // from the committed file whenever that one is newer.
-  const copy = path.join(scratch, `partial-${target}-incremental.json`);
+  const copy = path.join(scratch, `partial-${runName}-incremental.json`);
   const committed = path.join(root, incrementalFile);
   if (existsSync(committed) && (!existsSync(copy) || statSync(committed).mtimeMs > statSync(copy).mtimeMs))
     copyFileSync(committed, copy);
@@ -40,7 +58,12 @@ const child = spawn(
   {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, STRYKER_TARGET: target },
+    env: {
+      ...process.env,
+      STRYKER_TARGET: target,
+      STRYKER_RUN: runName,
+      ...(tests === undefined ? {} : { STRYKER_TESTS: tests }),
+    },
   },
 );
 // Stopping this script stops Stryker (which stops its workers).
@@ -54,6 +77,13 @@ if (status !== 0 || !existsSync(reportFile)) {
 }
 
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+// Stryker's report also lists the files it only knows from the incremental file: with `--mutate` of
+// plain paths, show only those.
+const mutateArg = valueOf('--mutate') ?? valueOf('-m');
+if (mutateArg !== undefined && !/[*?{!]/.test(mutateArg)) {
+  const wanted = new Set(mutateArg.split(',').map((f) => path.resolve(root, f.trim())));
+  for (const file of Object.keys(report.files)) if (!wanted.has(path.resolve(root, file))) delete report.files[file];
+}
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 const rows = Object.entries(report.files)
@@ -91,4 +121,16 @@ const total = rows.reduce(
 console.log(
   `\n${target}: ${total.killed} killed or timed out, ${total.survived} survived, ${total.noCoverage} without a covering test; ${seconds} s`,
 );
+// Every survivor and uncovered mutant, one per line, for the next round of tests.
+const survivors = Object.entries(report.files).flatMap(([file, { mutants }]) =>
+  mutants
+    .filter((m) => UNDETECTED.has(m.status))
+    .map(
+      (m) =>
+        `${path.relative(root, path.resolve(root, file))}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: ${JSON.stringify(m.replacement ?? '')}`,
+    ),
+);
+const survivorsFile = path.join(scratch, `${runName}-survivors.txt`);
+writeFileSync(survivorsFile, survivors.join('\n') + '\n');
+console.log(`survivors and uncovered mutants: ${survivorsFile}`);
 console.log(`mutation score: ${pct(total.killed, total.valid)}`);
