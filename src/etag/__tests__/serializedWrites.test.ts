@@ -224,18 +224,23 @@ describe('EtagConflictLink: serialized writes per record', () => {
     expect(queue.size).toBe(0);
   });
 
-  test.each<[string, () => Error]>([
-    ['a validation error', invalid422],
-    ['a network error', () => new TypeError('Failed to fetch')],
-  ])('%s in the first save does not block (or deadlock) the second', async (_n, failure) => {
+  test.each<[string, () => Error, string]>([
+    ['a validation error', invalid422, 'validation'],
+    ['a network error', () => new TypeError('Failed to fetch'), 'network'],
+  ])('%s in the first save does not block (or deadlock) the second', async (_n, failure, category) => {
     const { db, save, queue } = setup();
-    db.hooks.beforeWrite = (n) => (n === 1 ? failure() : undefined);
+    let thrown: Error | undefined;
+    db.hooks.beforeWrite = (n) => (n === 1 ? (thrown = failure()) : undefined);
     const first = save({ id: '1', _etag: '1-e1', quantity: -1 });
     const second = save({ id: '1', _etag: '1-e1', quantity: 2 });
     await flush();
     await jest.advanceTimersByTimeAsync(50);
     await first.done;
-    expect(first.error).toBeDefined();
+    // The first save's caller gets the server's own error, unchanged (not a conflict, not a wrapper).
+    expect(thrown).toBeInstanceOf(Error);
+    expect(first.error).toBe(thrown);
+    expect(getClassifications(first.error)[0]).toMatchObject({ category });
+    expect(first.next).toEqual([]);
     await flush();
     await jest.advanceTimersByTimeAsync(50);
     await second.done;
