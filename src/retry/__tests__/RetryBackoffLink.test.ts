@@ -83,26 +83,89 @@ describe('RetryBackoffLink', () => {
   });
 
   describe('mutations', () => {
-    test.each<[string, unknown, Record<string, unknown>, Record<string, unknown>, number]>([
-      ['502 is not replayed (the server may have executed it)', serverError(502), {}, {}, 1],
-      ['a reset after sending is not replayed', networkError('ECONNRESET'), {}, {}, 1],
-      ['503 is replayed (not executed)', serverError(503), {}, {}, 4],
-      ['429 is replayed', serverError(429), {}, {}, 4],
-      ['connection refused is replayed', networkError('ECONNREFUSED'), {}, {}, 4],
-      ['502 with context.idempotent is replayed', serverError(502), {}, { idempotent: true }, 4],
-      ['502 with an idempotency key is replayed', serverError(502), { idempotencyKey: true }, {}, 4],
-      ["mutations: 'never' never replays", serverError(503), { mutations: 'never' }, {}, 1],
-      ["mutations: 'always' replays a 502", serverError(502), { mutations: 'always' }, {}, 4],
-    ])('%s', async (_n, failure, options, context, requests) => {
+    // The app sees the last attempt's own classification, and the give-up says why it stopped.
+    test.each<[string, unknown, Record<string, unknown>, Record<string, unknown>, number, string, string]>([
+      [
+        '502 is not replayed (the server may have executed it)',
+        serverError(502),
+        {},
+        {},
+        1,
+        'server/bad-gateway',
+        'unsafe-mutation',
+      ],
+      [
+        'a reset after sending is not replayed',
+        networkError('ECONNRESET'),
+        {},
+        {},
+        1,
+        'network/connection-reset',
+        'unsafe-mutation',
+      ],
+      ['503 is replayed (not executed)', serverError(503), {}, {}, 4, 'server/service-unavailable', 'max-attempts'],
+      ['429 is replayed', serverError(429), {}, {}, 4, 'rate-limited/rate-limited', 'max-attempts'],
+      [
+        'connection refused is replayed',
+        networkError('ECONNREFUSED'),
+        {},
+        {},
+        4,
+        'network/connection-refused',
+        'max-attempts',
+      ],
+      [
+        '502 with context.idempotent is replayed',
+        serverError(502),
+        {},
+        { idempotent: true },
+        4,
+        'server/bad-gateway',
+        'max-attempts',
+      ],
+      [
+        '502 with an idempotency key is replayed',
+        serverError(502),
+        { idempotencyKey: true },
+        {},
+        4,
+        'server/bad-gateway',
+        'max-attempts',
+      ],
+      [
+        "mutations: 'never' never replays",
+        serverError(503),
+        { mutations: 'never' },
+        {},
+        1,
+        'server/service-unavailable',
+        'unsafe-mutation',
+      ],
+      [
+        "mutations: 'always' replays a 502",
+        serverError(502),
+        { mutations: 'always' },
+        {},
+        4,
+        'server/bad-gateway',
+        'max-attempts',
+      ],
+    ])('%s', async (_n, failure, options, context, requests, classified, giveUp) => {
+      const giveUps: unknown[] = [];
       const s = server([failure]);
-      const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, ...options }), s.link]), {
-        query: MUTATION,
-        context,
-      });
+      const out = execute(
+        ApolloLink.from([
+          new RetryBackoffLink({ ...noJitter, ...options, onGiveUp: (e) => giveUps.push([e.attempt, e.reason]) }),
+          s.link,
+        ]),
+        { query: MUTATION, context },
+      );
       await jest.advanceTimersByTimeAsync(10_000);
       await out.done;
       expect(s.requests).toHaveLength(requests);
-      expect(out.error).toBeDefined();
+      const [category, reason] = classified.split('/');
+      expect(getClassifications(out.error)[0]).toMatchObject({ category, reason });
+      expect(giveUps).toEqual([[requests, giveUp]]);
     });
 
     test('one idempotency key per logical mutation, the same on every attempt', async () => {
@@ -607,12 +670,19 @@ describe('RetryBackoffLink', () => {
         },
       };
       const state = { failing: true };
-      const { link, run } = setup(state, { connectivity });
+      const { s, link, run } = setup(state, { connectivity });
       expect(listeners.size).toBe(1);
       await run('a');
       expect(link.circuitState).toBe('open');
       for (const l of listeners) l(false);
-      expect((await run('b')).error).toBeDefined();
+      // Going offline does not make the probe due: the app is told the circuit is open, and no request goes.
+      expect(getClassifications((await run('b')).error)[0]).toMatchObject({
+        category: 'server',
+        reason: 'circuit-open',
+        retryable: true,
+        details: { retryAfterMs: 1000 },
+      });
+      expect(s.requests).toHaveLength(1);
       state.failing = false;
       for (const l of listeners) l(true);
       const probe = await run('c');

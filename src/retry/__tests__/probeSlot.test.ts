@@ -2,6 +2,7 @@
 // when its retry comes due (another operation is the probe), must not report its old failure: that
 // re-opened the half-open circuit and freed the probe slot while the real probe still ran.
 import { ApolloLink } from '@apollo/client/core/index.js';
+import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../core/events';
 import { execute, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { serverError } from '../../__testUtils__/fixtures';
@@ -39,12 +40,18 @@ test('a waiting operation rejected at its retry leaves the half-open circuit and
   // C fails for good at once and opens the circuit (one failure is the threshold here).
   const c = execute(link, { variables: { id: 'C' }, context: { retry: { maxAttempts: 1 } } });
   await jest.advanceTimersByTimeAsync(0);
-  expect(c.error).toBeDefined();
+  expect(getClassifications(c.error)[0]).toMatchObject({ category: 'server', reason: 'service-unavailable' });
   await jest.advanceTimersByTimeAsync(1000); // A and B come due: A is the probe, B is rejected
   await jest.advanceTimersByTimeAsync(100); // the probe succeeds
   await Promise.all([a.done, b.done]);
   expect(a.complete).toBe(true);
-  expect(b.error).toBeDefined();
+  // B is told its own last failure; the give-up says the circuit stopped it.
+  expect(getClassifications(b.error)[0]).toMatchObject({ category: 'server', reason: 'service-unavailable' });
+  const giveUps = events.filter((e) => e.type === 'give-up').map((e) => [e.operationName, e.attempt, e.reason]);
+  expect(giveUps).toEqual([
+    ['Q', 1, 'max-attempts'],
+    ['Q', 1, 'circuit-open'],
+  ]);
   expect(seen.get('B')).toBe(1); // B never sent into the outage
   const circuit = events.filter((e) => e.type.startsWith('circuit-')).map((e) => e.type);
   expect(circuit).toEqual(['circuit-open', 'circuit-half-open', 'circuit-close']);
