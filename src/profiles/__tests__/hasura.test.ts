@@ -123,6 +123,206 @@ describe('hasura profile', () => {
     });
   });
 
+  // Every code of Hasura's table, with its semantic status (a 200 carries none of its own).
+  const STATUSES: Array<[string, string, Expect]> = [
+    ['invalid-jwt', 'Could not verify JWT: JWSError JWSInvalidSignature', { category: 'unauthenticated', status: 401 }],
+    ['invalid-headers', 'missing Authorization header', { category: 'unauthenticated', status: 401 }],
+    [
+      'access-denied',
+      'Authentication hook unauthorized this request',
+      { category: 'unauthenticated', status: 401, refreshable: true },
+    ],
+    ['jwt-invalid-claims', 'invalid x-hasura-user-id claim', { category: 'unauthenticated', status: 401 }],
+    ['permission-denied', 'permission denied for table orders', { category: 'forbidden', status: 403 }],
+    [
+      'permission-error',
+      'permission has failed',
+      { category: 'forbidden', reason: 'insufficient-permissions', status: 403 },
+    ],
+    ['constraint-violation', 'violates exclusion constraint', { category: 'validation', status: 400 }],
+    ['data-exception', 'value too long for type character varying(20)', { category: 'validation', status: 400 }],
+    [
+      'already-exists',
+      "field with name 'total' already exists",
+      { category: 'validation', reason: 'already-exists', status: 400 },
+    ],
+    [
+      'validation-failed',
+      'unexpected variable "foo"',
+      { category: 'bad-request', reason: 'invalid-operation', status: 400 },
+    ],
+    [
+      'invalid-json',
+      'Error in $: Failed reading: not a valid json value',
+      { category: 'bad-request', reason: 'malformed-request', status: 400 },
+    ],
+    [
+      'invalid-params',
+      "the key 'variables' was not an object",
+      { category: 'bad-request', reason: 'malformed-request', status: 400 },
+    ],
+    ['bad-request', 'the body is empty', { category: 'bad-request', reason: 'malformed-request', status: 400 }],
+    [
+      'not-supported',
+      'subscriptions are not supported over HTTP',
+      { category: 'bad-request', reason: 'malformed-request', status: 400 },
+    ],
+    [
+      'method-not-allowed',
+      'GET requests are not allowed on this endpoint',
+      { category: 'bad-request', reason: 'malformed-request', status: 400 },
+    ],
+    ['parse-failed', "the key 'query' was not present", { category: 'bad-request', status: 400 }],
+    ['not-exists', 'no mutations exist', { category: 'not-found', reason: 'not-found', status: 404 }],
+    [
+      'not-found',
+      'no such table/function exists in source: "orders"',
+      { category: 'not-found', reason: 'not-found', status: 404 },
+    ],
+    [
+      'concurrent-update',
+      'could not serialize access due to concurrent update',
+      { category: 'conflict', status: 409, retryable: true },
+    ],
+    [
+      'postgres-max-connections-error',
+      'max connections reached on postgres',
+      { category: 'server', reason: 'service-unavailable', status: 503 },
+    ],
+    ['busy', 'the server is busy', { category: 'server', reason: 'service-unavailable', status: 503, retryable: true }],
+    ['remote-schema-error', 'HTTP exception occurred', { category: 'server', reason: 'bad-gateway', status: 502 }],
+    ['unexpected', 'database query error', { category: 'server', reason: 'internal-error', status: 500 }],
+    ['postgres-error', 'connection error', { category: 'server', reason: 'internal-error', status: 500 }],
+    [
+      'mssql-error',
+      'mssql: login failed',
+      { category: 'server', reason: 'internal-error', status: 500, retryable: true },
+    ],
+    [
+      'bigquery-error',
+      'BigQuery: quota exceeded',
+      { category: 'server', reason: 'internal-error', status: 500, retryable: true },
+    ],
+  ];
+  test.each(STATUSES)('%s: "%s" has its semantic status', (code, message, expected) => {
+    for (const [, input, extra] of shapes200(err(code, message)))
+      expectClassified(input, [hasura], { code, retryable: expected.category === 'server', ...expected }, extra);
+  });
+
+  // The refinements' own facts and texts, as Hasura words them (where the profile has no text: the core's).
+  const REFINED: Array<[string, string, Expect, RegExp]> = [
+    [
+      'invalid-jwt',
+      'Could not verify JWT: JWTNotInIssuer',
+      { category: 'unauthenticated', reason: 'wrong-audience', refreshable: false, status: 401 },
+      /^Sign in again\.$/,
+    ],
+    [
+      'invalid-jwt',
+      'Could not verify JWT: token expired',
+      { category: 'unauthenticated', reason: 'token-expired', refreshable: true },
+      /^Sign in again\.$/,
+    ],
+    [
+      'access-denied',
+      'invalid x-hasura-admin-secret',
+      { category: 'unauthenticated', reason: 'invalid-admin-secret', refreshable: false },
+      /admin secret is missing or wrong/,
+    ],
+    [
+      'access-denied',
+      'invalid x-hasura-access-key',
+      { category: 'unauthenticated', reason: 'invalid-admin-secret', refreshable: false },
+      /admin secret is missing or wrong/,
+    ],
+    [
+      'access-denied',
+      'restricted access : admin only',
+      { category: 'forbidden', reason: 'role-not-allowed', status: 403, refreshable: false },
+      /^You do not have access to this; ask an administrator\.$/,
+    ],
+    [
+      'access-denied',
+      'x-hasura-role "manager" is NOT IN ALLOWED ROLES',
+      { category: 'forbidden', reason: 'role-not-allowed', status: 403 },
+      /^You do not have access to this; ask an administrator\.$/,
+    ],
+    [
+      'permission-error',
+      'Check constraint of an update permission has failed',
+      { category: 'forbidden', reason: 'permission-check-failed', status: 403 },
+      /^You do not have access to this; ask an administrator\.$/,
+    ],
+    [
+      'permission-error',
+      'Check constraint violation. new row for relation "orders" violates check constraint "orders_quantity_check"',
+      { category: 'validation', reason: 'check-constraint', status: 400 },
+      /^Check your input and try again\.$/,
+    ],
+    [
+      'permission-error',
+      'new row violates row-level security policy: Check constraint violation',
+      { category: 'forbidden', reason: 'insufficient-permissions', status: 403 },
+      /^You do not have access to this; ask an administrator\.$/,
+    ],
+    [
+      'constraint-violation',
+      'Uniqueness violation. duplicate key value violates unique constraint "users_email_key"',
+      { category: 'validation', reason: 'already-exists', details: { constraint: 'users_email_key' } },
+      /already exists; use another value/,
+    ],
+    [
+      'constraint-violation',
+      'Foreign key violation. insert or update on table "orders" violates foreign key constraint "orders_user_id_fkey"',
+      { category: 'validation', reason: 'missing-reference' },
+      /refers to does not exist/,
+    ],
+    [
+      'constraint-violation',
+      'Not-NULL violation. null value in column "name" of relation "users" violates not-null constraint',
+      { category: 'validation', reason: 'required-value', details: { field: 'name' } },
+      /^Check your input and try again\.$/,
+    ],
+    [
+      'constraint-violation',
+      'Can not delete or update due to data being referred. update or delete on table "users" violates foreign key constraint "orders_user_id_fkey" on table "orders"',
+      { category: 'validation', reason: 'still-referenced', details: { constraint: 'orders_user_id_fkey' } },
+      /Other records still refer to this one/,
+    ],
+    [
+      'constraint-violation',
+      'ERROR: Uniqueness violation. duplicate key',
+      { category: 'validation', reason: 'constraint-violation' },
+      /^Check your input and try again\.$/,
+    ],
+    [
+      'validation-failed',
+      "field 'salary' not found in type: 'users'",
+      { category: 'bad-request', reason: 'not-in-role-schema' },
+      /role cannot see/,
+    ],
+    [
+      'concurrent-update',
+      'serialization failure due to concurrent update',
+      { category: 'conflict', reason: 'concurrent-update', retryable: true },
+      /Someone else was changing the same data/,
+    ],
+  ];
+  test.each(REFINED)('%s: "%s"', (code, message, expected, remediation) => {
+    for (const [, input, extra] of shapes200(err(code, message))) {
+      const c = expectClassified(input, [hasura], { code, message, ...expected }, extra);
+      expect(c.remediation).toMatch(remediation);
+    }
+  });
+
+  test('a Postgres message without a constraint or column name has no details', () => {
+    const c = classifyError(err('constraint-violation', 'Uniqueness violation. duplicate key value'), {
+      profiles: [hasura],
+    });
+    expect(c).toMatchObject({ category: 'validation', reason: 'already-exists' });
+    expect(c.details).toBeUndefined();
+  });
+
   test('the metadata API / v1alpha1 answer with an HTTP status: the code still decides', () => {
     for (const [, input] of shapesHttp(
       400,
