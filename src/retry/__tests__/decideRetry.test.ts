@@ -104,6 +104,12 @@ describe('decideRetry', () => {
     ],
     ['the wait would pass the deadline', { now: 1000, deadlineAt: 1999 }, {}, { giveUp: 'deadline' }],
     ['the wait ends just before the deadline', { now: 1000, deadlineAt: 2001 }, {}, { delayMs: 1000 }],
+    [
+      'the wait ends at the deadline: no time is left for the retry',
+      { now: 1000, deadlineAt: 2000 },
+      {},
+      { giveUp: 'deadline' },
+    ],
     ['the circuit blocks retries', { circuitBlocks: true }, {}, { giveUp: 'circuit-open' }],
     ['a partial result: the short delay', { partial: true }, {}, { delayMs: 250 }],
     [
