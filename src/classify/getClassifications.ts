@@ -5,7 +5,7 @@ import type { Classification } from './types.js';
  * The classifications an Apollo error carries, each once: AC4 `CombinedGraphQLErrors` and
  * `ServerError`, AC3 `ApolloError`, a raw result with `errors`, or any thrown value.
  * Errors that were not annotated by `ErrorClassifyLink` are classified here.
- * A result without errors (`{ data }`, a query result, `errors: []`) has none: `[]`.
+ * A result without errors (`{ data }`, a query result, `errors: []` or `null`) has none: `[]`.
  */
 export function getClassifications(error: unknown): Classification[] {
   if (error === undefined || error === null || isCleanResult(error)) return [];
@@ -23,6 +23,6 @@ export function getClassifications(error: unknown): Classification[] {
 function isCleanResult(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || value instanceof Error || !('data' in value)) return false;
   const v = value as Record<string, unknown>;
-  if (v.errors !== undefined && !(Array.isArray(v.errors) && v.errors.length === 0)) return false;
+  if (v.errors != null && !(Array.isArray(v.errors) && v.errors.length === 0)) return false;
   return ['error', 'networkError', 'graphQLErrors', 'message', 'status', 'statusCode'].every((k) => v[k] == null);
 }

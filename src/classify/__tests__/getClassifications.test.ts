@@ -9,6 +9,8 @@ describe('getClassifications', () => {
     ['a result with data', { data: { po: { id: '1' } } }],
     ['a query result (AC3/AC4 shape)', { data: { po: null }, loading: false, networkStatus: 7 }],
     ['a result with an empty errors[]', { data: { po: null }, errors: [] }],
+    // Some servers send `"errors": null` with their data; ErrorClassifyLink passes such a result on as clean.
+    ['a result with errors: null', { data: { po: { id: '1' } }, errors: null }],
     ['a result with data: null and no errors', { data: null }],
     ['a query result whose error is undefined', { data: {}, error: undefined }],
   ])('%s: none', (_, value) => {
