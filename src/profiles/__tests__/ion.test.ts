@@ -256,6 +256,11 @@ describe('ion: 403 causes', () => {
       { category: 'forbidden', reason: 'approval-required', status: 403, remediation: R.approval },
     ],
     [
+      'signoff on a 403',
+      'Waiting for QE signoff',
+      { category: 'forbidden', reason: 'approval-required', status: 403, remediation: R.approval },
+    ],
+    [
       'scope on a 403',
       'Token scope does not cover this operation',
       { category: 'forbidden', reason: 'insufficient-scope', status: 403, remediation: R.scope },
@@ -293,6 +298,11 @@ describe('ion: 403 causes', () => {
     [
       'cross-org',
       'Cross-org access',
+      { category: 'forbidden', reason: 'cross-org-token', status: 403, remediation: R.crossOrg },
+    ],
+    [
+      'cross org',
+      'Cross org access',
       { category: 'forbidden', reason: 'cross-org-token', status: 403, remediation: R.crossOrg },
     ],
     [
@@ -354,6 +364,11 @@ describe('ion: 403 causes', () => {
     [
       'requires signoff',
       'Publishing requires signoff',
+      { category: 'forbidden', reason: 'approval-required', status: 403, remediation: R.approval },
+    ],
+    [
+      'plural subject: require',
+      'Published procedures require QE approval',
       { category: 'forbidden', reason: 'approval-required', status: 403, remediation: R.approval },
     ],
     [
@@ -521,6 +536,30 @@ describe('ion: 422 domain rules name the field and constraint', () => {
       { field: 'dueDate' },
       fix('dueDate', "The field 'dueDate' is required"),
     ],
+    [
+      'a field named in double quotes',
+      'The field "lines.0.qty" must be positive',
+      { field: 'lines.0.qty' },
+      fix('lines.0.qty', 'The field "lines.0.qty" must be positive'),
+    ],
+    [
+      'a field named without quotes',
+      'The field dueDate is required',
+      { field: 'dueDate' },
+      fix('dueDate', 'The field dueDate is required'),
+    ],
+    [
+      'digits and underscores in the names, a trailing newline',
+      'Part2 unit_cost2 must be positive.\n',
+      { field: 'unit_cost2', entity: 'Part2', constraint: 'must be positive' },
+      fix('unit_cost2', 'Part2 unit_cost2 must be positive'),
+    ],
+    [
+      'a system field',
+      'Part _etag is required',
+      { field: '_etag', entity: 'Part', constraint: 'is required' },
+      fix('_etag', 'Part _etag is required'),
+    ],
     ['invalid value, no field', 'Invalid value', undefined, R.domain],
     ['is invalid, no field', 'Value is invalid', undefined, R.domain],
   ])('%s: as a 422, a 400 and a 200 message', (_name, message, details, remediation) => {
@@ -592,5 +631,32 @@ describe('ion: 429 and the core reasons ION explains its own way', () => {
     ],
   ])('401 "%s" → %s with ION\'s fix', (message, reason, remediation, refreshable) => {
     expectIon(http(401, message), { category: 'unauthenticated', reason, status: 401, remediation, refreshable });
+  });
+});
+
+describe('ion: its rules refine, they never overrule an explicit code or status (DESIGN §5 precedence)', () => {
+  const server = (message: string) => ok(message, { code: 'INTERNAL_SERVER_ERROR' });
+  test.each([
+    'User bob@example.com is deactivated',
+    "Login domain 'example.org' is not valid for this organization",
+    'The _etag you sent does not match the current version',
+    'User does not have permission to perform UPDATE on Purchase Order.',
+    'Organization is read-only',
+    'The schema is read-only',
+    'Publishing requires approval',
+    'Insufficient scope',
+    'Feature bulk_edit is disabled',
+    'Part 42 was deleted',
+    'PartInventory quantity must be greater than 0.',
+    'Too many requests',
+  ])('INTERNAL_SERVER_ERROR + "%s" is a retryable server error', (message) => {
+    expect(classifyError(server(message), { profiles: [ion] })).toMatchObject({
+      category: 'server',
+      reason: 'internal-error',
+      status: 500,
+      retryable: true,
+      refreshable: false,
+      remediation: 'The service had a problem; try again in a moment.',
+    });
   });
 });
