@@ -214,3 +214,222 @@ describe('wsAuth', () => {
     expect(done).toBe(true);
   });
 });
+
+describe('wsAuth: auth after it failed, and the socket life around it', () => {
+  test('the user signs in again after auth failed: the new token is sent and a rejection of it refreshes again', async () => {
+    const { auth, refresh, failures, setStored } = setup([T2, 'token-four-secret-0004']);
+    await auth.connectionParams();
+    await authClose(auth, 4401); // refresh: T2
+    await auth.connectionParams();
+    expect((await authClose(auth, 4401)).retry).toBe(false); // T2 rejected too: auth failed
+    expect(failures).toHaveLength(1);
+    // Still the failed token: auth stays failed.
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T2}` });
+    expect((await authClose(auth, 4401)).retry).toBe(false);
+    setStored(T3); // signed in again
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T3}` });
+    expect((await authClose(auth, 4401)).retry).toBe(true);
+    expect(refresh).toHaveBeenCalledTimes(2);
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: 'Bearer token-four-secret-0004' });
+    expect(failures).toHaveLength(1);
+  });
+
+  test('the app has no token any more when its socket is rejected: a refresh, not a reconnect without one', async () => {
+    let stored: string | undefined = T1;
+    const refresh = jest.fn(async () => T2);
+    const manager = new TokenManager({ getToken: () => stored, refresh, refreshWhenMissing: false });
+    const auth = wsAuth(manager);
+    await auth.connectionParams();
+    stored = undefined;
+    await expect(manager.getToken()).resolves.toBeUndefined();
+    const { retry } = await authClose(auth, 4401);
+    expect(retry).toBe(true);
+    expect(refresh).toHaveBeenCalledWith({ failedToken: T1, reason: 'rejected' });
+    await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T2}` });
+  });
+
+  test('no token (refreshWhenMissing off): connection_init carries no authorization', async () => {
+    const manager = new TokenManager({ getToken: () => null, refresh: async () => T2, refreshWhenMissing: false });
+    await expect(wsAuth(manager).connectionParams()).resolves.toEqual({});
+  });
+
+  test('after an auth reconnect, the next ordinary close waits with the user retryWait again', async () => {
+    const retryWait = jest.fn(() => Promise.resolve());
+    const { auth } = setup(undefined, { retryWait });
+    await auth.connectionParams();
+    await authClose(auth, 4401);
+    expect(retryWait).not.toHaveBeenCalled(); // the auth reconnect waits only for the refresh
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.connected({}, undefined, true);
+    const event = closeEvent(1006, 'abnormal');
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(true);
+    await auth.retryWait(1);
+    expect(retryWait).toHaveBeenCalledWith(1);
+  });
+
+  test('a socket that opened and then closed abnormally is no auth rejection', async () => {
+    const shouldRetry = jest.fn(() => false);
+    const { auth, refresh } = setup(undefined, { shouldRetry });
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.connected({}, undefined, false);
+    const event = closeEvent(1006, 'abnormal');
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(false);
+    expect(shouldRetry).toHaveBeenCalledWith(event);
+    await flush();
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
+  test('after a connection_error, the close of that socket is the user shouldRetry’s to decide', async () => {
+    const shouldRetry = jest.fn(() => false);
+    const { auth } = setup(undefined, { shouldRetry });
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.message({ type: 'connection_error', payload: { message: 'Unauthenticated' } });
+    expect(auth.shouldRetry(new Error('First message cannot be of type connection_error'))).toBe(true);
+    const close = closeEvent(4004, 'First message cannot be of type connection_error');
+    auth.on.closed(close);
+    expect(auth.shouldRetry(close)).toBe(false);
+    expect(shouldRetry).toHaveBeenCalledWith(close);
+    await flush();
+  });
+
+  test('a user shouldRetry that throws means no retry', async () => {
+    const { auth } = setup(undefined, {
+      shouldRetry: () => {
+        throw new Error('bug');
+      },
+    });
+    expect(auth.shouldRetry(closeEvent(1006, 'abnormal'))).toBe(false);
+  });
+
+  test('retryAttempts is passed through', () => {
+    expect(setup(undefined, { retryAttempts: 2 }).auth.retryAttempts).toBe(2);
+  });
+});
+
+describe('wsAuth: what counts as an auth error in the connection_ack payload', () => {
+  test.each<[string, unknown, boolean]>([
+    ['errors[] with extensions.code UNAUTHENTICATED', { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] }, true],
+    ['errors[] with a code UNAUTHORIZED', { errors: [{ message: 'no', code: 'UNAUTHORIZED' }] }, true],
+    [
+      'an auth error after another one',
+      { errors: [{ extensions: { code: 'FORBIDDEN' } }, { extensions: { code: 'UNAUTHENTICATED' } }] },
+      true,
+    ],
+    ['one error', { error: { extensions: { code: 'UNAUTHENTICATED' } } }, true],
+    ['the payload itself', { code: 'UNAUTHORIZED' }, true],
+    ['the payload with extensions', { extensions: { code: 'UNAUTHENTICATED' } }, true],
+    ['another code', { errors: [{ extensions: { code: 'FORBIDDEN' } }] }, false],
+    ['an empty errors[]', { errors: [] }, false],
+    ['a null error', { errors: [null] }, false],
+    ['an ordinary payload', { session: 'abc' }, false],
+    ['a string', 'UNAUTHENTICATED', false],
+    ['null', null, false],
+  ])('%s', async (_name, payload, rejected) => {
+    const { auth, refresh } = setup();
+    await auth.connectionParams();
+    const socket = { close: jest.fn() };
+    auth.on.opened(socket);
+    auth.on.connected(socket, payload, false);
+    expect(socket.close).toHaveBeenCalledTimes(rejected ? 1 : 0);
+    const event = closeEvent(1000, 'Normal Closure');
+    auth.on.closed(event);
+    await flush();
+    expect(refresh).toHaveBeenCalledTimes(rejected ? 1 : 0);
+  });
+});
+
+describe('wsAuth: reports', () => {
+  test('the auth failures tell the app what happened and that it must sign in again', async () => {
+    const { auth, failures } = setup();
+    await auth.connectionParams();
+    await authClose(auth, 4401);
+    await auth.connectionParams();
+    await authClose(auth, 4403);
+    expect(failures).toEqual([
+      {
+        category: 'unauthenticated',
+        reason: 'invalid-token',
+        message: 'The WebSocket rejected a freshly refreshed token (close 4403)',
+        retryable: false,
+        refreshable: false,
+        remediation: 'The session could not be renewed for the live connection; sign in again.',
+      },
+    ]);
+  });
+
+  test('a failed refresh names the WebSocket and the refresh failure, the token redacted', async () => {
+    const manager = new TokenManager({
+      getToken: () => T1,
+      refresh: () => Promise.reject(new Error(`token endpoint said no to ${T1}`)),
+    });
+    const failures: Classification[] = [];
+    const auth = wsAuth(manager, { onAuthFailure: (c) => failures.push(c) });
+    await auth.connectionParams();
+    auth.on.closed(closeEvent(4401));
+    await flush();
+    await expect(auth.connectionParams()).rejects.toThrow();
+    expect(failures).toEqual([
+      expect.objectContaining({
+        reason: 'refresh-failed',
+        retryable: false,
+        refreshable: false,
+        message: 'Token refresh for the WebSocket failed: Token refresh failed: token endpoint said no to [redacted]',
+      }),
+    ]);
+  });
+
+  describe('user listeners run after the helper, with what graphql-ws gave; a throwing one is reported by name', () => {
+    let report: jest.SpyInstance;
+    beforeEach(() => {
+      report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    });
+    afterEach(() => report.mockRestore());
+
+    test.each<[string, (auth: ReturnType<typeof wsAuth>) => void, unknown[]]>([
+      ['opened', (auth) => auth.on.opened('socket'), ['socket']],
+      ['connected', (auth) => auth.on.connected('socket', { ok: 1 }, true), ['socket', { ok: 1 }, true]],
+      ['message', (auth) => auth.on.message({ type: 'next' }), [{ type: 'next' }]],
+      ['closed', (auth) => auth.on.closed(closeEvent(1000, 'bye')), [closeEvent(1000, 'bye')]],
+    ])('on.%s', (name, fire, args) => {
+      const listener = jest.fn(() => {
+        throw new Error('listener bug');
+      });
+      const { auth } = setup(undefined, { on: { [name]: listener } });
+      fire(auth);
+      expect(listener).toHaveBeenCalledWith(...args);
+      expect(report).toHaveBeenCalledTimes(1);
+      expect(String(report.mock.calls[0]![0])).toContain(`the on.${name} callback threw`);
+    });
+
+    test('listeners the helper does not use are passed as they are', () => {
+      const connecting = jest.fn();
+      const { auth } = setup(undefined, { on: { connecting } });
+      expect(auth.on.connecting).toBe(connecting);
+    });
+  });
+});
+
+describe('wsAuth: the default retryWait (graphql-ws’: 2^retries s plus 300–3000 ms of jitter)', () => {
+  afterEach(() => jest.restoreAllMocks());
+  test.each<[number, number, number]>([
+    [0, 0, 1_300],
+    [1, 0, 2_300],
+    [3, 0, 8_300],
+    [3, 0.9999, 10_999],
+  ])('retries %i, random %d: %i ms', async (retries, random, ms) => {
+    jest.spyOn(Math, 'random').mockReturnValue(random);
+    const { auth } = setup();
+    let done = false;
+    const waited = auth.retryWait(retries).then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(ms - 1);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await waited;
+    expect(done).toBe(true);
+  });
+});

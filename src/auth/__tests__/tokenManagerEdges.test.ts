@@ -1,0 +1,157 @@
+// The token manager's edges an app meets rarely but must be right: which token another tab may hand
+// over, how many replaced tokens are remembered, what a throwing callback's report names, and an
+// operation unsubscribed while the replay reads the token.
+import { ApolloLink } from '@apollo/client/core/index.js';
+import { getClassifications } from '../../classify/getClassifications';
+import { deferred, unauthorized } from '../../__testUtils__/fixtures';
+import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
+import { AuthRefreshLink } from '../AuthRefreshLink';
+import type { BroadcastChannelLike, LockManagerLike } from '../crossTab';
+import { TokenManager } from '../TokenManager';
+
+/** One origin: a lock granted at once, and a channel on which the test speaks as another tab. */
+function origin() {
+  const listeners = new Set<(event: { data: unknown }) => void>();
+  const locks: LockManagerLike = { request: async (_name, _options, callback) => callback() };
+  const createChannel = (): BroadcastChannelLike => ({
+    postMessage: () => undefined,
+    addEventListener: (_type, listener) => listeners.add(listener),
+    removeEventListener: (_type, listener) => listeners.delete(listener),
+    close: () => listeners.clear(),
+  });
+  const otherTabShares = (token: string, replaces?: string) => {
+    for (const listener of [...listeners])
+      listener({ data: { type: 'apollo-link-resilience:token', token, ...(replaces ? { replaces } : {}) } });
+  };
+  return { crossTab: { locks, createChannel, handoffMs: 0 }, otherTabShares };
+}
+
+let report: jest.SpyInstance;
+beforeEach(() => {
+  report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+afterEach(() => report.mockRestore());
+useFakeTimersAndCheckTeardown();
+
+describe('a token another tab shares is adopted only as the successor of the one this manager holds', () => {
+  test.each<[string, boolean, (holds: string | undefined) => [string, string | undefined], boolean]>([
+    ['the successor of the token held', true, (holds) => ['next-token-000003', holds], true],
+    ['the successor of another token (another user)', true, () => ['bob-token-000003', 'bob-token-000002'], false],
+    ['a token replacing nothing, while this manager holds one', true, () => ['bob-token-000003', undefined], false],
+    ['a token replacing nothing, while this manager holds none', false, () => ['bob-token-000003', undefined], false],
+  ])('%s', async (_name, holdsOne, message, adopted) => {
+    const o = origin();
+    const manager = new TokenManager({
+      getToken: () => null, // the app never stores what the manager refreshed
+      refresh: async () => 'alice-token-00002',
+      refreshWhenMissing: false,
+      crossTab: o.crossTab,
+    });
+    const heard: string[] = [];
+    manager.onToken((token) => heard.push(token));
+    if (holdsOne) await manager.refresh('missing');
+    const before = await manager.getToken();
+    expect(before).toBe(holdsOne ? 'alice-token-00002' : undefined);
+    const [token, replaces] = message(before);
+    o.otherTabShares(token, replaces);
+    await expect(manager.getToken()).resolves.toBe(adopted ? token : before);
+    expect(heard).toEqual([...(holdsOne ? ['alice-token-00002'] : []), ...(adopted ? [token] : [])]);
+    manager.dispose();
+  });
+});
+
+describe('the replaced tokens the manager remembers (32, oldest forgotten first)', () => {
+  // The app's storage never learns a refreshed token: `getToken` answers the first token forever.
+  test.each<[number, string]>([
+    [32, 'refreshed-32'],
+    [33, 'first-token-000001'],
+  ])('after %i refreshes getToken() sends %s', async (refreshes, expected) => {
+    let n = 0;
+    const manager = new TokenManager({
+      getToken: () => 'first-token-000001',
+      refresh: async () => `refreshed-${++n}`,
+    });
+    for (let i = 0; i < refreshes; i++) await manager.refresh('rejected', await manager.getToken());
+    // Within the bound the first token is known as replaced and the newest is sent in its place;
+    // past it, the oldest replaced token is forgotten and the app's token is sent as it is.
+    await expect(manager.getToken()).resolves.toBe(expected);
+  });
+});
+
+describe('a throwing callback is reported by its name (console.error, once per callback)', () => {
+  test('onToken', async () => {
+    const manager = new TokenManager({ getToken: () => 'old-token-000001', refresh: async () => 'new-token-000002' });
+    manager.onToken(() => {
+      throw new Error('listener bug');
+    });
+    await expect(manager.refresh()).resolves.toBe('new-token-000002');
+    expect(report).toHaveBeenCalledTimes(1);
+    expect(String(report.mock.calls[0]![0])).toContain('the onToken callback threw');
+  });
+
+  test('isAuthError', async () => {
+    const s = scripted((sink) => sink.error(unauthorized()));
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => 'old-token-000001',
+          refresh: async () => 'new-token-000002',
+          isAuthError: () => {
+            throw new Error('predicate bug');
+          },
+        }),
+        s.link,
+      ]),
+    );
+    await flush();
+    await out.done;
+    expect(report).toHaveBeenCalledTimes(1);
+    expect(String(report.mock.calls[0]![0])).toContain('the isAuthError callback threw');
+  });
+
+  test('applyToken: the operation fails with an error that names it', async () => {
+    const s = scripted((sink) => sink.complete());
+    const out = execute(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => 'old-token-000001',
+          refresh: async () => 'new-token-000002',
+          applyToken: () => {
+            throw new Error('header bug');
+          },
+        }),
+        s.link,
+      ]),
+    );
+    await flush();
+    await out.done;
+    expect(s.requests).toHaveLength(0);
+    expect(getClassifications(out.error)[0]).toMatchObject({
+      reason: 'link-error',
+      message: 'AuthRefreshLink applyToken failed: header bug',
+    });
+  });
+});
+
+describe('unsubscribed while the replay reads the token', () => {
+  test('the read is abandoned: no timer left, nothing replayed, nothing reported', async () => {
+    const replayRead = deferred<string>();
+    const getToken = jest
+      .fn<Promise<string>, []>()
+      .mockResolvedValueOnce('old-token-000001')
+      .mockReturnValueOnce(replayRead.promise);
+    const refresh = jest.fn(async () => 'new-token-000002');
+    const s = scripted((sink) => sink.error(unauthorized()));
+    const out = execute(ApolloLink.from([new AuthRefreshLink({ getToken, refresh }), s.link]));
+    await flush();
+    expect(s.requests).toHaveLength(1);
+    expect(getToken).toHaveBeenCalledTimes(2); // the replay is reading the token (bounded by refreshTimeoutMs)
+    out.unsubscribe();
+    expect(jest.getTimerCount()).toBe(0);
+    replayRead.resolve('new-token-000002');
+    await flush();
+    expect(s.requests).toHaveLength(1);
+    expect(refresh).not.toHaveBeenCalled();
+    expect(out.error).toBeUndefined();
+  });
+});
