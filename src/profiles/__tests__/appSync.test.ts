@@ -128,6 +128,146 @@ describe('appSync profile', () => {
     );
   });
 
+  // Each errorType row with its semantic status (a 200 carries none of its own).
+  const STATUSES: Array<[string, string, Expect]> = [
+    [
+      'UnauthorizedException',
+      'You are not authorized to make this call.',
+      { category: 'unauthenticated', status: 401 },
+    ],
+    [
+      'Unauthorized',
+      'Not Authorized to access updatePost on type Mutation',
+      { category: 'forbidden', reason: 'missing-permission', status: 403 },
+    ],
+    ['ConditionalCheckFailedException', 'The conditional request failed', { category: 'conflict', status: 409 }],
+    [
+      'ConflictUnhandled',
+      'Conflict resolver rejects mutation.',
+      { category: 'conflict', reason: 'edit-conflict', status: 409 },
+    ],
+    [
+      'DynamoDB:RequestLimitExceeded',
+      'Throughput exceeds the current throughput limit for your account.',
+      { category: 'rate-limited', reason: 'rate-limited', status: 429, retryable: true },
+    ],
+    ['DynamoDB:ThrottlingException', 'Rate exceeded', { category: 'rate-limited', status: 429 }],
+    [
+      'ExecutionTimeout',
+      'Execution timed out.',
+      { category: 'server', reason: 'gateway-timeout', status: 504, retryable: true },
+    ],
+    [
+      'Lambda:Unhandled',
+      'Cannot read properties of undefined',
+      { category: 'server', reason: 'resolver-error', status: 500 },
+    ],
+    [
+      'Lambda:IllegalArgument',
+      'Payload size exceeded',
+      { category: 'server', reason: 'resolver-error', status: 500, retryable: false },
+    ],
+    [
+      'MappingTemplate',
+      'Unable to convert ${ctx.args} to Object.',
+      { category: 'server', reason: 'resolver-error', status: 500, retryable: false },
+    ],
+    [
+      'BadRequestException',
+      'Unable to parse GraphQL query.',
+      { category: 'bad-request', reason: 'malformed-request', status: 400, retryable: false },
+    ],
+    [
+      'MalformedHttpRequestException',
+      'Request body is malformed.',
+      { category: 'bad-request', reason: 'malformed-request', status: 400 },
+    ],
+  ];
+  test.each(STATUSES)('errorType %s: "%s" has its semantic status', (errorType, message, expected) => {
+    for (const [, input, extra] of shapes200(typed(errorType, message)))
+      expectClassified(input, [appSync], { code: errorType, ...expected }, extra);
+  });
+
+  test('"Not Authorized" in other words names no field; the type matches case-insensitively', () => {
+    const plain = classifyError(typed('Unauthorized', 'Permission denied'), { profiles: [appSync] });
+    expect(plain).toMatchObject({ category: 'forbidden', reason: 'missing-permission' });
+    expect(plain.details).toBeUndefined();
+    expect(
+      classifyError(typed('Unauthorized', 'not authorized to access getPost on type Query'), { profiles: [appSync] })
+        .details,
+    ).toEqual({ field: 'getPost', resource: 'Query' });
+  });
+
+  test('a conditional check failure without the current item (data: null) has no details', () => {
+    const c = classifyError(typed('DynamoDB:ConditionalCheckFailedException', 'The conditional request failed'), {
+      profiles: [appSync],
+    });
+    expect(c).toMatchObject({ category: 'conflict', reason: 'precondition-failed' });
+    expect(c.details).toBeUndefined();
+  });
+
+  test.each([
+    'MyUnauthorized',
+    'UnauthorizedExceptionX',
+    'Lambda:UnhandledPromise',
+    'NoExecutionTimeout',
+    'MyConditionalCheckFailedException',
+    'ConflictUnhandledError',
+    'MappingTemplateX',
+    'BadRequestExceptions',
+    'XBadRequestException',
+    'ThrottlingExceptionHandler',
+  ])('errorType only as a whole name: %s is a custom type, left to the core', (errorType) => {
+    expect(classifyError(typed(errorType, 'Custom failure'), { profiles: [appSync] }).category).toBe('unknown');
+  });
+
+  test('an errorType that is not a string is no errorType', () => {
+    const c = classifyError(
+      { data: null, errors: [{ message: 'Custom failure', errorType: ['Unauthorized'] }] },
+      { profiles: [appSync] },
+    );
+    expect(c.category).toBe('unknown');
+  });
+
+  test('errorType in extensions (a subscription or a proxy that moves it) works too', () => {
+    for (const [, input, extra] of shapes200({
+      data: null,
+      errors: [
+        {
+          message: 'Not Authorized to access onCreatePost on type Subscription',
+          extensions: { errorType: 'Unauthorized' },
+        },
+      ],
+    }))
+      expectClassified(input, [appSync], { category: 'forbidden', code: 'Unauthorized', status: 403 }, extra);
+  });
+
+  test('"Valid authorization header not provided" decides alone in a 200 and refines a 401, never overrules a 403', () => {
+    for (const message of ['Valid authorization header not provided.', 'valid authorization header not provided'])
+      expectClassified({ data: null, errors: [{ message }] }, [appSync], {
+        category: 'unauthenticated',
+        reason: 'missing-credentials',
+        status: 401,
+        refreshable: true,
+      });
+    for (const [, input] of shapesHttp(403, { errors: [{ message: 'Valid authorization header not provided.' }] }))
+      expectClassified(input, [appSync], { category: 'forbidden', status: 403, refreshable: false });
+  });
+
+  test('schema validation messages only refine: an explicit 500 stays a server error', () => {
+    const message = "Validation error of type FieldUndefined: Field 'nmae' in type 'Post' is undefined";
+    for (const [, input] of shapesHttp(500, { errors: [{ message }] }))
+      expectClassified(input, [appSync], { category: 'server', status: 500, retryable: true });
+    expectClassified({ data: null, errors: [{ message }] }, [appSync], {
+      category: 'bad-request',
+      reason: 'invalid-operation',
+      status: 400,
+    });
+    expect(
+      classifyError({ data: null, errors: [{ message: `Error: ${message}` }] }, { profiles: [appSync] }).category,
+    ).toBe('unknown');
+  });
+
   const TYPES: Array<[string, string]> = [
     ['UnauthorizedException', 'unauthenticated'],
     ['Unauthorized', 'forbidden'],
