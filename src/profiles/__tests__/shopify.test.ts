@@ -104,6 +104,24 @@ describe('shopify profile', () => {
     );
   });
 
+  test.each([
+    ['no requestedQueryCost', { actualQueryCost: 12, throttleStatus: { currentlyAvailable: 0, restoreRate: 50 } }],
+    ['no currentlyAvailable', { requestedQueryCost: 100, throttleStatus: { maximumAvailable: 1000, restoreRate: 50 } }],
+    ['no restoreRate', { requestedQueryCost: 100, throttleStatus: { currentlyAvailable: 0 } }],
+    [
+      'a negative restoreRate',
+      { requestedQueryCost: 100, throttleStatus: { currentlyAvailable: 0, restoreRate: -50 } },
+    ],
+    ['a text cost', { requestedQueryCost: '100', throttleStatus: { currentlyAvailable: 0, restoreRate: 50 } }],
+    ['no throttleStatus', { requestedQueryCost: 100 }],
+  ])('THROTTLED with %s in the cost: rate-limited without a computed wait', (_name, cost) => {
+    for (const [, input] of shapesHttp(429, { errors: throttled().errors, extensions: { cost } })) {
+      const c = classifyError(input, { profiles: [shopify] });
+      expect(c).toMatchObject({ category: 'rate-limited', reason: 'rate-limited', status: 429, retryable: true });
+      expect(c.details).toBeUndefined();
+    }
+  });
+
   test.each(
     shapes200(
       coded('MAX_COST_EXCEEDED', 'Query cost is 1500, which exceeds the single query max cost limit (1000).', {
@@ -112,12 +130,19 @@ describe('shopify profile', () => {
       }),
     ),
   )('MAX_COST_EXCEEDED is not retryable (%s)', (_shape, input, extra) => {
-    expectClassified(
+    const c = expectClassified(
       input,
       [shopify],
-      { category: 'bad-request', reason: 'query-too-costly', retryable: false, details: { cost: 1500, maxCost: 1000 } },
+      {
+        category: 'bad-request',
+        reason: 'query-too-costly',
+        status: 400,
+        retryable: false,
+        details: { cost: 1500, maxCost: 1000 },
+      },
       extra,
     );
+    expect(c.remediation).toBe('This request asks for too much at once; request fewer items per page.');
   });
 
   test.each(
@@ -127,32 +152,66 @@ describe('shopify profile', () => {
       }),
     ),
   )('ACCESS_DENIED → forbidden, insufficient-scope (%s)', (_shape, input, extra) => {
-    expectClassified(
+    const c = expectClassified(
       input,
       [shopify],
       {
         category: 'forbidden',
         reason: 'insufficient-scope',
+        status: 403,
         refreshable: false,
         details: { requiredAccess: '`read_orders` access scope.' },
       },
       extra,
     );
+    expect(c.remediation).toMatch(/ask the store owner to update the app's access/);
   });
 
   test('SHOP_INACTIVE, and 402 / 423 without a code, are forbidden (the shop, not the request)', () => {
-    expectClassified(coded('SHOP_INACTIVE', 'Shop is inactive'), [shopify], {
-      category: 'forbidden',
-      reason: 'shop-inactive',
-      retryable: false,
-    });
+    expect(
+      expectClassified(coded('SHOP_INACTIVE', 'Shop is inactive'), [shopify], {
+        category: 'forbidden',
+        reason: 'shop-inactive',
+        status: 402,
+        retryable: false,
+      }).remediation,
+    ).toBe('This store is inactive or frozen; the store owner must reactivate it.');
+    const unavailable =
+      /^This store is unavailable \(frozen or locked\); the store owner must resolve it with Shopify\.$/;
     for (const [, input] of shapesHttp(402, { errors: 'Unavailable Shop' }))
-      expectClassified(input, [shopify], { category: 'forbidden', reason: 'shop-frozen', status: 402 });
+      expect(
+        expectClassified(input, [shopify], { category: 'forbidden', reason: 'shop-frozen', status: 402 }).remediation,
+      ).toMatch(unavailable);
     for (const [, input] of shapesHttp(423, { errors: 'Locked' }))
-      expectClassified(input, [shopify], { category: 'forbidden', reason: 'shop-locked', status: 423 });
+      expect(
+        expectClassified(input, [shopify], { category: 'forbidden', reason: 'shop-locked', status: 423 }).remediation,
+      ).toMatch(unavailable);
+    // Other statuses without a code are the core's.
+    for (const [status, category] of [
+      [403, 'forbidden'],
+      [404, 'not-found'],
+      [500, 'server'],
+    ] as const)
+      for (const [, input] of shapesHttp(status, { errors: 'Not available' }))
+        expect(classifyError(input, { profiles: [shopify] })).toMatchObject({
+          category,
+          status,
+          reason: expect.not.stringMatching(/^shop-/),
+        });
     // A 402 that carries a code is decided by the code.
     for (const [, input] of shapesHttp(402, coded('THROTTLED', 'x')))
       expect(classifyError(input, { profiles: [shopify] }).category).toBe('rate-limited');
+  });
+
+  test('INTERNAL_SERVER_ERROR without a request ID is the core internal error, no details', () => {
+    const c = classifyError(
+      coded('INTERNAL_SERVER_ERROR', 'Internal error. Looks like something went wrong on our end.'),
+      {
+        profiles: [shopify],
+      },
+    );
+    expect(c).toMatchObject({ category: 'server', reason: 'internal-error', retryable: true });
+    expect(c.details).toBeUndefined();
   });
 
   test('INTERNAL_SERVER_ERROR keeps the request ID for support, and stays retryable', () => {
