@@ -99,6 +99,12 @@ export declare namespace OutboxLink {
      * each request first; keep this above them. @defaultValue 120000
      */
     replayTimeoutMs?: number;
+    /**
+     * A replay waits this long for its turn of `lock` (another tab's replay, or a custom lock that
+     * never runs its task), then stops with an `outbox-storage-error` event and is tried again on the
+     * `retryUnreachable` backoff. @defaultValue 60000
+     */
+    lockTimeoutMs?: number;
   }
 }
 
@@ -320,6 +326,7 @@ export class OutboxPolicy implements Policy {
       ...(options.now ? { now: options.now } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.storageTimeoutMs !== undefined ? { storageTimeoutMs: options.storageTimeoutMs } : {}),
+      ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       generateId: this.generateId,
     });
     void this.outbox.ready.then(() => (this.loaded = true));

@@ -173,7 +173,11 @@ export interface FlushReport {
   rejected: number;
   /** Entries still queued when it ended. */
   remaining: number;
-  /** Why it ended early: offline, an `unreachable` outcome, a storage step that failed (event `outbox-storage-error`), or disposed. @defaultValue none (the outbox was emptied) */
+  /**
+   * Why it ended early: offline, an `unreachable` outcome, a storage step or the lock that failed or
+   * was not granted within `lockTimeoutMs` (event `outbox-storage-error`), or disposed.
+   * @defaultValue none (the outbox was emptied)
+   */
   stopped?: 'offline' | 'unreachable' | 'storage-failed' | 'disposed';
 }
 
@@ -275,6 +279,13 @@ export declare namespace Outbox {
      * step stops and is tried again on the `retryUnreachable` backoff. @defaultValue 10000
      */
     storageTimeoutMs?: number;
+    /**
+     * A replay waits this long for its turn of `lock` (another tab's replay, or a custom lock that
+     * never runs its task); then it stops (`stopped: 'storage-failed'`, event `outbox-storage-error`)
+     * and is tried again on the `retryUnreachable` backoff. A turn granted after that is handed back
+     * at once. @defaultValue 60000
+     */
+    lockTimeoutMs?: number;
   }
 }
 
@@ -397,6 +408,7 @@ export class Outbox {
   private readonly disposal: Promise<'disposed'>;
   private markDisposed: () => void = () => undefined;
   private readonly storageTimeoutMs: number;
+  private readonly lockTimeoutMs: number;
   /** Storage calls under way: `dispose()` stops waiting for them. */
   private readonly pending = new Set<(error?: unknown) => void>();
 
@@ -414,6 +426,9 @@ export class Outbox {
     this.generateId = options.generateId ?? randomId;
     const timeout = options.storageTimeoutMs;
     this.storageTimeoutMs = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 2_147_483_647) : 10_000;
+    const lockTimeout = options.lockTimeoutMs;
+    this.lockTimeoutMs =
+      typeof lockTimeout === 'number' && lockTimeout > 0 ? Math.min(lockTimeout, 2_147_483_647) : 60_000;
     this.disposal = new Promise((resolve) => (this.markDisposed = () => resolve('disposed')));
     this.ready = this.serial(() => this.reload(true)).then(() => {
       if (this.disposed) return;
@@ -547,7 +562,8 @@ export class Outbox {
   /**
    * Replays the queue now, in order, one entry at a time, and resolves with what it did. Single
    * flight: a call while a replay runs returns that replay (which also takes entries queued meanwhile).
-   * Does nothing while offline (`stopped: 'offline'`); waits for a replay another tab runs to end.
+   * Does nothing while offline (`stopped: 'offline'`); waits for a replay another tab runs to end,
+   * up to `lockTimeoutMs` (then `stopped: 'storage-failed'` and the backoff).
    */
   flush(): Promise<FlushReport> {
     if (this.disposed)
@@ -558,28 +574,43 @@ export class Outbox {
       await this.ready;
       const report: FlushReport = { delivered: 0, rejected: 0, remaining: this.list.length };
       if (!this.connectivity.isOnline()) return { ...report, stopped: 'offline' };
-      return this.lock
-        .run(async (): Promise<FlushReport> => {
+      /** A storage step or the lock failed: an event; nothing is lost (the backoff tries again). */
+      const failed = (what: string, error?: unknown): FlushReport => {
+        this.storageFailed(`replay ${what}`, error);
+        return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
+      };
+      // Not granted within lockTimeoutMs (or disposed meanwhile): stop; a turn granted later is handed back at once.
+      let settle: (report: FlushReport | undefined) => void = () => undefined;
+      const gaveUp = new Promise<FlushReport | undefined>((resolve) => (settle = resolve));
+      /** Ends the wait for the lock once (`undefined`: the turn came); false when it had already ended. */
+      const stop = (ended?: FlushReport): boolean => {
+        if (!this.pending.delete(onDispose)) return false;
+        clearTimeout(timer);
+        settle(ended);
+        return true;
+      };
+      const onDispose = (): void => void stop({ ...report, remaining: this.list.length, stopped: 'disposed' });
+      this.pending.add(onDispose);
+      const timer = setTimeout(
+        () => stop(failed(`lock not granted within ${this.lockTimeoutMs} ms`)),
+        this.lockTimeoutMs,
+      );
+      (timer as { unref?: () => void }).unref?.();
+      const locked = this.lock
+        .run(async (): Promise<FlushReport | undefined> => {
+          if (!stop()) return undefined;
           try {
             await this.serial(() => this.reload(false)); // the truth after another tab's replay
             return await this.replay(report);
           } catch (error) {
             // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
-            const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
-            const classification = (
-              error instanceof ResilienceError ? error : storageError(`replay step failed: ${message}`, error)
-            ).classification;
-            this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
-            return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
+            return failed('step', error);
           }
         })
-        .catch((error: unknown): FlushReport => {
-          // The lock itself failed (a Web Lock refused in a sandboxed frame): nothing was sent; a later trigger tries again.
-          const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
-          const { classification } = storageError(`replay lock failed: ${message}`, error);
-          this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
-          return { ...report, remaining: this.list.length, stopped: 'storage-failed' };
-        });
+        // The lock itself failed (a Web Lock refused in a sandboxed frame), unless already given up: nothing was sent.
+        .catch((error: unknown) => (stop() ? failed('lock', error) : undefined));
+      // Given up first, or the replay's own report once it started (it ends by itself: its steps are bounded).
+      return (await Promise.race([gaveUp, locked])) ?? (await locked) ?? { ...report, stopped: 'storage-failed' };
     })()
       .then((report) => {
         this.afterFlush(report);
@@ -769,16 +800,23 @@ export class Outbox {
     this.landed();
   }
 
+  /** Event `outbox-storage-error` for `what` (failed with `error`, or `what` says why). */
+  private storageFailed(what: string, error?: unknown): void {
+    const detail = redact(String((error as { message?: unknown } | null)?.message ?? error));
+    const { classification } =
+      error instanceof ResilienceError
+        ? error
+        : storageError(error === undefined ? what : `${what} failed: ${detail}`, error);
+    this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
+  }
+
   /** Reads the storage again: it is the truth (other tabs write to it). */
   private async reload(initial: boolean): Promise<void> {
     let loaded: OutboxEntry[];
     try {
       loaded = await this.within('load', () => this.storage.load());
     } catch (error) {
-      const message = redact(String((error as { message?: unknown } | null)?.message ?? error));
-      const classification = (error instanceof ResilienceError ? error : storageError(`load failed: ${message}`, error))
-        .classification;
-      this.emit({ type: 'outbox-storage-error', operationName: undefined, at: this.now(), classification });
+      this.storageFailed('load', error);
       return;
     }
     const valid: OutboxEntry[] = [];

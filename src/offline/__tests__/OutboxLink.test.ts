@@ -782,6 +782,43 @@ describe('OutboxLink: a replay request that never answers', () => {
   });
 });
 
+describe('OutboxLink: a lock that never grants its turn', () => {
+  test('lockTimeoutMs is an option: the replay stops with an event after it, the change stays, and the next turn sends it', async () => {
+    let grants = 0;
+    const lock = {
+      run: <T>(task: () => Promise<T>): Promise<T> => (++grants === 1 ? new Promise<T>(() => undefined) : task()),
+    };
+    const { chain, outbox, connectivity, requests, events, keyOf } = setup(
+      (sink, n) => answer(sink, n === 1 ? { data: {} } : saved('1')),
+      { online: false, lock, lockTimeoutMs: 2_000 },
+    );
+    await outbox.ready;
+    execute(chain, { query: QUERY, variables: { id: '0' } });
+    await settle();
+    const run = save(chain);
+    await settle();
+    connectivity.setOnline(true);
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(events.some((e) => e.type === 'outbox-storage-error')).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(events.at(-1)).toMatchObject({
+      type: 'outbox-storage-error',
+      classification: {
+        reason: 'outbox-storage-failed',
+        message: 'Outbox storage: replay lock not granted within 2000 ms',
+      },
+    });
+    expect(requests).toHaveLength(1);
+    expect(outbox.entries).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1_000); // the backoff: a new turn, granted
+    await settle();
+    expect(requests).toHaveLength(2);
+    expect(keyOf(1)).toBe('id-1');
+    expect(run.next).toEqual([saved('1')]);
+    expect(outbox.entries).toEqual([]);
+  });
+});
+
 describe('OutboxLink: hostile stored entries', () => {
   test.each([
     ['no operation', 'fragment F on Item { id }'],

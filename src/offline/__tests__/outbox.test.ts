@@ -814,6 +814,124 @@ describe('dispose and failing storage during a replay', () => {
       classification: { reason: 'outbox-storage-failed', message: expect.stringContaining('replay lock failed') },
     });
   });
+
+  /** A lock whose turns the test grants by hand (a tab that holds the Web Lock, or a custom lock that never runs its task). */
+  const heldLock = () => {
+    const turns: Array<() => Promise<unknown>> = [];
+    return {
+      turns,
+      lock: {
+        run: <T>(task: () => Promise<T>) =>
+          new Promise<T>((resolve, reject) => void turns.push(() => task().then(resolve, reject))),
+      },
+    };
+  };
+
+  test.each([
+    ['the default 60 s', undefined, 60_000],
+    ['lockTimeoutMs: 250', 250, 250],
+    ['an invalid lockTimeoutMs (-1) falls back to 60 s', -1, 60_000],
+  ])(
+    'a lock that never grants its turn does not hold flush() forever (%s): the flush stops with an event, nothing is sent, the change stays; the backoff tries again',
+    async (_, lockTimeoutMs, waitMs) => {
+      const { turns, lock } = heldLock();
+      const { outbox, script, events } = make({
+        lock,
+        connectivity: manualConnectivity(true),
+        random: () => 0.5,
+        ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+      });
+      const { entry } = await outbox.enqueue(input(1));
+      let report: unknown;
+      void outbox.flush().then((r) => (report = r));
+      await jest.advanceTimersByTimeAsync(waitMs - 1);
+      expect(report).toBeUndefined();
+      expect(outbox.flush()).toBe(outbox.flush()); // still one flight while it waits
+      await jest.advanceTimersByTimeAsync(1);
+      expect(report).toEqual({ delivered: 0, rejected: 0, remaining: 1, stopped: 'storage-failed' });
+      expect(events.at(-1)).toMatchObject({
+        type: 'outbox-storage-error',
+        classification: {
+          category: 'network',
+          reason: 'outbox-storage-failed',
+          message: `Outbox storage: replay lock not granted within ${waitMs} ms`,
+          retryable: false,
+        },
+      });
+      expect(script.calls).toEqual([]);
+      expect(outbox.entries.map((e) => e.id)).toEqual([entry.id]);
+      expect(outbox.backingOff).toBe(true); // tried again on the retryUnreachable backoff (5 s first)
+      expect(turns).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(turns).toHaveLength(2); // a new flush asked for the lock again
+    },
+  );
+
+  test('a turn granted after the flush gave up is handed back at once: nothing is sent by it, and the next flush replays', async () => {
+    const { turns, lock } = heldLock();
+    const { outbox, script } = make({
+      lock,
+      connectivity: manualConnectivity(true),
+      lockTimeoutMs: 100,
+      retryUnreachable: false,
+    });
+    await outbox.enqueue(input(1));
+    const first = outbox.flush();
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(first).resolves.toMatchObject({ stopped: 'storage-failed' });
+    await expect(turns[0]!()).resolves.toBeUndefined(); // the late turn: returned without a replay
+    expect(script.calls).toEqual([]);
+    const second = outbox.flush();
+    await tick();
+    void turns[1]!();
+    await tick();
+    expect(script.calls.map((e) => e.variables)).toEqual([input(1).variables]);
+    await script.answer({ status: 'delivered' });
+    await expect(second).resolves.toEqual({ delivered: 1, rejected: 0, remaining: 0 });
+  });
+
+  test('a lock granted in time: the wait bound does not cut a replay that runs longer than lockTimeoutMs', async () => {
+    const { turns, lock } = heldLock();
+    const { outbox, script, events } = make({ lock, connectivity: manualConnectivity(true), lockTimeoutMs: 100 });
+    await outbox.enqueue(input(1));
+    const flushed = outbox.flush();
+    await jest.advanceTimersByTimeAsync(50);
+    void turns[0]!();
+    await tick();
+    await jest.advanceTimersByTimeAsync(1_000); // the request is slow; the lock's wait bound is over
+    await script.answer({ status: 'delivered' });
+    await expect(flushed).resolves.toEqual({ delivered: 1, rejected: 0, remaining: 0 });
+    expect(events.some((e) => e.type === 'outbox-storage-error')).toBe(false);
+  });
+
+  test('a lock that fails after the flush gave up: no second event, no rejection', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    const lock = { run: () => new Promise<never>((_, reject) => (fail = reject)) };
+    const { outbox, events } = make({
+      lock,
+      connectivity: manualConnectivity(true),
+      lockTimeoutMs: 100,
+      retryUnreachable: false,
+    });
+    await outbox.enqueue(input(1));
+    const flushed = outbox.flush();
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(flushed).resolves.toMatchObject({ stopped: 'storage-failed' });
+    fail(new Error('aborted'));
+    await tick();
+    expect(events.filter((e) => e.type === 'outbox-storage-error')).toHaveLength(1);
+  });
+
+  test('dispose() while a flush waits for the lock: the flush ends as disposed and no timer is left', async () => {
+    const { lock } = heldLock();
+    const { outbox } = make({ lock, connectivity: manualConnectivity(true) });
+    await outbox.enqueue(input(1));
+    const flushed = outbox.flush();
+    await tick();
+    outbox.dispose();
+    await expect(flushed).resolves.toEqual({ delivered: 0, rejected: 0, remaining: 1, stopped: 'disposed' });
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });
 
 describe('storage that cannot be read', () => {
