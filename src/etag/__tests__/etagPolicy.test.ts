@@ -130,7 +130,7 @@ describe('EtagConflictLink options', () => {
     ['1', 1, 1],
     ['2.9 (whole cycles)', 2.9, 2],
   ])(
-    'maxAttempts %s: %#… that many re-read/re-apply cycles, then conflict-unresolved',
+    'maxAttempts %s: that many whole re-read/re-apply cycles (at least one), then conflict-unresolved',
     async (_n, maxAttempts, cycles) => {
       const db = store();
       db.otherWriter({ quantity: 11 });
@@ -625,6 +625,19 @@ describe('what is re-sent', () => {
     expect(out.complete).toBe(true);
     expect(s.requests[2]!.variables).toEqual({ input: { id: '1', notes: 'mine' } });
     expect(events.find((e) => e.type === 'reapply')).toMatchObject({ etagChanged: false });
+  });
+
+  test('a cached entity that does not carry the etag is still the merge base', async () => {
+    const db = store();
+    db.otherWriter({ quantity: 12 });
+    const { out } = await save(
+      {},
+      db,
+      { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } },
+      fakeCache({ id: '1', notes: 'a', quantity: 10 }),
+    );
+    expect(out.complete).toBe(true);
+    expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'mine', quantity: 12 }]);
   });
 
   test('with no base and no onConflict, only the etag is swapped: the user`s values are sent as made', async () => {
