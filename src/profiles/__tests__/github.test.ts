@@ -176,6 +176,160 @@ describe('github profile', () => {
     });
   });
 
+  // Each type with its semantic status (a 200 carries none of its own), and the profile's texts.
+  const STATUSES: Array<[string, string, Expect, RegExp]> = [
+    [
+      'NOT_FOUND',
+      "Could not resolve to a User with the login of 'nobody'.",
+      { category: 'not-found', status: 404 },
+      /^It does not exist, or this account cannot see it\.$/,
+    ],
+    [
+      'FORBIDDEN',
+      'Resource not accessible by integration',
+      { category: 'forbidden', reason: 'insufficient-permissions', status: 403 },
+      /^You do not have access to this; ask an administrator\.$/,
+    ],
+    [
+      'INSUFFICIENT_SCOPES',
+      SCOPES,
+      { category: 'forbidden', reason: 'insufficient-scope', status: 403 },
+      /^The token lacks a scope this needs; sign in again and grant the requested access\.$/,
+    ],
+    [
+      'UNPROCESSABLE',
+      'Name already exists on this account',
+      { category: 'validation', status: 422 },
+      /^Check your input and try again\.$/,
+    ],
+    [
+      'MAX_NODE_LIMIT_EXCEEDED',
+      'This query requests up to 1,000,001 possible nodes which exceeds the maximum limit of 500,000.',
+      { category: 'bad-request', reason: 'query-too-large', status: 400 },
+      /^Something went wrong in the app; reload the page\.$/,
+    ],
+    [
+      'EXCESSIVE_PAGINATION',
+      'Requesting 101 records on the `issues` connection exceeds the `first` limit of 100 records.',
+      { category: 'bad-request', reason: 'query-too-large', status: 400 },
+      /reload the page/,
+    ],
+    [
+      'MISSING_PAGINATION_BOUNDARIES',
+      'You must provide a `first` or `last` value to properly paginate the `issues` connection.',
+      { category: 'bad-request', reason: 'query-too-large', status: 400, retryable: false },
+      /reload the page/,
+    ],
+    [
+      'RATE_LIMIT',
+      'API rate limit already exceeded for user ID 1234.',
+      { category: 'rate-limited', reason: 'rate-limited', status: 429 },
+      /wait a moment/,
+    ],
+  ];
+  test.each(STATUSES)('type %s: "%s" has its semantic status and text', (type, message, expected, remediation) => {
+    for (const [, input, extra] of shapes200(typed(type, message)))
+      expect(expectClassified(input, [github], { code: type, ...expected }, extra).remediation).toMatch(remediation);
+  });
+
+  test('INSUFFICIENT_SCOPES without a scope list has no required scopes', () => {
+    const c = classifyError(typed('INSUFFICIENT_SCOPES', 'Your token has not been granted the required scopes.'), {
+      profiles: [github],
+    });
+    expect(c).toMatchObject({ category: 'forbidden', reason: 'insufficient-scope' });
+    expect(c.details).toBeUndefined();
+  });
+
+  test.each([
+    ['no x-ratelimit-reset', {}, undefined],
+    ['a reset in the past', { 'x-ratelimit-reset': String(NOW / 1000 - 30) }, 0],
+    ['a reset two hours ahead (capped at one hour)', { 'x-ratelimit-reset': String(NOW / 1000 + 7200) }, 3_600_000],
+    ['a reset that is not a number', { 'x-ratelimit-reset': 'soon' }, undefined],
+  ])('RATE_LIMITED in a 200 with %s', (_name, headers: Record<string, string>, retryAfterMs) => {
+    for (const [, input, extra] of shapes200(typed('RATE_LIMITED', 'API rate limit exceeded for user ID 1.'), {
+      'x-ratelimit-remaining': '0',
+      ...headers,
+    })) {
+      const c = classifyError(input, { profiles: [github], ...extra });
+      expect(c).toMatchObject({ category: 'rate-limited', reason: 'rate-limited', retryable: true });
+      expect(c.details?.retryAfterMs).toBe(retryAfterMs);
+    }
+  });
+
+  test('primary limit as HTTP 429 with x-ratelimit-remaining: 0 → rate-limited until the reset', () => {
+    const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 120) };
+    for (const [, input] of shapesHttp(429, { message: 'API rate limit exceeded for user ID 1.' }, headers))
+      expectClassified(input, [github], {
+        category: 'rate-limited',
+        reason: 'rate-limited',
+        status: 429,
+        details: { retryAfterMs: 120_000 },
+      });
+  });
+
+  test('rate-limit headers make only a 403 or 429 a rate limit', () => {
+    const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 60), 'retry-after': '5' };
+    for (const [status, category] of [
+      [401, 'unauthenticated'],
+      [404, 'not-found'],
+      [500, 'server'],
+    ] as const)
+      for (const [, input] of shapesHttp(status, { message: 'Bad credentials' }, headers))
+        expect(classifyError(input, { profiles: [github] }).category).toBe(category);
+  });
+
+  test('the older "abuse detection" wording of a bare 403 is the secondary limit too', () => {
+    for (const [, input] of shapesHttp(403, {
+      message: 'You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.',
+    }))
+      expectClassified(input, [github], {
+        category: 'rate-limited',
+        reason: 'secondary-rate-limit',
+        details: { retryAfterMs: 60_000 },
+      });
+  });
+
+  test('the secondary-limit wording decides only in a bare 403: a code, a type or another status decides', () => {
+    const message = 'You have exceeded a secondary rate limit.';
+    for (const [, input] of shapesHttp(403, { errors: [{ message, extensions: { code: 'FORBIDDEN' } }] }))
+      expectClassified(input, [github], { category: 'forbidden', code: 'FORBIDDEN', retryable: false });
+    for (const [, input] of shapesHttp(403, typed('FORBIDDEN', message)))
+      expectClassified(input, [github], {
+        category: 'forbidden',
+        reason: 'insufficient-permissions',
+        retryable: false,
+      });
+    for (const [, input] of shapesHttp(500, { message }))
+      expectClassified(input, [github], { category: 'server', retryable: true });
+  });
+
+  test('graphql-ruby codes: camelCase only, with its semantic status', () => {
+    for (const code of ['argumentLiteralsIncompatible', 'missingRequiredArguments'])
+      for (const [, input, extra] of shapes200({ errors: [{ message: 'Invalid query', extensions: { code } }] }))
+        expectClassified(
+          input,
+          [github],
+          { category: 'bad-request', reason: 'invalid-operation', status: 400, code },
+          extra,
+        );
+    for (const code of ['undefined', 'fieldnotfound', 'FieldUndefined', 'undefinedField!'])
+      expect(
+        classifyError({ errors: [{ message: 'Invalid query', extensions: { code } }] }, { profiles: [github] })
+          .category,
+      ).toBe('unknown');
+  });
+
+  test("GitHub's timeout message in a 200 has the 502 it stands for", () => {
+    expectClassified(
+      {
+        data: null,
+        errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout.' }],
+      },
+      [github],
+      { category: 'server', reason: 'query-timeout', status: 502 },
+    );
+  });
+
   const TYPES: Array<[string, string]> = [
     ['RATE_LIMITED', 'rate-limited'],
     ['FORBIDDEN', 'forbidden'],
