@@ -35,6 +35,24 @@ describe('getClassifications', () => {
       'server',
     ],
     ['a thrown empty object', {}, 'bad-request'],
+    // A value with data that carries an error of any kind is not a clean result.
+    ['a data-shaped value with an error', { data: {}, error: new Error('Token is expired') }, 'bad-request'],
+    [
+      'a data-shaped value with a networkError',
+      { data: {}, networkError: new TypeError('Failed to fetch') },
+      'bad-request',
+    ],
+    [
+      'a data-shaped value with graphQLErrors',
+      { data: {}, graphQLErrors: [{ message: 'Token is expired' }] },
+      'unauthenticated',
+    ],
+    [
+      'a data-shaped value with errors: [] and a message',
+      { data: {}, errors: [], message: 'Token is expired' },
+      'unauthenticated',
+    ],
+    ['an Error without a message, with data', Object.assign(new Error(), { message: undefined, data: {} }), 'unknown'],
   ])('%s: classified (%#)', (_, value, category) => {
     const found = getClassifications(value);
     expect(found.length).toBeGreaterThan(0);
