@@ -45,7 +45,9 @@ function server(latencyMs = 50) {
     ]),
   );
   const stats = { conflicts: 0, writes: [] as Array<Record<string, unknown>>, inFlight: 0, maxInFlight: 0 };
-  const hooks: { beforeWrite?: (n: number, input: Record<string, unknown>) => Error | void } = {};
+  const hooks: {
+    beforeWrite?: (n: number, input: Record<string, unknown>) => Error | { data: null; errors: unknown[] } | void;
+  } = {};
   const otherWriter = (id: string, changes: Partial<Po>, by = 'alice') => {
     const po = records.get(id)!;
     Object.assign(po, changes, { updatedBy: by, _etag: `${id}-e${++version}` });
@@ -64,7 +66,8 @@ function server(latencyMs = 50) {
     const timer = setTimeout(() => {
       stats.inFlight -= 1;
       const failure = hooks.beforeWrite?.(++writes, input);
-      if (failure) return sink.error(failure);
+      if (failure instanceof Error) return sink.error(failure);
+      if (failure) return (sink.next(failure), sink.complete());
       const po = records.get(input.id as string)!;
       if (input._etag !== po._etag) {
         stats.conflicts += 1;
@@ -248,6 +251,56 @@ describe('EtagConflictLink: serialized writes per record', () => {
     expect(sentEtags(db)).toEqual(['1-e1', '1-e1']);
     expect(db.records.get('1')!.quantity).toBe(2);
     expect(queue.size).toBe(0);
+  });
+
+  test.each<[string, () => Error | { data: null; errors: unknown[] }]>([
+    ['fails (422)', invalid422],
+    [
+      'answers GraphQL errors without data',
+      () => ({
+        data: null,
+        errors: [{ message: 'quantity must be positive', extensions: { code: 'BAD_USER_INPUT' } }],
+      }),
+    ],
+  ])(
+    "a save in the middle that %s passes on what the save before it left: the third sends the first one's etag",
+    async (_n, failure) => {
+      const { db, save, queue } = setup();
+      db.hooks.beforeWrite = (n) => (n === 2 ? failure() : undefined);
+      const saves = [1, -1, 3].map((quantity) => save({ id: '1', _etag: '1-e1', quantity }));
+      for (let i = 0; i < 4; i++) {
+        await flush();
+        await jest.advanceTimersByTimeAsync(50);
+      }
+      await Promise.all(saves.map((x) => x.done));
+      expect(saves[0]!.error).toBeUndefined();
+      expect(saves[2]!.error).toBeUndefined();
+      expect(sentEtags(db)).toEqual(['1-e1', '1-e2', '1-e2']);
+      expect(db.stats.conflicts).toBe(0);
+      expect(db.records.get('1')!.quantity).toBe(3);
+      expect(queue.size).toBe(0);
+    },
+  );
+
+  test("a save whose conflict was aborted passes on what the save before it left: the next one sends that save's etag", async () => {
+    // The first save writes (e1 → e2); alice writes (e3) as the second arrives, which conflicts on
+    // notes and is aborted; the third, made on e1 like the others, takes the first one's e2 and so meets
+    // alice's change as a 409 and is merged (never sent past alice's write).
+    const { db, save } = setup({ onConflict: () => 'abort' });
+    const base = { ...db.records.get('1')! };
+    db.hooks.beforeWrite = (n) => void (n === 2 && db.otherWriter('1', { notes: 'alice' }));
+    const first = save({ id: '1', _etag: '1-e1', quantity: 1 }, UPDATE, cacheOf(base));
+    const second = save({ id: '1', _etag: '1-e1', notes: 'second' }, UPDATE, cacheOf(base));
+    const third = save({ id: '1', _etag: '1-e1', quantity: 3 }, UPDATE, cacheOf(base));
+    for (let i = 0; i < 10; i++) {
+      await flush();
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    await Promise.all([first.done, second.done, third.done]);
+    expect(getClassifications(second.error)[0]).toMatchObject({ category: 'conflict', reason: 'edit-conflict' });
+    expect(third.error).toBeUndefined();
+    expect(sentEtags(db)).toEqual(['1-e1', '1-e2', '1-e2', '1-e3']);
+    expect(db.records.get('1')).toMatchObject({ notes: 'alice', quantity: 3 });
   });
 
   test('a conflict the first save could not resolve (abort) does not block the second', async () => {
