@@ -115,6 +115,100 @@ describe('apolloServer profile', () => {
     );
   });
 
+  // Gateway / Router codes with their semantic status in a 200 (a subgraph error inside a 200 answer).
+  test.each([
+    ['DOWNSTREAM_SERVICE_ERROR', 'server', 'bad-gateway', 502],
+    ['SUBREQUEST_HTTP_ERROR', 'server', 'bad-gateway', 502],
+    ['SUBREQUEST_MALFORMED_RESPONSE', 'server', 'bad-gateway', 502],
+    ['REQUEST_RATE_LIMITED', 'rate-limited', 'rate-limited', 429],
+    ['PERSISTED_QUERY_NOT_SUPPORTED', 'bad-request', 'persisted-queries-not-supported', 400],
+  ])('%s in a 200: %s / %s, status %i', (code, category, reason, status) => {
+    for (const [, input, extra] of shapes200(as4(code, 'Subgraph error')))
+      expectClassified(
+        input,
+        [apolloServer],
+        { code, category, reason, status, retryable: category !== 'bad-request' } as Expect,
+        extra,
+      );
+  });
+
+  test('the profile’s own texts: persisted queries off, introspection disabled, CSRF', () => {
+    const text = (code: string, message: string, extra: Record<string, unknown> = {}) =>
+      classifyError(as4(code, message, extra), { profiles: [apolloServer] }).remediation;
+    expect(text('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported')).toBe(
+      'The server does not accept persisted queries; turn automatic persisted queries off in the app.',
+    );
+    expect(text('GRAPHQL_VALIDATION_FAILED', 'GraphQL introspection is not allowed by Apollo Server')).toMatch(
+      /^Introspection is disabled on this server/,
+    );
+    expect(
+      text('BAD_REQUEST', 'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF).'),
+    ).toMatch(/apollo-require-preflight header/);
+  });
+
+  test.each([
+    ['INTROSPECTION_DISABLED', 'Introspection has been disabled for this endpoint.', 'introspection-disabled'],
+    ['MAX_RECURSIVE_SELECTIONS_EXCEEDED', 'Maximum recursive selections limit exceeded.', 'operation-too-complex'],
+  ])('extensions.validationErrorCode %s refines the validation failure', (validationErrorCode, message, reason) => {
+    for (const [, input] of shapesHttp(400, as4('GRAPHQL_VALIDATION_FAILED', message, { validationErrorCode })))
+      expectClassified(input, [apolloServer], {
+        category: 'bad-request',
+        reason,
+        status: 400,
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        retryable: false,
+      });
+  });
+
+  test('a validation failure without those codes or words stays an invalid operation', () => {
+    const c = classifyError(
+      as4('GRAPHQL_VALIDATION_FAILED', 'Unknown argument "frist" on field "Query.orders".', {
+        validationErrorCode: 'OTHER',
+      }),
+      { profiles: [apolloServer] },
+    );
+    expect(c).toMatchObject({ category: 'bad-request', reason: 'invalid-operation' });
+  });
+
+  test('BAD_USER_INPUT from a resolver (no "Variable" message) stays invalid-input, with no variable', () => {
+    for (const message of ['Quantity must be positive', 'Invalid variable "$x"', 'The Variable "$x" is wrong']) {
+      const c = classifyError(as4('BAD_USER_INPUT', message), { profiles: [apolloServer] });
+      expect(c).toMatchObject({ category: 'validation', reason: 'invalid-input' });
+      expect(c.details?.variable).toBeUndefined();
+    }
+  });
+
+  test('a coercion error at a nested input path names the whole path', () => {
+    expectClassified(
+      as4(
+        'BAD_USER_INPUT',
+        'Variable "$input" got invalid value -1 at "input.items[0].quantity"; Expected type "PositiveInt".',
+      ),
+      [apolloServer],
+      {
+        category: 'validation',
+        reason: 'invalid-variable',
+        details: { field: 'input.items[0].quantity', variable: 'input' },
+      },
+    );
+  });
+
+  test('"Context creation failed" only as the message start; BAD_REQUEST without CSRF words is an invalid operation', () => {
+    expect(
+      classifyError(as4('INTERNAL_SERVER_ERROR', 'Resolver failed: Context creation failed earlier'), {
+        profiles: [apolloServer],
+      }),
+    ).toMatchObject({ category: 'server', reason: 'internal-error' });
+    expect(
+      classifyError(as4('BAD_REQUEST', 'POST body missing, invalid Content-Type, or JSON object has no keys.'), {
+        profiles: [apolloServer],
+      }),
+    ).toMatchObject({ category: 'bad-request', reason: 'invalid-operation' });
+    expect(
+      classifyError(as4('INTERNAL_SERVER_ERROR', 'Blocked as possible CSRF'), { profiles: [apolloServer] }),
+    ).toMatchObject({ category: 'server', reason: 'internal-error' });
+  });
+
   test('the stacktrace is never copied into the classification', () => {
     const c = classifyError(as4('INTERNAL_SERVER_ERROR', 'boom'), { profiles: [apolloServer] });
     expect(JSON.stringify(c)).not.toContain('node_modules');
