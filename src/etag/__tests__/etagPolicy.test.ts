@@ -267,6 +267,39 @@ describe('which operations the policy handles', () => {
     expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'mine' }]);
   });
 
+  test('a result with neutral GraphQL errors that came with an HTTP 409 (graphql-response+json) is a conflict too', async () => {
+    let writes = 0;
+    const s = scripted((sink, _a, operation) => {
+      const op = operation as unknown as { setContext(c: Record<string, unknown>): void; operationName?: string };
+      if (op.operationName === 'Po') {
+        op.setContext({ response: { status: 200, headers: new Headers() } });
+        sink.next({ data: { po: { id: '1', _etag: 'e2', notes: 'a', quantity: 12 } } });
+        return sink.complete();
+      }
+      if (++writes === 1) {
+        op.setContext({ response: { status: 409, headers: new Headers() } });
+        sink.next({ data: null, errors: [{ message: 'Request failed' }] });
+        return sink.complete();
+      }
+      op.setContext({ response: { status: 200, headers: new Headers() } });
+      sink.next({ data: { updatePo: { id: '1', _etag: 'e3', notes: 'mine', quantity: 12 } } });
+      sink.complete();
+    });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: { UpdatePo: { reread } } }), s.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) },
+    );
+    await flush(8);
+    expect(out.complete).toBe(true);
+    expect(s.requests.map((r) => r.variables)).toEqual([
+      { input: { id: '1', _etag: 'e1', notes: 'mine' } },
+      { id: '1' },
+      { input: { id: '1', _etag: 'e2', notes: 'mine' } },
+    ]);
+    expect(out.next).toEqual([{ data: { updatePo: { id: '1', _etag: 'e3', notes: 'mine', quantity: 12 } } }]);
+  });
+
   test('a result without a conflict (other GraphQL errors) is handed over as it came', async () => {
     const result = {
       data: null,
