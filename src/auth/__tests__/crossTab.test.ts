@@ -410,6 +410,30 @@ describe('close()', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  test('closed while refreshing under the lock: no hand-off, the lock is released when the refresh ends', async () => {
+    const l = controlledLocks();
+    const coordinator = new CrossTabCoordinator(
+      { locks: l.locks, createChannel: channel().createChannel, handoffMs: 10_000 },
+      () => undefined,
+    );
+    let release!: (token: string) => void;
+    const outcome = await settle(
+      coordinator.run(
+        () => new Promise<string>((r) => (release = r)),
+        async () => undefined,
+        'old',
+      ),
+    );
+    void l.requests[0]!.grant();
+    await jest.advanceTimersByTimeAsync(0);
+    coordinator.close();
+    release('new-token-000001');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(l.held.count).toBe(0);
+    expect(outcome().value).toEqual({ token: 'new-token-000001', source: 'this-tab' });
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   test('releases a hand-off at once', async () => {
     const l = controlledLocks();
     const coordinator = new CrossTabCoordinator(

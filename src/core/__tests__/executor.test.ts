@@ -251,3 +251,124 @@ describe('PolicyExecutor: the link below, however it behaves', () => {
     ]);
   });
 });
+
+describe('PolicyExecutor: a link below whose Observable returns its own subscription (zen-observable, as on AC3)', () => {
+  /** A minimal Observable of another library: `subscribe` returns a subscription object of its own. */
+  function foreign(produce: (observer: Sink) => void) {
+    const unsubscribed = { count: 0 };
+    const observable = {
+      subscribe(observer: Sink) {
+        produce(observer);
+        return { unsubscribe: () => void (unsubscribed.count += 1) };
+      },
+    };
+    return { observable, unsubscribed };
+  }
+
+  function run(produce: (observer: Sink) => void) {
+    const f = foreign(produce);
+    const link = new PolicyExecutor([recording('a', [])], 'Test');
+    const seen: { next: unknown[]; complete: boolean } = { next: [], complete: false };
+    const observable = link.request(
+      { operationName: 'Q', getContext: () => ({}) } as never,
+      () => f.observable as never,
+    );
+    const subscription = (observable as unknown as { subscribe(o: Partial<Sink>): SubscriptionLike }).subscribe({
+      next: (r) => seen.next.push(r),
+      complete: () => (seen.complete = true),
+    });
+    return { ...f, seen, subscription };
+  }
+
+  test('the app unsubscribes while it runs: its subscription is ended once', async () => {
+    let observer: Sink | undefined;
+    const r = run((o) => (observer = o));
+    await flush();
+    expect(r.unsubscribed.count).toBe(0);
+    observer!.next(ok);
+    await flush();
+    r.subscription.unsubscribe();
+    expect(r.unsubscribed.count).toBe(1);
+    r.subscription.unsubscribe();
+    expect(r.unsubscribed.count).toBe(1);
+    expect(r.seen).toEqual({ next: [ok], complete: false });
+  });
+
+  test('it answered and completed within subscribe: the app has the answer and its subscription is ended once', async () => {
+    const r = run((o) => answer(o, ok));
+    await flush();
+    expect(r.seen).toEqual({ next: [ok], complete: true });
+    expect(r.unsubscribed.count).toBe(1);
+    r.subscription.unsubscribe();
+    expect(r.unsubscribed.count).toBe(1);
+  });
+
+  test('it completes later: its subscription is ended once, and the app unsubscribing after that changes nothing', async () => {
+    let observer: Sink | undefined;
+    const r = run((o) => (observer = o));
+    await flush();
+    answer(observer!, ok);
+    await flush();
+    expect(r.seen).toEqual({ next: [ok], complete: true });
+    expect(r.unsubscribed.count).toBe(1);
+    r.subscription.unsubscribe();
+    expect(r.unsubscribed.count).toBe(1);
+  });
+});
+
+describe('PolicyExecutor: a link below that adds and removes teardowns on its subscriber (rxjs, AC4)', () => {
+  // rxjs hands the executor's subscriber to the producer itself; AC3's zen-observable has no add/remove.
+  const rxjs = typeof (Observable.prototype as { pipe?: unknown }).pipe === 'function';
+  type Teardowns = { add(t: () => void): void; remove(t: () => void): void };
+  (rxjs ? test.each : test.skip.each)<[string, Array<['add' | 'remove', 1 | 2 | 3]>, number[]]>([
+    [
+      'the first of two removed',
+      [
+        ['add', 1],
+        ['add', 2],
+        ['remove', 1],
+      ],
+      [2],
+    ],
+    [
+      'the second of two removed',
+      [
+        ['add', 1],
+        ['add', 2],
+        ['remove', 2],
+      ],
+      [1],
+    ],
+    [
+      'one never added removed',
+      [
+        ['add', 1],
+        ['add', 2],
+        ['remove', 3],
+      ],
+      [1, 2],
+    ],
+    [
+      'removed before any was added',
+      [
+        ['remove', 3],
+        ['add', 1],
+      ],
+      [1],
+    ],
+  ])('%s: unsubscribing runs the teardowns still added', async (_name, steps, ran) => {
+    const log: number[] = [];
+    const teardown = { 1: () => log.push(1), 2: () => log.push(2), 3: () => log.push(3) };
+    const link = new ApolloLink(
+      () =>
+        new Observable((subscriber) => {
+          for (const [action, n] of steps) (subscriber as unknown as Teardowns)[action](teardown[n]);
+        }) as never,
+    );
+    const out = execute(ApolloLink.from([new PolicyExecutor([recording('a', [])], 'Test'), link]));
+    await flush();
+    expect(log).toEqual([]);
+    out.unsubscribe();
+    expect(log).toEqual(ran);
+  });
+});
