@@ -195,7 +195,7 @@ describe('restEnvelope profile', () => {
   });
 
   test('a 2FA / SSO word inside another word is not the 2FA / SSO message', () => {
-    for (const message of ['X2FA is required', 'PSSO is required', '2FA is requiredness']) {
+    for (const message of ['X2FA is required', 'PSSO is required', '2FA is requiredness', 'SSO is requiredness']) {
       const c = classifyError(
         { status: 401, body: JSON.stringify(envelope({ message })) },
         { profiles: [restEnvelope] },
