@@ -521,6 +521,25 @@ describe('recordKey', () => {
     },
   );
 
+  test.each<[string, string, Record<string, unknown> | undefined, string]>([
+    [
+      'keys sorted at every depth',
+      'query Po { po { id } }',
+      { z: 1, a: { y: 2, b: 3 } },
+      'po:{"a":{"b":3,"y":2},"z":1}',
+    ],
+    ['lists kept in their order', 'query Po { po { id } }', { ids: ['b', 'a'] }, 'po:{"ids":["b","a"]}'],
+    [
+      'the operation, not a fragment defined before it',
+      'fragment F on Po { id } query Po($id: ID!) { po(id: $id) { ...F } }',
+      { id: '1' },
+      'po:{"id":"1"}',
+    ],
+    ['a root that is no field: no name', 'query Po { ... on Query { po { id } } }', { id: '1' }, ':{"id":"1"}'],
+  ])('%s', (_n, source, variables, key) => {
+    expect(recordKey({ query: parse(source), ...(variables ? { variables } : {}) })).toBe(key);
+  });
+
   test('variables that are not JSON: no key (the write is not serialized, never lost)', () => {
     expect(recordKey({ query: READ, variables: { id: BigInt(1) as unknown as string } })).toBeUndefined();
   });
