@@ -617,6 +617,62 @@ describe('what is re-sent', () => {
     expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'mine' }]);
   });
 
+  describe('an etag under another key (etagPath input.version)', () => {
+    /** A record whose etag is `version`: a write with another version is a 409. */
+    function versioned() {
+      const po = { id: '1', version: 2, notes: 'a', quantity: 12 };
+      const s = scripted((sink, _a, operation) => {
+        if (operation.operationName === 'Po') {
+          sink.next({ data: { po: { ...po } } });
+          return sink.complete();
+        }
+        const input = operation.variables.input as typeof po;
+        if (input.version !== po.version) return sink.error(conflict409());
+        Object.assign(po, input, { version: po.version + 1 });
+        sink.next({ data: { updatePo: { ...po } } });
+        sink.complete();
+      });
+      return { po, s };
+    }
+    const run = (options: Partial<EtagConflictLink.Options>, cache?: object) => {
+      const { po, s } = versioned();
+      const events: ResilienceEvent[] = [];
+      const out = execute(
+        ApolloLink.from([
+          new EtagConflictLink({
+            mutations: { UpdatePo: { reread, etagPath: 'input.version' } },
+            onEvent: (e) => events.push(e),
+            ...options,
+          }),
+          s.link,
+        ]),
+        { query: UPDATE, variables: { input: { id: '1', version: 1, notes: 'mine', quantity: 10 } } },
+        cache ? { cache } : {},
+      );
+      return { po, s, out, events };
+    };
+
+    test('merged: the version is the new one and never counts as a field the other writer changed', async () => {
+      const { po, s, out, events } = run({}, fakeCache({ id: '1', version: 1, notes: 'a', quantity: 10 }));
+      await flush(8);
+      expect(out.complete).toBe(true);
+      expect(s.requests[2]!.variables).toEqual({ input: { id: '1', version: 2, notes: 'mine', quantity: 12 } });
+      expect(po).toMatchObject({ version: 3, notes: 'mine', quantity: 12 });
+      expect(events.find((e) => e.type === 'reapply')).toMatchObject({ keptTheirs: ['quantity'], etagChanged: true });
+    });
+
+    test('no base: onConflict is not told about the version as a differing field', async () => {
+      const onConflict = jest.fn((_c: EtagConflictLink.Conflict) => 'retry' as const);
+      const { out } = run({ onConflict });
+      await flush(8);
+      expect(out.complete).toBe(true);
+      expect(onConflict.mock.calls[0]![0].fields).toEqual([
+        { field: 'notes', base: undefined, mine: 'mine', theirs: 'a' },
+        { field: 'quantity', base: undefined, mine: 10, theirs: 12 },
+      ]);
+    });
+  });
+
   test('variables without input: the change is the variables other than ids and etags, merged in place', async () => {
     const FLAT = parse(
       'mutation UpdatePo($id: ID!, $_etag: String!, $notes: String) { updatePo(id: $id, _etag: $_etag, notes: $notes) { id _etag notes } }',

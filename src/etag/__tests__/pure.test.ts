@@ -120,6 +120,24 @@ describe('etag paths', () => {
     });
     expect(intendedChange({ id: '1', _etag: 'e', notes: 'x' })).toEqual({ mine: { notes: 'x' }, inputKey: undefined });
   });
+  test.each<[string, Record<string, unknown>, Record<string, unknown>, string | undefined]>([
+    [
+      'every id and etag key is left out',
+      { id: '1', _id: '2', uuid: 'u', _etag: 'e', etag: 'f', notes: 'x' },
+      { notes: 'x' },
+      undefined,
+    ],
+    [
+      'an input that is a list is not the change',
+      { input: ['a'], id: '1', notes: 'x' },
+      { input: ['a'], notes: 'x' },
+      undefined,
+    ],
+    ['an input that is null is not the change', { input: null, notes: 'x' }, { input: null, notes: 'x' }, undefined],
+    ['an input object is the change as it is', { input: { _etag: 'e', q: 1 }, id: '1' }, { _etag: 'e', q: 1 }, 'input'],
+  ])('intendedChange: %s', (_n, variables, mine, inputKey) => {
+    expect(intendedChange(variables)).toEqual({ mine, inputKey });
+  });
 });
 
 describe('deepEqual', () => {
