@@ -240,6 +240,7 @@ describe('errors the links make', () => {
     expect(getClassifications(error)[0]).toBe(c);
     expect(Object.keys(new ResilienceError(c))).not.toContain('cause');
     expect('cause' in new ResilienceError(c)).toBe(false);
+    expect('cause' in new ResilienceError(c, {})).toBe(false);
     expect('cause' in new ResilienceError(c, { cause: undefined })).toBe(true);
   });
 
@@ -376,6 +377,14 @@ describe('annotateError (what ErrorClassifyLink does to an error)', () => {
     expect(out.classification).toBe(c);
     expect(out.classifications).toEqual([c]);
     expect(getClassifications(error)[0]).toBe(c);
+  });
+
+  test('a thrown function (anything can be thrown) keeps what was recorded on it', () => {
+    const thrown = Object.assign(() => undefined, { message: 'Token is expired' });
+    const out = annotateError(thrown);
+    expect(out.error).toBe(thrown);
+    expect(getClassifications(thrown)).toEqual(out.classifications);
+    expect(getClassifications(thrown)[0]).toBe(out.classification);
   });
 
   test('a thrown primitive is classified; nothing can be recorded on it', () => {
