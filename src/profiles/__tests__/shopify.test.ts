@@ -201,6 +201,13 @@ describe('shopify profile', () => {
     // A 402 that carries a code is decided by the code.
     for (const [, input] of shapesHttp(402, coded('THROTTLED', 'x')))
       expect(classifyError(input, { profiles: [shopify] }).category).toBe('rate-limited');
+    // …also a code only the core knows.
+    for (const status of [402, 423])
+      for (const [, input] of shapesHttp(status, coded('UNAUTHENTICATED', 'Invalid API key or access token')))
+        expect(classifyError(input, { profiles: [shopify] })).toMatchObject({
+          category: 'unauthenticated',
+          reason: 'invalid-token',
+        });
   });
 
   test('INTERNAL_SERVER_ERROR without a request ID is the core internal error, no details', () => {
