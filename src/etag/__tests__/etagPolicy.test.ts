@@ -690,7 +690,7 @@ describe('what is re-sent', () => {
     expect(db.requests[2]!.variables).toEqual({ id: '1', _etag: 'e2', notes: 'mine' });
   });
 
-  test('no etag in the variables: the re-applied variables are sent without one', async () => {
+  test('no etag in the variables: the re-applied variables are sent without one, merged on the cached entity', async () => {
     let n = 0;
     const s = scripted((sink, _a, operation) => {
       if (operation.operationName === 'Po') {
@@ -707,13 +707,43 @@ describe('what is re-sent', () => {
         new EtagConflictLink({ mutations: { UpdatePo: { reread } }, onEvent: (e) => events.push(e) }),
         s.link,
       ]),
-      { query: UPDATE, variables: { input: { id: '1', notes: 'mine' } } },
-      { cache: fakeCache({ id: '1', notes: 'a', quantity: 10 }) },
+      { query: UPDATE, variables: { input: { id: '1', notes: 'mine', quantity: 10 } } },
+      // the cache's etag tells nothing about the version edited (the variables carry none): still the base
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) },
     );
     await flush(8);
     expect(out.complete).toBe(true);
-    expect(s.requests[2]!.variables).toEqual({ input: { id: '1', notes: 'mine' } });
+    expect(s.requests[2]!.variables).toEqual({ input: { id: '1', notes: 'mine', quantity: 12 } });
     expect(events.find((e) => e.type === 'reapply')).toMatchObject({ etagChanged: false });
+  });
+
+  test('a reapply that unsubscribes its operation (the UI unmounts) ends it: no reapply event, nothing re-sent', async () => {
+    const db = store();
+    db.otherWriter({ notes: 'theirs' });
+    let unsubscribe: () => void = () => undefined;
+    const events: ResilienceEvent[] = [];
+    const link = new EtagConflictLink({
+      mutations: {
+        UpdatePo: {
+          reread,
+          reapply: ({ variables }) => {
+            unsubscribe();
+            return variables;
+          },
+        },
+      },
+      onEvent: (e) => events.push(e),
+    });
+    const out = execute(ApolloLink.from([link, db.link]), {
+      query: UPDATE,
+      variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } },
+    });
+    unsubscribe = out.unsubscribe;
+    await flush(8);
+    expect(events.map((e) => e.type)).toEqual(['conflict', 'reread']);
+    expect(db.requests).toHaveLength(2);
+    expect(out.error).toBeUndefined();
+    expect(out.complete).toBe(false);
   });
 
   test('a cached entity that does not carry the etag is still the merge base', async () => {
