@@ -182,3 +182,27 @@ describe('idempotencyKey: true', () => {
     }
   });
 });
+
+test('idempotencyKey.generate throws: the mutation fails unsent, and the error names the callback', async () => {
+  const bug = new Error('no entropy');
+  const s = server([{ data: { updatePo: { id: '1' } } }]);
+  const link = new RetryBackoffLink({
+    ...noJitter,
+    idempotencyKey: {
+      generate: () => {
+        throw bug;
+      },
+    },
+  });
+  const out = execute(ApolloLink.from([link, s.link]), { query: MUTATION });
+  await flush();
+  await out.done;
+  expect(s.requests).toHaveLength(0);
+  expect((out.error as Error & { cause?: unknown }).cause).toBe(bug);
+  expect(getClassifications(out.error)[0]).toMatchObject({
+    category: 'unknown',
+    reason: 'link-error',
+    message: 'RetryBackoffLink idempotencyKey.generate failed: no entropy',
+    retryable: false,
+  });
+});
