@@ -2,6 +2,7 @@
 // order), or without a result; what counts against the circuit; and a `retryIf` that never answers.
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
+import { manualConnectivity } from '../../offline/connectivity';
 import { MUTATION, execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { answer, noJitter, server, serverError } from '../../__testUtils__/fixtures';
 import { RetryBackoffLink } from '../RetryBackoffLink';
@@ -186,4 +187,29 @@ test('the budget ratio: retries up to that share of first attempts', async () =>
   await jest.advanceTimersByTimeAsync(1000);
   await Promise.all(outs.map((o) => o.done));
   expect(s.requests).toHaveLength(30);
+});
+
+test('resumed after an outage and answered later: the pause’s bound no longer applies (no late give-up)', async () => {
+  const conn = manualConnectivity(false);
+  const types: string[] = [];
+  const ok = { data: { po: { id: '1', supplier: 'Acme', price: 10 } } };
+  const s = scripted((sink) => {
+    if (!conn.isOnline()) return sink.error(new TypeError('Failed to fetch'));
+    const timer = setTimeout(() => answer(sink, ok), 10);
+    return () => clearTimeout(timer);
+  });
+  const link = new RetryBackoffLink({
+    jitter: false,
+    connectivity: conn,
+    maxPausedMs: 1000,
+    onEvent: (e) => types.push(e.type),
+  });
+  const out = execute(ApolloLink.from([link, s.link]));
+  await flush();
+  conn.setOnline(true);
+  await jest.advanceTimersByTimeAsync(10);
+  await out.done;
+  expect(out.next).toEqual([ok]);
+  await jest.advanceTimersByTimeAsync(1000);
+  expect(types).toEqual(['paused', 'resumed']);
 });
