@@ -293,6 +293,30 @@ describe("a container's top-level extensions reach the rules of each of its erro
   });
 });
 
+describe('the response a result came in (what ErrorClassifyLink passes on)', () => {
+  test('its status decides for errors without a code, its Retry-After reaches the details', () => {
+    const result = { data: null, errors: [{ message: 'Slow down' }] };
+    expect(classifyErrors(result, { status: 401 })[0]).toMatchObject({ category: 'unauthenticated', status: 401 });
+    expect(classifyErrors(result, { status: 429, headers: new Headers({ 'Retry-After': '2' }) })[0]).toMatchObject({
+      category: 'rate-limited',
+      details: { retryAfterMs: 2000 },
+    });
+  });
+});
+
+describe('where no rule speaks', () => {
+  test('an answer of no recognisable shape is a bad request (a 3xx with a number for a body)', () => {
+    const c = classifyError({ status: 304, body: 42 });
+    expect(c).toMatchObject({ category: 'bad-request', status: 304, details: { body: 'unexpected-shape' } });
+    expect('reason' in c).toBe(false);
+  });
+
+  test('a property-name matcher never matches an error that has no property name', () => {
+    const rules = [rule({ match: { propertyName: /^u/ }, classify: { category: 'server', reason: 'hit' } })];
+    expect(classifyError(gql('m'), { rules }).reason).not.toBe('hit');
+  });
+});
+
 describe('a container that holds no error', () => {
   test('classifyErrors finds none; classifyError still answers with an unrecognized error', () => {
     const empty = { name: 'CombinedGraphQLErrors', message: 'x', errors: [] };
