@@ -216,6 +216,17 @@ describe('restEnvelope profile', () => {
     expect(c).toMatchObject({ category: 'validation', reason: 'invalid-value', details: { field: propertyName } });
   });
 
+  test('an Authorization value of the wrong length in other words is malformed and refreshable too', () => {
+    for (const message of ['Bearer token too short', 'Token too long']) {
+      const c = classifyError(
+        { status: 401, body: JSON.stringify(envelope({ message, propertyName: 'Authorization' })) },
+        { profiles: [restEnvelope] },
+      );
+      expect(c).toMatchObject({ category: 'unauthenticated', reason: 'malformed-token', refreshable: true });
+      expect(c.remediation).toMatch(/bearer token is malformed/);
+    }
+  });
+
   test('the header name is case-insensitive: "authorization" is the bearer token too', () => {
     const rows: Array<[string, string, RegExp]> = [
       ['Invalid value', 'invalid-token', /generate a new, valid bearer token/],
