@@ -330,6 +330,16 @@ describe('github profile', () => {
     );
   });
 
+  test("GitHub's timeout message only refines a server error: an explicit 401 or 400 keeps its category", () => {
+    const message = 'Something went wrong while executing your query. This may be the result of a timeout.';
+    for (const [status, category] of [
+      [401, 'unauthenticated'],
+      [400, 'bad-request'],
+    ] as const)
+      for (const [, input] of shapesHttp(status, { data: null, errors: [{ message }] }))
+        expectClassified(input, [github], { category, status, retryable: false });
+  });
+
   const TYPES: Array<[string, string]> = [
     ['RATE_LIMITED', 'rate-limited'],
     ['FORBIDDEN', 'forbidden'],
