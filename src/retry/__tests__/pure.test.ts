@@ -594,6 +594,60 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(cb.remainingCooldownMs()).toBe(1100);
   });
 
+  test('reset() while open or probing: no cooldown remains, and the next outage gets its own probe', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1 }, clock);
+    cb.recordFailure();
+    expect(cb.remainingCooldownMs()).toBe(1000);
+    cb.reset();
+    expect(cb.remainingCooldownMs()).toBe(0);
+    cb.recordFailure();
+    clock.now = 1000;
+    expect(cb.admit()).toBe('probe');
+    cb.reset(); // the probe in flight is forgotten with the outage
+    cb.recordFailure();
+    clock.now = 2000;
+    expect(cb.admit()).toBe('probe');
+  });
+
+  test('while half-open, probeNow leaves the schedule alone: nextProbeAt is when the probe became due', () => {
+    const clock = { now: 0 };
+    const cb = breaker({ failures: 1 }, clock);
+    cb.recordFailure();
+    clock.now = 1500;
+    expect(cb.admit()).toBe('probe');
+    clock.now = 1700;
+    cb.probeNow();
+    expect(cb.current).toBe('half-open');
+    expect(cb.nextProbeAt).toBe(1000);
+  });
+
+  test('one probe at a time: a probe still running when another success closed the circuit is the next outage’s probe', () => {
+    const clock = { now: 0 };
+    const changes: string[] = [];
+    const cb = breaker({ failures: 1 }, clock, changes);
+    cb.recordFailure();
+    clock.now = 1000;
+    expect(cb.admit()).toBe('probe');
+    cb.recordSuccess(); // another operation succeeds: closed, the probe still runs
+    expect(cb.current).toBe('closed');
+    cb.recordFailure();
+    clock.now = 2000;
+    expect(cb.admit()).toBe('reject');
+    cb.recordSuccess(true); // the running probe reports: it closes the circuit
+    expect(changes).toEqual([
+      'closed->open',
+      'open->half-open',
+      'half-open->closed',
+      'closed->open',
+      'open->half-open',
+      'half-open->closed',
+    ]);
+    cb.recordFailure();
+    clock.now = 3000;
+    expect(cb.admit()).toBe('probe');
+  });
+
   test('probeNow (back online) makes the probe due at once only while open', () => {
     const clock = { now: 0 };
     const changes: string[] = [];
@@ -823,6 +877,30 @@ describe('mergePartialResults edges', () => {
       { errors: [err()] },
       { data: { a: 1 }, errors: [err(['b'])] },
       { data: { a: 1 }, errors: [err(['b'])] },
+    ],
+    [
+      'a previous attempt without data: the newest as is, its empty errors list too',
+      { errors: [err()] },
+      { data: { a: 1 }, errors: [] },
+      { data: { a: 1 }, errors: [] },
+    ],
+    [
+      'a previous attempt with null data: the newest as is, its empty errors list too',
+      { data: null },
+      { data: { a: 1 }, errors: [] },
+      { data: { a: 1 }, errors: [] },
+    ],
+    [
+      'a previous attempt without data and a newest with null data: null data, not undefined',
+      { errors: [err()] },
+      { data: null, errors: [err(['a'])] },
+      { data: null, errors: [err(['a'])] },
+    ],
+    [
+      'a failed path through a resolved string keeps its error (a string is not indexed)',
+      { data: { a: 'x' } },
+      { data: { a: 'xy' }, errors: [err(['a', 0])] },
+      { data: { a: 'xy' }, errors: [err(['a', 0])] },
     ],
     [
       'a previous attempt with null data: the newest as is',
