@@ -2,7 +2,7 @@
 // conflict), with the core alone: the reason, whether a new token can fix it, the status and the core
 // text. A pattern that lost an alternative, a spelling or an optional word fails a row here.
 import { classifyError } from '../classifyError';
-import { CATEGORY_REMEDIATION, REASON_REMEDIATION } from '../core';
+import { CATEGORY_REMEDIATION, REASON_REMEDIATION, coreRules } from '../core';
 
 const http = (status: number, message: string) =>
   Object.assign(new Error(`Response not successful: Received status code ${status}`), {
@@ -104,5 +104,48 @@ describe('the conflict wording, with the core alone', () => {
   });
   test('the words never move a 403', () => {
     expect(classifyError(http(403, 'Precondition failed'))).toMatchObject({ category: 'forbidden' });
+  });
+});
+
+describe('the core rules are named (ClassificationRule.id: a stable name an app can filter or reorder by)', () => {
+  test('ids, in order', () => {
+    expect(coreRules.map((r) => r.id)).toEqual([
+      'network',
+      'oauth',
+      'code',
+      'http/2xx',
+      'http/400',
+      'http',
+      'auth/token-expired',
+      'auth/missing-credentials',
+      'auth/malformed-token',
+      'auth/invalid-token',
+      'auth/unknown-signing-key',
+      'auth/org-mismatch',
+      'auth/user-deactivated',
+      'auth/org-blocked',
+      'auth/invalid-login-domain',
+      'auth/two-factor-required',
+      'auth/sso-required',
+      'conflict/etag-mismatch',
+    ]);
+  });
+});
+
+describe('a body that is not GraphQL is an unparseable response only in a 2xx', () => {
+  test.each([200, 204, 299])('HTTP %i with an HTML page → bad-request', (status) => {
+    expect(classifyError({ status, body: '<html><title>Sign in</title></html>' })).toMatchObject({
+      category: 'bad-request',
+      reason: 'unparseable-response',
+      details: { body: 'html' },
+    });
+  });
+  test.each([300, 302])('HTTP %i (a redirect to a sign-in page nobody followed) decides nothing', (status) => {
+    expect(classifyError({ status, body: '<html><title>Sign in</title></html>' })).toMatchObject({
+      category: 'unknown',
+      reason: 'unrecognized',
+      message: 'HTML error page: Sign in',
+      details: { body: 'html' },
+    });
   });
 });
