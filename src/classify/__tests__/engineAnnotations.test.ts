@@ -325,20 +325,39 @@ describe('annotateResult (what ErrorClassifyLink does to a result)', () => {
     expect(classifications[0]).toMatchObject({ category: 'rate-limited', reason: 'throttled' });
     expect(seen[0]).toEqual(extensions);
     for (const odd of [null, 'cost']) {
+      seen.length = 0;
       const out = annotateResult({ data: null, errors: [{ message: 'Throttled' }], extensions: odd } as never, {
         rules,
       });
       expect(out.classifications[0]!.reason).not.toBe('throttled');
+      expect(seen).toEqual([undefined]);
     }
   });
 
-  test('entries that are not objects: classified, and recorded on the result itself', () => {
-    const result = { data: null, errors: [{ message: 'x', extensions: { code: 'FORBIDDEN' } }, 'boom'] };
-    const { classifications } = annotateResult(result as never);
-    expect(classifications).toHaveLength(2);
-    expect(classifications[0]!.category).toBe('forbidden');
-    expect(getClassifications(result)).toEqual(classifications);
-    expect(result.errors[1]).toBe('boom');
+  // What the link recorded is what the app reads: the app's rules reach an entry that cannot carry its own.
+  test.each<[string, unknown]>([
+    ['a string', 'boom'],
+    ['null', null],
+    ['a number', 7],
+  ])('an entry that is %s: classified, and recorded on the result itself', (_name, odd) => {
+    const result = { data: null, errors: [{ message: 'x', extensions: { code: 'FORBIDDEN' } }, odd] };
+    const everything = [{ id: 'all', match: () => true, classify: { category: 'server' as const, reason: 'mine' } }];
+    const { classifications } = annotateResult(result as never, { rules: everything });
+    expect(classifications.map((c) => c.reason)).toEqual(['mine', 'mine']);
+    expect(getClassifications(result).map((c) => c.reason)).toEqual(['mine', 'mine']);
+    expect(result.errors[1]).toBe(odd);
+  });
+
+  test('only object entries: nothing recorded on the result, each error carries its own', () => {
+    const first = { message: 'Token is expired' };
+    const result = { data: null, errors: [first] };
+    annotateResult(result);
+    expect(Object.getOwnPropertySymbols(result)).toEqual([]);
+    expect(Object.getOwnPropertySymbols(first)).toEqual([KEY]);
+  });
+
+  test('a missing result passes as it is', () => {
+    expect(annotateResult(undefined as never)).toEqual({ result: undefined, classifications: [] });
   });
 
   test('errors that is not a list: the result carries the classifications, and a second link keeps them', () => {
