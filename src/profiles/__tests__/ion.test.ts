@@ -141,6 +141,11 @@ describe('ion: login domain', () => {
         remediation: R.loginDomain,
       },
     ],
+    [
+      'an empty domain names none',
+      http(401, "Login domain '' is not valid for this organization"),
+      { category: 'unauthenticated', reason: 'invalid-login-domain', status: 401, remediation: R.loginDomain },
+    ],
   ])('%s', (_name, input, want) => expectIon(input, want));
 });
 
@@ -575,6 +580,15 @@ describe('ion: 422 domain rules name the field and constraint', () => {
       status: 422,
       details: { field: 'lines.0.qty', entity: 'Part', constraint: 'must be positive' },
       remediation: fix('lines.0.qty', 'Part quantity must be positive'),
+    });
+  });
+  test('an extensions.field that is not a name (a path list) is not the field; the message names it', () => {
+    expectIon(ok('Part quantity must be positive', { code: 'VALIDATION_ERROR', field: ['lines', 0, 'qty'] }), {
+      category: 'validation',
+      reason: 'domain-rule',
+      status: 422,
+      details: { field: 'quantity', entity: 'Part', constraint: 'must be positive' },
+      remediation: fix('quantity', 'Part quantity must be positive'),
     });
   });
   test('a domain-rule message on another status does not move its category', () => {
