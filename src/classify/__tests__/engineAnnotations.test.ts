@@ -363,7 +363,7 @@ describe('annotateResult (what ErrorClassifyLink does to a result)', () => {
   test('errors that is not a list: the result carries the classifications, and a second link keeps them', () => {
     const result = { data: null, errors: 'boom' };
     const first = annotateResult(result as never).classifications;
-    expect(first).toEqual([expect.objectContaining({ category: 'bad-request' })]);
+    expect(first).toEqual([expect.objectContaining({ category: 'bad-request', message: 'boom' })]);
     const again = annotateResult(result as never, {
       rules: [{ id: 'all', match: () => true, classify: { category: 'server' } }],
     }).classifications;

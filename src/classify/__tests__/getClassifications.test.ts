@@ -24,6 +24,7 @@ describe('getClassifications', () => {
       'not-found',
     ],
     ['a data-shaped value that carries a status', { data: {}, status: 503 }, 'server'],
+    ['a data-shaped value that carries a statusCode', { data: {}, statusCode: 503 }, 'server'],
     [
       'a data-shaped value that carries a message',
       { data: {}, message: 'Unauthorized', statusCode: 401 },
