@@ -83,9 +83,9 @@ describe('apolloServer profile', () => {
   test.each(HTTP_ROWS)('HTTP %i %s: "%s"', (status, code, message, expected) => {
     for (const [, input] of shapesHttp(status, as4(code, message)))
       expectClassified(input, [apolloServer], { code, status, message, ...expected });
-    // The same error in a 200 (a resolver error, or an AS that answers 200).
+    // The same error in a 200 (a resolver error, or an AS that answers 200): the code's semantic status.
     for (const [, input, extra] of shapes200(as4(code, message)))
-      expectClassified(input, [apolloServer], { code, ...expected }, extra);
+      expectClassified(input, [apolloServer], { code, status, ...expected }, extra);
   });
 
   test('PERSISTED_QUERY_NOT_FOUND (200) and PERSISTED_QUERY_NOT_SUPPORTED are bad requests, never retried unchanged', () => {
@@ -176,6 +176,14 @@ describe('apolloServer profile', () => {
       expect(c).toMatchObject({ category: 'validation', reason: 'invalid-input' });
       expect(c.details?.variable).toBeUndefined();
     }
+  });
+
+  test('the variable refinement reads Apollo Server’s BAD_USER_INPUT only (another validation code keeps invalid-input)', () => {
+    const c = classifyError(as4('VALIDATION_ERROR', 'Variable "$input" got invalid value "x" at "input.qty"; bad'), {
+      profiles: [apolloServer],
+    });
+    expect(c).toMatchObject({ category: 'validation', reason: 'invalid-input', status: 422 });
+    expect(c.details?.variable).toBeUndefined();
   });
 
   test('a coercion error at a nested input path names the whole path', () => {
