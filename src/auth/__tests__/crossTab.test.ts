@@ -341,6 +341,29 @@ describe('run(): one refresh under the lock', () => {
     coordinator.close();
   });
 
+  test('without AbortController (an old engine with a Web Locks polyfill), the refresh still runs under the lock', async () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'AbortController')!;
+    delete (globalThis as { AbortController?: unknown }).AbortController;
+    try {
+      const locks = freeLocks();
+      const coordinator = new CrossTabCoordinator(
+        { locks, createChannel: channel().createChannel, handoffMs: 0 },
+        () => undefined,
+      );
+      await expect(
+        coordinator.run(
+          async () => 'new-token-000001',
+          async () => undefined,
+          'old',
+        ),
+      ).resolves.toEqual({ token: 'new-token-000001', source: 'this-tab' });
+      expect(locks.names).toEqual(['apollo-link-resilience:auth']);
+      coordinator.close();
+    } finally {
+      Object.defineProperty(globalThis, 'AbortController', saved);
+    }
+  });
+
   test('a refresh that fails under the lock fails the run', async () => {
     const coordinator = new CrossTabCoordinator(
       { locks: freeLocks(), createChannel: channel().createChannel },

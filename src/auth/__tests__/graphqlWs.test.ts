@@ -1,5 +1,6 @@
 import type { Classification } from '../../classify/types';
 import type { ResilienceEvent } from '../../core/events';
+import { deferred } from '../../__testUtils__/fixtures';
 import { flush, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { wsAuth } from '../graphqlWs';
 import { TokenManager } from '../TokenManager';
@@ -311,6 +312,71 @@ describe('wsAuth: auth after it failed, and the socket life around it', () => {
   });
 });
 
+describe('wsAuth: after auth failed, and before any socket opened', () => {
+  test('a first socket that never opened (server down) goes to the user shouldRetry', () => {
+    const { auth, refresh } = setup();
+    const event = closeEvent(1006, '');
+    auth.on.closed(event);
+    expect(auth.shouldRetry(event)).toBe(true); // graphql-ws' default: retry close events
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
+  test('after auth failed nothing is retried, and a later 4401 stays fatal', async () => {
+    const { auth, failures } = setup();
+    await auth.connectionParams();
+    await authClose(auth, 4401);
+    await auth.connectionParams();
+    await authClose(auth, 4401); // auth failed
+    const abnormal = closeEvent(1006, 'abnormal');
+    auth.on.closed(abnormal);
+    expect(auth.shouldRetry(abnormal)).toBe(false);
+    const again = closeEvent(4401);
+    auth.on.closed(again);
+    expect(again.code).toBe(4401);
+    expect(auth.shouldRetry(again)).toBe(false);
+    expect(failures).toHaveLength(1);
+  });
+
+  test('a refresh that fails after auth already failed reports nothing more', async () => {
+    const gate = deferred<string>();
+    const manager = new TokenManager({ getToken: () => T1, refresh: () => gate.promise });
+    const failures: Classification[] = [];
+    const auth = wsAuth(manager, { onAuthFailure: (c) => failures.push(c) });
+    await auth.connectionParams();
+    auth.on.closed(closeEvent(4401)); // refresh running
+    const second = closeEvent(4401); // rejected again before the refresh is done
+    auth.on.closed(second);
+    expect(auth.shouldRetry(second)).toBe(false);
+    gate.reject(new Error('idp down'));
+    await flush();
+    expect(failures.map((f) => f.reason)).toEqual(['invalid-token']);
+  });
+
+  test('a connection_error for the refreshed token: the failure names it', async () => {
+    const { auth, failures } = setup();
+    await auth.connectionParams();
+    await authClose(auth, 4401);
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.message({ type: 'connection_error', payload: { message: 'Unauthenticated' } });
+    expect(auth.shouldRetry(new Error('First message cannot be of type connection_error'))).toBe(false);
+    expect(failures.map((f) => f.message)).toEqual([
+      'The WebSocket rejected a freshly refreshed token (connection_error)',
+    ]);
+  });
+
+  test('ordinary messages are no rejection', async () => {
+    const { auth, refresh } = setup();
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.connected({}, undefined, false);
+    for (const message of [{ type: 'next', id: '1', payload: {} }, { type: 'ping' }, null]) auth.on.message(message);
+    await flush();
+    expect(refresh).not.toHaveBeenCalled();
+    expect(auth.shouldRetry(new Error('other'))).toBe(false);
+  });
+});
+
 describe('wsAuth: what counts as an auth error in the connection_ack payload', () => {
   test.each<[string, unknown, boolean]>([
     ['errors[] with extensions.code UNAUTHENTICATED', { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] }, true],
@@ -338,6 +404,7 @@ describe('wsAuth: what counts as an auth error in the connection_ack payload', (
     expect(socket.close).toHaveBeenCalledTimes(rejected ? 1 : 0);
     const event = closeEvent(1000, 'Normal Closure');
     auth.on.closed(event);
+    expect(event.code).toBe(1000); // only 4401 is made retryable (it is fatal to graphql-ws)
     await flush();
     expect(refresh).toHaveBeenCalledTimes(rejected ? 1 : 0);
   });
@@ -404,6 +471,20 @@ describe('wsAuth: reports', () => {
       expect(listener).toHaveBeenCalledWith(...args);
       expect(report).toHaveBeenCalledTimes(1);
       expect(String(report.mock.calls[0]![0])).toContain(`the on.${name} callback threw`);
+    });
+
+    test('onAuthFailure', async () => {
+      const { auth } = setup(undefined, {
+        onAuthFailure: () => {
+          throw new Error('listener bug');
+        },
+      });
+      await auth.connectionParams();
+      await authClose(auth, 4401);
+      await auth.connectionParams();
+      await authClose(auth, 4401);
+      expect(report).toHaveBeenCalledTimes(1);
+      expect(String(report.mock.calls[0]![0])).toContain('the onAuthFailure callback threw');
     });
 
     test('listeners the helper does not use are passed as they are', () => {

@@ -215,6 +215,38 @@ describe('PolicyExecutor: the link below, however it behaves', () => {
     expect(s.requests).toHaveLength(2);
   });
 
+  test('the policies below see a derived request with its own context, and unsubscribing it ends the request below', async () => {
+    const seen: unknown[] = [];
+    const s = scripted(() => undefined); // never answers
+    let derived: SubscriptionLike | undefined;
+    const deriving: Policy = {
+      run(operation, _context, next, sink) {
+        const forwarded = executeForward(next.forward, operation, {
+          query: REREAD,
+          context: { tag: 'derived' },
+        }) as unknown as { subscribe(o: Partial<Sink>): SubscriptionLike };
+        derived = forwarded.subscribe({ error: (e) => sink.error(e) });
+        return { unsubscribe: () => derived?.unsubscribe() };
+      },
+    };
+    const reading: Policy = {
+      run(operation, context, next, sink) {
+        seen.push([operation.operationName, context.tag]);
+        return next.send(operation, sink);
+      },
+    };
+    const out = execute(ApolloLink.from([new PolicyExecutor([deriving, reading], 'Test'), s.link]), {
+      context: { tag: 'mine' },
+    });
+    await flush();
+    expect(seen).toEqual([['Reread', 'derived']]);
+    expect(s.requests).toHaveLength(1);
+    derived!.unsubscribe();
+    await flush();
+    expect(s.teardowns.count).toBe(1);
+    out.unsubscribe();
+  });
+
   test('dispose() disposes every policy, and the executor fails later operations without running them', async () => {
     const disposed: string[] = [];
     const log: string[] = [];
