@@ -166,9 +166,9 @@ describe('idempotencyKey: true', () => {
     expect(keys[2]).not.toBe(keys[0]);
   });
 
-  test('without crypto.randomUUID the key is still unique: time and two random parts in base 36', async () => {
+  test('without crypto (no randomUUID) the key is still unique: time and two random parts in base 36', async () => {
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
-    Object.defineProperty(globalThis, 'crypto', { value: {}, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });
     try {
       const keys = await twoMutations();
       expect(keys).toHaveLength(3);
@@ -205,4 +205,53 @@ test('idempotencyKey.generate throws: the mutation fails unsent, and the error n
     message: 'RetryBackoffLink idempotencyKey.generate failed: no entropy',
     retryable: false,
   });
+});
+
+test.each<[string, RetryBackoffLink.Options]>([
+  [
+    'retryIf',
+    {
+      retryIf: () => {
+        throw new Error('bug');
+      },
+    },
+  ],
+  [
+    'onRetry',
+    {
+      onRetry: () => {
+        throw new Error('bug');
+      },
+    },
+  ],
+  [
+    'onGiveUp',
+    {
+      onGiveUp: () => {
+        throw new Error('bug');
+      },
+    },
+  ],
+  [
+    'onCircuitChange',
+    {
+      circuitBreaker: { failures: 1 },
+      onCircuitChange: () => {
+        throw new Error('bug');
+      },
+    },
+  ],
+])('a throwing %s is reported once, by its name, and the operation settles', async (name, options) => {
+  const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    const s = server([serverError(503)]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 2, ...options }), s.link]));
+    await jest.advanceTimersByTimeAsync(1000);
+    await out.done;
+    expect(getClassifications(out.error)[0]).toMatchObject({ reason: 'service-unavailable' });
+    expect(report).toHaveBeenCalledTimes(1);
+    expect(String(report.mock.calls[0]![0])).toContain(`the ${name} callback threw`);
+  } finally {
+    report.mockRestore();
+  }
 });
