@@ -513,6 +513,9 @@ describe('a conflict nobody resolved', () => {
       fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }),
     );
     expect(classification!.message).toBe('This record was modified while you edited it: notes changed on both sides.');
+    // what the record does not say is not in the details (no keys with undefined values)
+    for (const key of ['modifiedBy', 'updatedAt', 'modifiedAt'])
+      expect(Object.keys(classification!.details!)).not.toContain(key);
   });
 
   test.each<[string, unknown]>([
@@ -762,9 +765,46 @@ describe('what is re-sent', () => {
   test('with no base and no onConflict, only the etag is swapped: the user`s values are sent as made', async () => {
     const db = store();
     db.otherWriter({ notes: 'theirs', quantity: 12 });
-    const { out } = await save({}, db, { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } });
+    const { out, events } = await save({}, db, { input: { id: '1', _etag: 'e1', notes: 'mine', quantity: 10 } });
     expect(out.complete).toBe(true);
     expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'mine', quantity: 10 }]);
+    expect(events.find((e) => e.type === 'reapply')).toMatchObject({
+      keptTheirs: [],
+      conflicts: ['notes', 'quantity'],
+    });
+  });
+
+  test("onConflict 'retry' on a real conflict: the reapply event names the fields re-sent over theirs", async () => {
+    const db = store();
+    db.otherWriter({ notes: 'theirs' });
+    const { out, events } = await save(
+      { onConflict: () => 'retry' },
+      db,
+      { input: { id: '1', _etag: 'e1', notes: 'mine' } },
+      fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }),
+    );
+    expect(out.complete).toBe(true);
+    expect(events.find((e) => e.type === 'reapply')).toMatchObject({ conflicts: ['notes'], keptTheirs: [] });
+  });
+
+  test('a reapply that throws: a classified link error (the bug is not handed over raw)', async () => {
+    const db = store();
+    db.otherWriter({ notes: 'theirs' });
+    const bug = new Error('reapply bug');
+    const { out, classification } = await save(
+      {
+        config: {
+          reapply: () => {
+            throw bug;
+          },
+        },
+      },
+      db,
+      { input: { id: '1', _etag: 'e1', notes: 'mine' } },
+    );
+    expect(out.error).not.toBe(bug);
+    expect(classification).toMatchObject({ category: 'unknown', reason: 'link-error' });
+    expect(db.requests).toHaveLength(2);
   });
 
   test('with no base, onConflict is told only the fields that differ (ids, etags and equal values left out)', async () => {

@@ -303,6 +303,27 @@ describe('EtagConflictLink: serialized writes per record', () => {
     expect(db.records.get('1')).toMatchObject({ notes: 'alice', quantity: 3 });
   });
 
+  test("a save made on the version a re-applied save met (the re-read showed it) takes that save's new etag", async () => {
+    const { db, save } = setup();
+    const base = { ...db.records.get('1')! };
+    db.otherWriter('1', { status: 'on-hold' }); // 1-e2
+    const first = save({ id: '1', _etag: '1-e1', notes: 'first' }, UPDATE, cacheOf(base));
+    await flush();
+    await jest.advanceTimersByTimeAsync(50); // 409, re-read (e2), re-sent with e2
+    await flush();
+    // The user, shown alice's version by the re-read, saves again on it while the re-send runs.
+    const second = save({ id: '1', _etag: '1-e2', quantity: 5 });
+    for (let i = 0; i < 4; i++) {
+      await flush();
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    await Promise.all([first.done, second.done]);
+    expect(second.error).toBeUndefined();
+    expect(sentEtags(db)).toEqual(['1-e1', '1-e2', '1-e3']);
+    expect(db.stats.conflicts).toBe(1); // only the first save's, with alice
+    expect(db.records.get('1')).toMatchObject({ notes: 'first', status: 'on-hold', quantity: 5 });
+  });
+
   test('a conflict the first save could not resolve (abort) does not block the second', async () => {
     const { db, save } = setup({ onConflict: () => 'abort' });
     db.otherWriter('1', { notes: 'theirs' });
@@ -426,6 +447,7 @@ describe('EtagConflictLink: serialized writes per record', () => {
     await Promise.all([first.done, second.done]);
     expect(second.error).toBeUndefined();
     expect(db.stats.conflicts).toBe(1);
+    expect(sentEtags(db)).toEqual(['1-e1', '1-e1', '1-e2']); // its own etag, never an unknown one
     expect(db.records.get('1')).toMatchObject({ notes: 'renamed', quantity: 5 });
   });
 
