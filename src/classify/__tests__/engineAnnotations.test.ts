@@ -188,6 +188,18 @@ describe('the errors a container holds', () => {
     expect(found.map((c) => c.category)).toEqual(['forbidden', 'server']);
   });
 
+  // AC4's containers are Errors: their errors, annotated by ErrorClassifyLink on the way, are read back as recorded.
+  test.each(['CombinedGraphQLErrors', 'CombinedProtocolErrors'])(
+    'AC4 %s: the classifications recorded on its errors come back',
+    (name) => {
+      const error = { message: 'Token is expired' };
+      const mine = [{ id: 'all', match: () => true, classify: { category: 'server' as const, reason: 'mine' } }];
+      annotateResult({ data: null, errors: [error] }, { rules: mine });
+      const container = Object.assign(new Error('x'), { name, errors: [error] });
+      expect(getClassifications(container).map((c) => c.reason)).toEqual(['mine']);
+    },
+  );
+
   test('AC4 CombinedGraphQLErrors whose errors is not a list is classified as one error', () => {
     const found = classifyErrors({ name: 'CombinedGraphQLErrors', message: 'Token is expired', errors: 'nope' });
     expect(found).toHaveLength(1);
