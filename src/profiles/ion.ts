@@ -54,7 +54,7 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
       refine: true,
       id: 'ion/etag',
       match: {
-        message: /etag mismatch|concurrent modification|_?etag.*(does not match|stale|outdated)|precondition failed/i,
+        message: /etag mismatch|concurrent modification|etag.*(does not match|stale|outdated)|precondition failed/i,
       },
       classify: {
         category: 'conflict',
@@ -133,7 +133,7 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
       refine: true,
       id: 'ion/feature',
       match: {
-        message: /feature( flag)?\b.*\b(disabled|not enabled)|not enabled for your (org|organi[sz]ation|tier)/i,
+        message: /feature\b.*\b(disabled|not enabled)|not enabled for your (org|tier)/i,
       },
       classify: {
         category: 'forbidden',
@@ -145,8 +145,7 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
     {
       refine: true,
       id: 'ion/cross-org',
-      match: (f) =>
-        isForbiddenContext(f) && /token.*(another|different|other) (org|organi[sz]ation)|cross[- ]org/i.test(f.message),
+      match: (f) => isForbiddenContext(f) && /token.*(different|other) org|cross[- ]org/i.test(f.message),
       classify: {
         category: 'forbidden',
         reason: 'cross-org-token',
@@ -158,8 +157,7 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
       refine: true,
       id: 'ion/not-visible',
       match: (f) =>
-        isForbiddenContext(f) &&
-        /not found|not visible|does not exist|\bid\b|another (org|organi[sz]ation|tenant)/i.test(f.message),
+        isForbiddenContext(f) && /not found|not visible|does not exist|\bid\b|another (org|tenant)/i.test(f.message),
       classify: {
         category: 'forbidden',
         reason: 'not-visible-to-org',
@@ -185,9 +183,10 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
     {
       refine: true,
       id: 'ion/domain-rule',
+      // Not the sign-in steps the core's 401 table knows ("Token is invalid", "2FA is required").
       match: (f) =>
         [undefined, 200, 400, 422].includes(f.status) &&
-        /\b(must (not )?be|must have|is required|are required|is too (long|short)|exceeds|out of range|not allowed|is invalid|invalid value)\b/i.test(
+        /\b(must (not )?be|must have|(?<!(2FA|SSO) )is required|are required|is too (long|short)|exceeds|out of range|not allowed|(?<!token )is invalid|invalid value)\b/i.test(
           f.message,
         ),
       classify: (f) => {

@@ -591,6 +591,21 @@ describe('ion: 422 domain rules name the field and constraint', () => {
       remediation: fix('quantity', 'Part quantity must be positive'),
     });
   });
+  test.each<[string, string, boolean]>([
+    ['Token is invalid', 'invalid-token', true],
+    ['2FA is required', 'two-factor-required', false],
+    ['SSO is required', 'sso-required', false],
+  ])(
+    '"%s" in a 200 stays the core\'s 401 reason %s: a sign-in step is no field to fix',
+    (message, reason, refreshable) => {
+      expect(classifyError(ok(message), { profiles: [ion] })).toMatchObject({
+        category: 'unauthenticated',
+        reason,
+        status: 401,
+        refreshable,
+      });
+    },
+  );
   test('a domain-rule message on another status does not move its category', () => {
     expect(classifyError(http(409, 'Part quantity must be positive'), { profiles: [ion] }).category).toBe('conflict');
     expect(classifyError(http(500, 'Part quantity must be positive'), { profiles: [ion] }).category).toBe('server');
