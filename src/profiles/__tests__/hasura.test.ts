@@ -296,6 +296,24 @@ describe('hasura profile', () => {
       /^Check your input and try again\.$/,
     ],
     [
+      'constraint-violation',
+      'ERROR: Foreign key violation. insert on table',
+      { category: 'validation', reason: 'constraint-violation' },
+      /^Check your input and try again\.$/,
+    ],
+    [
+      'constraint-violation',
+      'ERROR: Not-NULL violation. null value',
+      { category: 'validation', reason: 'constraint-violation' },
+      /^Check your input and try again\.$/,
+    ],
+    [
+      'constraint-violation',
+      'ERROR: Can not delete or update due to data being referred. update',
+      { category: 'validation', reason: 'constraint-violation' },
+      /^Check your input and try again\.$/,
+    ],
+    [
       'validation-failed',
       "field 'salary' not found in type: 'users'",
       { category: 'bad-request', reason: 'not-in-role-schema' },
