@@ -277,3 +277,25 @@ describe('thrown values that are not errors', () => {
     expect(classifyError(input)).toMatchObject(expected);
   });
 });
+
+describe('review of the facts survivors', () => {
+  test('truncated JSON says so in the message', () => {
+    expect(classifyError(server(200, '{"data":{"a":1},"errors":[{"mess'))).toMatchObject({
+      category: 'bad-request',
+      reason: 'unparseable-response',
+      message: 'The response is not valid JSON.',
+    });
+  });
+  test('a text that only mentions a tag is text, not an HTML page', () => {
+    expect(classifyError(server(400, 'Bad request: unexpected <title> in the query'))).toMatchObject({
+      category: 'bad-request',
+      message: 'Bad request: unexpected <title> in the query',
+      details: { body: 'text' },
+    });
+  });
+  test('a cause chain that loops back ends: no system code, a plain error', () => {
+    const error: Error & { cause?: unknown } = new Error('wrapped');
+    error.cause = error;
+    expect(classifyError(error)).toMatchObject({ category: 'unknown', message: 'wrapped' });
+  });
+});
