@@ -81,7 +81,10 @@ const report = JSON.parse(readFileSync(reportFile, 'utf8'));
 // plain paths, show only those.
 const mutateArg = valueOf('--mutate') ?? valueOf('-m');
 if (mutateArg !== undefined && !/[*?{!]/.test(mutateArg)) {
-  const wanted = new Set(mutateArg.split(',').map((f) => path.resolve(root, f.trim())));
+  // A `file:line-line` range names its file.
+  const wanted = new Set(
+    mutateArg.split(',').map((f) => path.resolve(root, f.trim().replace(/:\d+(:\d+)?-\d+(:\d+)?$/, ''))),
+  );
   for (const file of Object.keys(report.files)) if (!wanted.has(path.resolve(root, file))) delete report.files[file];
 }
 const DETECTED = new Set(['Killed', 'Timeout']);
