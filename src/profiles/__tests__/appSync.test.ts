@@ -217,6 +217,12 @@ describe('appSync profile', () => {
     'BadRequestExceptions',
     'XBadRequestException',
     'ThrottlingExceptionHandler',
+    'MyUnauthorizedException',
+    'ConditionalCheckFailedExceptionX',
+    'MyConflictUnhandled',
+    'ExecutionTimeoutX',
+    'MyApp:Lambda:Unhandled',
+    'MyMappingTemplate',
   ])('errorType only as a whole name: %s is a custom type, left to the core', (errorType) => {
     expect(classifyError(typed(errorType, 'Custom failure'), { profiles: [appSync] }).category).toBe('unknown');
   });
