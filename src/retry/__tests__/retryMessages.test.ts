@@ -118,6 +118,7 @@ test('an outage longer than maxPausedMs: the network failure with how long it wa
   await jest.advanceTimersByTimeAsync(10_000);
   await out.done;
   expect((out.error as Error).message).toBe('Offline for 10000 ms: Failed to fetch');
+  expect((out.error as Error & { cause?: unknown }).cause).toBeInstanceOf(TypeError); // the network failure itself
   expect(getClassifications(out.error)).toEqual([
     {
       category: 'network',

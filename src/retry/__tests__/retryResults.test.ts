@@ -93,6 +93,15 @@ describe('partial results across attempts', () => {
     expect(out.complete).toBe(true);
   });
 
+  test('partialRetries: 0 does not stop the retries of a result without data (a failure, not a partial result)', async () => {
+    const failure = { data: null, errors: [{ message: 'down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    const s = server([failure]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, partialRetries: 0 }), s.link]));
+    await jest.advanceTimersByTimeAsync(7000);
+    await out.done;
+    expect(s.requests).toHaveLength(4);
+  });
+
   test("a mutation's partial result is its answer: passed on at once, never re-sent (even when idempotent)", async () => {
     const result = { data: { updatePo: { id: '1', note: null } }, errors: [down('note')] };
     const s = server([result]);
