@@ -102,6 +102,15 @@ describe('partial results across attempts', () => {
     expect(s.requests).toHaveLength(4);
   });
 
+  test('a failure, then a partial result: the partial result still gets its quick retry', async () => {
+    const s = server([serverError(503), noPrice, noSupplier]);
+    const out = execute(ApolloLink.from([new RetryBackoffLink(noJitter), s.link]));
+    await jest.advanceTimersByTimeAsync(1000 + 250);
+    await out.done;
+    expect(s.requests).toHaveLength(3);
+    expect(out.next).toEqual([{ data: { po: { id: '1', supplier: 'Acme', price: 10 } } }]);
+  });
+
   test("a mutation's partial result is its answer: passed on at once, never re-sent (even when idempotent)", async () => {
     const result = { data: { updatePo: { id: '1', note: null } }, errors: [down('note')] };
     const s = server([result]);
