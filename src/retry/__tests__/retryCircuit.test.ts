@@ -147,3 +147,28 @@ test('a keyless mutation that is the probe and fails offline frees the probe slo
   expect((await run(link, s.link)).next).toEqual([ok]);
   expect(link.circuitState).toBe('closed');
 });
+
+test('a failure that comes while the circuit is open gives up at once (circuit-open), without waiting a backoff', async () => {
+  const giveUps: unknown[] = [];
+  const s = scripted((sink, _n, op) => {
+    if (op.variables.id !== 'slow') return answer(sink, serverError(503));
+    const timer = setTimeout(() => answer(sink, serverError(503)), 50);
+    return () => clearTimeout(timer);
+  });
+  const link = new RetryBackoffLink({
+    jitter: false,
+    budget: false,
+    circuitBreaker: { failures: 1, initialProbeDelayMs: 60_000 },
+    onGiveUp: (e) => giveUps.push([e.operationName, e.attempt, e.reason]),
+  });
+  const slow = execute(ApolloLink.from([link, s.link]), { variables: { id: 'slow' } });
+  await run(link, s.link, { variables: { id: 'opener' }, context: { retry: { maxAttempts: 1 } } });
+  expect(link.circuitState).toBe('open');
+  await jest.advanceTimersByTimeAsync(50);
+  expect(getClassifications(slow.error)[0]).toMatchObject({ reason: 'service-unavailable' });
+  expect(giveUps).toEqual([
+    ['Q', 1, 'max-attempts'],
+    ['Q', 1, 'circuit-open'],
+  ]);
+  expect(s.requests).toHaveLength(2);
+});
