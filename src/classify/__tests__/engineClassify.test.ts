@@ -311,6 +311,14 @@ describe('where no rule speaks', () => {
     expect('reason' in c).toBe(false);
   });
 
+  test('a rule whose verdict has no category is skipped: the next rule decides', () => {
+    const rules = [
+      rule({ id: 'empty', classify: () => ({}) as never }),
+      rule({ id: 'next', classify: { category: 'server', reason: 'next' } }),
+    ];
+    expect(classifyError(gql('m', 'ACME'), { rules })).toMatchObject({ category: 'server', reason: 'next' });
+  });
+
   test('a property-name matcher never matches an error that has no property name', () => {
     const rules = [rule({ match: { propertyName: /^u/ }, classify: { category: 'server', reason: 'hit' } })];
     expect(classifyError(gql('m'), { rules }).reason).not.toBe('hit');
