@@ -57,7 +57,7 @@ describe('reportCallbackError', () => {
 
 describe('notify', () => {
   test('calls the listener with every argument; its return value is ignored', () => {
-    const listener = jest.fn(() => 'ignored');
+    const listener = jest.fn((..._args: unknown[]) => 'ignored');
     expect(notify('onEvent', listener, 1, 'two', { three: 3 })).toBeUndefined();
     expect(listener).toHaveBeenCalledWith(1, 'two', { three: 3 });
     expect(report).not.toHaveBeenCalled();

@@ -121,7 +121,16 @@ export function errorParts(input: unknown): unknown[] | undefined {
       return parts.length > 0 ? parts : undefined;
     }
     const errors = (input as { errors?: unknown }).errors;
-    if (!(input instanceof Error) && Array.isArray(errors) && errors.length > 0) return list(errors);
+    if (input instanceof Error) return undefined;
+    if (Array.isArray(errors) && errors.length > 0) return list(errors);
+    // What an app holds around an error: a query result or AC4 onError's `{ error }`, AC3 onError's
+    // `{ graphQLErrors, networkError }` (an OAuth body's `error` is a string: not a wrapper).
+    if (name === undefined) {
+      const w = input as { graphQLErrors?: unknown; networkError?: unknown; error?: unknown };
+      const inner = [w.networkError, w.error].filter((e) => typeof e === 'object' && e !== null);
+      const parts = [...list(w.graphQLErrors), ...inner];
+      if (parts.length > 0) return parts;
+    }
   } catch {
     return undefined;
   }

@@ -37,11 +37,12 @@ describe('getClassifications', () => {
     ],
     ['a thrown empty object', {}, 'bad-request'],
     // A value with data that carries an error of any kind is not a clean result.
-    ['a data-shaped value with an error', { data: {}, error: new Error('Token is expired') }, 'bad-request'],
+    // A query result ({ data, error }) carries the error inside: that error is classified, not the wrapper.
+    ['a data-shaped value with an error', { data: {}, error: new Error('Token is expired') }, 'unauthenticated'],
     [
       'a data-shaped value with a networkError',
       { data: {}, networkError: new TypeError('Failed to fetch') },
-      'bad-request',
+      'network',
     ],
     [
       'a data-shaped value with graphQLErrors',

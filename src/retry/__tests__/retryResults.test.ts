@@ -40,7 +40,7 @@ describe('partial results across attempts', () => {
     expect(s.requests).toHaveLength(2);
     expect(out.error).toBeUndefined();
     expect(out.next).toHaveLength(1);
-    const [result] = out.next as Array<{ data: unknown }>;
+    const [result] = out.next as [{ data: unknown }];
     expect(result.data).toEqual(noPrice.data);
     expect(getClassifications(result).map((c) => c.reason)).toEqual(['internal-error', 'bad-gateway']);
   });
@@ -56,7 +56,7 @@ describe('partial results across attempts', () => {
     await out.done;
     expect(s.requests).toHaveLength(2);
     expect(out.error).toBeUndefined();
-    const [result] = out.next as Array<{ data: unknown }>;
+    const [result] = out.next as [{ data: unknown }];
     expect(result.data).toEqual(noPrice.data);
     expect(getClassifications(result).map((c) => c.reason)).toContain('bad-gateway');
   });
