@@ -16,7 +16,7 @@ const args = process.argv.slice(2);
 const target = args.includes('--links') ? 'links' : 'decision';
 // `--name <run>`: runs with different names can go on at the same time (own sandbox, report and
 // partial incremental copy). `--tests <glob,...>`: only these test files (paths under the repo, e.g.
-// `src/classify/__tests__/**`) — for static-heavy files (rule tables), whose every mutant otherwise runs
+// `src/classify/__tests__/*.test.ts`) — for static-heavy files (rule tables), whose every mutant otherwise runs
 // all related test files; a mutant only other tests would kill then counts as survived (a lower bound).
 const valueOf = (flag) => {
   const i = args.indexOf(flag);
@@ -25,12 +25,9 @@ const valueOf = (flag) => {
 const runName = valueOf('--name') ?? target;
 if (!/^[\w-]+$/.test(runName)) throw new Error(`--name: letters, digits, - and _ only (${runName})`);
 const tests = valueOf('--tests');
+const withValue = ['--name', '--tests'];
 const passThrough = args.filter(
-  (a, i) =>
-    a !== '--links' &&
-    a !== '--no-check' &&
-    !['--name', '--tests'].includes(a) &&
-    !['--name', '--tests'].includes(args[i - 1] ?? ''),
+  (a, i) => a !== '--links' && a !== '--no-check' && !withValue.includes(a) && !withValue.includes(args[i - 1] ?? ''),
 );
 // The TypeScript checker needs src/ (tests excluded) to compile as it is; `--no-check` skips it while a
 // change in progress does not (mutants that would not compile then count as killed or survived).

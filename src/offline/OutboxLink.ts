@@ -27,6 +27,7 @@ import {
   Outbox,
   outboxInputFromOperation,
   randomId,
+  timeoutOption,
   type FlushReport,
   type OutboxEntry,
   type OutboxSettlement,
@@ -303,8 +304,7 @@ export class OutboxPolicy implements Policy {
         ? options.idempotencyHeader
         : 'Idempotency-Key';
     this.generateId = options.generateId ?? randomId;
-    const timeout = options.replayTimeoutMs;
-    this.replayTimeoutMs = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 2_147_483_647) : 120_000;
+    this.replayTimeoutMs = timeoutOption(options.replayTimeoutMs, 120_000);
     const connectivity: Connectivity = options.connectivity ?? browserConnectivity();
     const read = () => connectivity.isOnline();
     this.isOnline = () => decideSafely('connectivity.isOnline', read, true);

@@ -289,6 +289,11 @@ export declare namespace Outbox {
   }
 }
 
+/** A timeout option: a number above 0, at most what `setTimeout` can wait (~24.8 days); otherwise `fallback`. */
+export function timeoutOption(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && value > 0 ? Math.min(value, 2_147_483_647) : fallback;
+}
+
 /** A random id (`crypto.randomUUID()` where available): entry ids and idempotency keys. */
 export function randomId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -424,11 +429,8 @@ export class Outbox {
     this.recordKey = options.recordKey ?? defaultRecordKey;
     this.now = options.now ?? Date.now;
     this.generateId = options.generateId ?? randomId;
-    const timeout = options.storageTimeoutMs;
-    this.storageTimeoutMs = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 2_147_483_647) : 10_000;
-    const lockTimeout = options.lockTimeoutMs;
-    this.lockTimeoutMs =
-      typeof lockTimeout === 'number' && lockTimeout > 0 ? Math.min(lockTimeout, 2_147_483_647) : 60_000;
+    this.storageTimeoutMs = timeoutOption(options.storageTimeoutMs, 10_000);
+    this.lockTimeoutMs = timeoutOption(options.lockTimeoutMs, 60_000);
     this.disposal = new Promise((resolve) => (this.markDisposed = () => resolve('disposed')));
     this.ready = this.serial(() => this.reload(true)).then(() => {
       if (this.disposed) return;
