@@ -21,6 +21,15 @@ export const unauthorized = (message = 'Token is expired') =>
     response: { status: 401, headers: new Headers() },
   });
 
+/** A 409 whose body says the etag did not match (a conflict the etag link resolves). */
+export const conflict409 = (message = 'Concurrent modification detected — etag mismatch.') =>
+  Object.assign(new Error('Response not successful: Received status code 409'), {
+    name: 'ServerError',
+    statusCode: 409,
+    bodyText: JSON.stringify({ errors: [{ message }] }),
+    response: { status: 409, headers: new Headers() },
+  });
+
 /** A failed fetch with a Node error code (ECONNREFUSED, ECONNRESET…). */
 export const networkError = (code: string) =>
   Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });

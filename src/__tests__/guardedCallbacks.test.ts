@@ -17,7 +17,7 @@ import {
   useFakeTimersAndCheckTeardown,
   type Observed,
 } from '../__testUtils__/harness';
-import { answer, noJitter, server, serverError, unauthorized } from '../__testUtils__/fixtures';
+import { answer, conflict409, noJitter, server, serverError, unauthorized } from '../__testUtils__/fixtures';
 
 const ok = { data: { po: { id: '1' } } };
 /** A new throwing callback each time (a listener is reported once per function). */
@@ -28,20 +28,14 @@ const never = <T>() => new Promise<T>(() => undefined);
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes } }');
-const conflict409 = () =>
-  Object.assign(new Error('Response not successful: Received status code 409'), {
-    name: 'ServerError',
-    statusCode: 409,
-    bodyText: JSON.stringify({ errors: [{ message: 'etag mismatch' }] }),
-    response: { status: 409, headers: new Headers() },
-  });
+const etagMismatch = () => conflict409('etag mismatch');
 /** A 409 for the stale etag, the entity for the re-read, success for the new etag. */
 const etagServer = () =>
   scripted((sink, _n, operation) => {
     if (operation.operationName === 'Po')
       return answer(sink, { data: { po: { id: '1', _etag: 'e2', notes: 'theirs' } } });
     const input = operation.variables.input as { _etag: string };
-    answer(sink, input._etag === 'e2' ? { data: { updatePo: { id: '1', _etag: 'e3', notes: 'x' } } } : conflict409());
+    answer(sink, input._etag === 'e2' ? { data: { updatePo: { id: '1', _etag: 'e3', notes: 'x' } } } : etagMismatch());
   });
 const etagRequest = {
   query: UPDATE,

@@ -2,19 +2,13 @@ import { ApolloLink } from '@apollo/client/core/index.js';
 import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../events';
+import { conflict409 } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { RetryBackoffLink } from '../../retry/RetryBackoffLink';
 import { EtagConflictLink } from '../EtagConflictLink';
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes quantity } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes quantity updatedBy } }');
-const conflict409 = () =>
-  Object.assign(new Error('Response not successful: Received status code 409'), {
-    name: 'ServerError',
-    statusCode: 409,
-    bodyText: JSON.stringify({ errors: [{ message: 'Concurrent modification detected — etag mismatch.' }] }),
-    response: { status: 409, headers: new Headers() },
-  });
 
 /** A tiny in-memory entity store behind a scripted terminating link. */
 function store(initial: { notes: string; quantity: number }) {

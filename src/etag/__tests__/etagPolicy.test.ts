@@ -6,18 +6,12 @@ import { parse, print, type DocumentNode } from 'graphql';
 import { ErrorClassifyLink } from '../../classify/ErrorClassifyLink';
 import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../events';
+import { conflict409 } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { EtagConflictLink } from '../EtagConflictLink';
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes quantity } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes quantity updatedBy } }');
-const conflict409 = () =>
-  Object.assign(new Error('Response not successful: Received status code 409'), {
-    name: 'ServerError',
-    statusCode: 409,
-    bodyText: JSON.stringify({ errors: [{ message: 'Concurrent modification detected — etag mismatch.' }] }),
-    response: { status: 409, headers: new Headers() },
-  });
 
 type Po = Record<string, unknown> & { id: string; _etag: string };
 

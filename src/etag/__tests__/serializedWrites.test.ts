@@ -4,6 +4,7 @@ import { ApolloLink } from '@apollo/client/core/index.js';
 import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../core/events';
+import { conflict409 } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { EtagConflictLink } from '../EtagConflictLink';
 import { recordKey, type EtagPolicy } from '../etagPolicy';
@@ -15,13 +16,6 @@ const APPROVE = parse(
 );
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes quantity status updatedBy } }');
 
-const conflict409 = () =>
-  Object.assign(new Error('Response not successful: Received status code 409'), {
-    name: 'ServerError',
-    statusCode: 409,
-    bodyText: JSON.stringify({ errors: [{ message: 'Concurrent modification detected — etag mismatch.' }] }),
-    response: { status: 409, headers: new Headers() },
-  });
 const invalid422 = () =>
   Object.assign(new Error('Response not successful: Received status code 422'), {
     name: 'ServerError',
