@@ -1,6 +1,7 @@
 // Every user callback goes through here. A callback may throw, reject or never answer; none of
 // that may leave an operation unsettled or reach the process as an uncaught error.
 import { redact } from './classify/redact.js';
+import { later } from './later.js';
 
 const reported = new WeakSet();
 
@@ -89,7 +90,7 @@ export function answer<T>(
     done(outcome);
   };
   const timer = Number.isFinite(timeoutMs)
-    ? setTimeout(() => settle({ ok: false, error: timeoutError() }), Math.max(0, timeoutMs))
+    ? later(() => settle({ ok: false, error: timeoutError() }), timeoutMs)
     : undefined;
   try {
     value.then(

@@ -1,3 +1,5 @@
+import { later } from '../later.js';
+
 /** The subset of the Web Locks API we use (`navigator.locks`). */
 export interface LockManagerLike {
   request<T>(
@@ -135,7 +137,7 @@ export class CrossTabCoordinator {
     };
     if (!this.locks) return refreshAndShare();
     const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
-    const timer = setTimeout(() => controller?.abort(), this.lockTimeoutMs);
+    const timer = later(() => controller?.abort(), this.lockTimeoutMs);
     const stop = () => {
       clearTimeout(timer);
       controller?.abort();
@@ -172,7 +174,7 @@ export class CrossTabCoordinator {
         this.pending.delete(release);
         resolve();
       };
-      const timer = setTimeout(release, ms);
+      const timer = later(release, ms);
       this.pending.add(release);
     });
   }

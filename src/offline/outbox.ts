@@ -103,6 +103,7 @@ import type { Classification } from '../classify/types.js';
 import type { ResilienceEventBase } from '../core/events.js';
 import { findEtagPath } from '../etag/etagPath.js';
 import { notify, reportCallbackError } from '../guard.js';
+import { later, MAX_TIMER_MS } from '../later.js';
 import { browserConnectivity, type Connectivity } from './connectivity.js';
 import {
   decodeStoredEntry,
@@ -291,7 +292,7 @@ export declare namespace Outbox {
 
 /** A timeout option: a number above 0, at most what `setTimeout` can wait (~24.8 days); otherwise `fallback`. */
 export function timeoutOption(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && value > 0 ? Math.min(value, 2_147_483_647) : fallback;
+  return typeof value === 'number' && value > 0 ? Math.min(value, MAX_TIMER_MS) : fallback;
 }
 
 /** A random id (`crypto.randomUUID()` where available): entry ids and idempotency keys. */
@@ -678,12 +679,12 @@ export class Outbox {
     const base = Math.min(max, initial * 2 ** Math.min(this.unreachableInARow - 1, 30));
     const jitter = 1 + ((this.options.random ?? Math.random)() * 2 - 1) * 0.2;
     this.clearRetry();
-    this.retryTimer = setTimeout(
+    this.retryTimer = later(
       () => {
         this.retryTimer = undefined;
         void this.flush();
       },
-      Math.max(0, Math.round(Math.min(max, base * jitter))),
+      Math.round(Math.min(max, base * jitter)),
     );
     (this.retryTimer as { unref?: () => void }).unref?.();
   }
@@ -888,13 +889,10 @@ export class Outbox {
     const oldest = this.list.find((e) => e.id !== this.inFlight);
     if (this.disposed || !oldest || !Number.isFinite(this.maxAgeMs)) return;
     const wait = Math.max(0, oldest.enqueuedAt + this.maxAgeMs - this.now());
-    this.expiryTimer = setTimeout(
-      () => {
-        this.expiryTimer = undefined;
-        void this.expire();
-      },
-      Math.min(wait, 2_147_483_647),
-    );
+    this.expiryTimer = later(() => {
+      this.expiryTimer = undefined;
+      void this.expire();
+    }, wait);
     (this.expiryTimer as { unref?: () => void }).unref?.();
   }
 

@@ -16,6 +16,7 @@ import type { GraphQLErrorLike, LinkOperation, OperationType, ResultLike, Subscr
 import { emit, type GiveUpReason } from '../core/events.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
 import { answer, notify, reportCallbackError } from '../guard.js';
+import { later } from '../later.js';
 import { browserConnectivity, createOnlineGate, type OnlineGate } from '../offline/connectivity.js';
 import { CircuitBreaker, type CircuitState } from './circuitBreaker.js';
 import { decideRetry } from './decideRetry.js';
@@ -304,10 +305,7 @@ class RetryRun implements SubscriptionLike {
     const timeoutMs = Math.min(cfg.attemptTimeoutMs, remaining);
     if (Number.isFinite(timeoutMs)) {
       // Armed after subscribing, so an attempt that answered synchronously costs no timer.
-      this.timer = setTimeout(
-        () => this.timedOut(attempt, timeoutMs, remaining < cfg.attemptTimeoutMs),
-        Math.max(0, timeoutMs),
-      );
+      this.timer = later(() => this.timedOut(attempt, timeoutMs, remaining < cfg.attemptTimeoutMs), timeoutMs);
     }
   }
 
@@ -448,7 +446,7 @@ class RetryRun implements SubscriptionLike {
     if (partial) this.partialRetries += 1;
     const { delayMs } = decision;
     this.phase = 'waiting';
-    this.timer = setTimeout(() => {
+    this.timer = later(() => {
       this.timer = undefined;
       this.resend(error, classification);
     }, delayMs);
@@ -508,7 +506,7 @@ class RetryRun implements SubscriptionLike {
       this.deadlineAt += pausedFor;
     };
     if (Number.isFinite(left))
-      this.timer = setTimeout(() => {
+      this.timer = later(() => {
         this.timer = undefined;
         this.cancelPause?.();
         unpause();

@@ -17,6 +17,7 @@ import {
 } from './faultResponses.js';
 import { partialResult, type Path } from './partialResult.js';
 import { mulberry32 } from './random.js';
+import { later } from '../later.js';
 
 export declare namespace FaultLink {
   /** The operation a rule's predicate and the `data` resolver receive. */
@@ -283,7 +284,7 @@ class Run {
 
   start(fault: FaultLink.Fault | undefined): void {
     const delayMs = fault && 'delayMs' in fault ? (fault.delayMs ?? 0) : 0;
-    if (delayMs > 0) this.timer = setTimeout(() => this.act(fault), delayMs);
+    if (delayMs > 0) this.timer = later(() => this.act(fault), delayMs);
     else this.act(fault);
   }
 

@@ -281,6 +281,8 @@ describe('run(): one refresh under the lock', () => {
   test.each<[string, number | undefined, number]>([
     ['the default lockTimeoutMs (10 s)', undefined, 10_000],
     ['lockTimeoutMs 2 s', 2_000, 2_000],
+    // over setTimeout's 2^31 − 1 ms, which would fire after 1 ms: capped to 24.8 days
+    ['lockTimeoutMs 30 days', 2_592_000_000, 2_147_483_647],
   ])(
     'a lock not granted within %s is abandoned: this tab refreshes on its own',
     async (_name, lockTimeoutMs, waitMs) => {
