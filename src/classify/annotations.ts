@@ -124,9 +124,10 @@ export function errorParts(input: unknown): unknown[] | undefined {
     if (input instanceof Error) return undefined;
     if (Array.isArray(errors) && errors.length > 0) return list(errors);
     // What an app holds around an error: a query result or AC4 onError's `{ error }`, AC3 onError's
-    // `{ graphQLErrors, networkError }` (an OAuth body's `error` is a string: not a wrapper).
-    if (name === undefined) {
-      const w = input as { graphQLErrors?: unknown; networkError?: unknown; error?: unknown };
+    // `{ graphQLErrors, networkError }` (an OAuth body's `error` is a string: not a wrapper). An object
+    // with a signal of its own (a status, a message, a body, extensions) is the error itself.
+    const w = input as { graphQLErrors?: unknown; networkError?: unknown; error?: unknown } & Record<string, unknown>;
+    if (name === undefined && !['status', 'statusCode', 'message', 'body', 'extensions'].some((k) => w[k] != null)) {
       const inner = [w.networkError, w.error].filter((e) => typeof e === 'object' && e !== null);
       const parts = [...list(w.graphQLErrors), ...inner];
       if (parts.length > 0) return parts;

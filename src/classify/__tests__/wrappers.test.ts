@@ -110,6 +110,44 @@ describe('an error inside what the app holds is classified, not the wrapper', ()
     expect(classifyError(value).category).toBe(category);
   });
 
+  // An object that carries its own signal (a status, a code, a message, a body) is the error itself, even
+  // with an `error` object inside (Elasticsearch-style bodies, a GraphQL error with a nested `error`).
+  test.each<[string, unknown, string, boolean]>([
+    [
+      'a 429 body with an error object',
+      { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } },
+      'rate-limited',
+      true,
+    ],
+    [
+      'a statusCode 401 with an error object',
+      { statusCode: 401, error: { message: 'Token expired' } },
+      'unauthenticated',
+      false,
+    ],
+    ['a 503 with an error object', { status: 503, error: { message: 'Service Unavailable' } }, 'server', true],
+    [
+      'a 500 with a body and an error object',
+      { status: 500, body: { message: 'boom' }, error: { message: 'x' } },
+      'server',
+      true,
+    ],
+    [
+      'a GraphQL error with a code and a nested error',
+      { message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' }, error: { message: 'inner' } },
+      'unauthenticated',
+      false,
+    ],
+    [
+      'a message and a networkError object',
+      { message: 'Gateway down', networkError: { code: 'X' }, status: 502 },
+      'server',
+      true,
+    ],
+  ])('not a wrapper: %s', (_, value, category, retryable) => {
+    expect(classifyError(value)).toMatchObject({ category, retryable });
+  });
+
   test('a query result without an error is still clean', () => {
     expect(getClassifications({ data: { po: { id: '1' } }, error: undefined, loading: false })).toEqual([]);
   });
