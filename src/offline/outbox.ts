@@ -599,17 +599,21 @@ export class Outbox {
         this.lockTimeoutMs,
       );
       (timer as { unref?: () => void }).unref?.();
-      const locked = this.lock
-        .run(async (): Promise<FlushReport | undefined> => {
-          if (!stop()) return undefined;
-          try {
-            await this.serial(() => this.reload(false)); // the truth after another tab's replay
-            return await this.replay(report);
-          } catch (error) {
-            // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
-            return failed('step', error);
-          }
-        })
+      // (A custom lock that throws synchronously fails like one that rejects.)
+      const locked = new Promise<FlushReport | undefined>((resolve) =>
+        resolve(
+          this.lock.run(async (): Promise<FlushReport | undefined> => {
+            if (!stop()) return undefined;
+            try {
+              await this.serial(() => this.reload(false)); // the truth after another tab's replay
+              return await this.replay(report);
+            } catch (error) {
+              // A storage step failed (the entry stays where it was: at worst it is sent again, same key).
+              return failed('step', error);
+            }
+          }),
+        ),
+      )
         // The lock itself failed (a Web Lock refused in a sandboxed frame), unless already given up: nothing was sent.
         .catch((error: unknown) => (stop() ? failed('lock', error) : undefined));
       // Given up first, or the replay's own report once it started (it ends by itself: its steps are bounded).

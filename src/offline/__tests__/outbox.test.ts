@@ -798,22 +798,44 @@ describe('dispose and failing storage during a replay', () => {
     expect(outbox.entries.map((e) => e.idempotencyKey)).toEqual([entry.idempotencyKey]);
   });
 
-  test('a replay lock that fails (a Web Lock refused) ends the flush with an event, never a rejection; nothing is sent', async () => {
-    const lock = { run: () => Promise.reject(new Error('SecurityError: locks are not allowed here')) };
-    const { outbox, script, events } = make({ lock, connectivity: manualConnectivity(true) });
-    await outbox.enqueue(input(1));
-    await expect(outbox.flush()).resolves.toEqual({
-      delivered: 0,
-      rejected: 0,
-      remaining: 1,
-      stopped: 'storage-failed',
-    });
-    expect(script.calls).toEqual([]);
-    expect(events.at(-1)).toMatchObject({
-      type: 'outbox-storage-error',
-      classification: { reason: 'outbox-storage-failed', message: expect.stringContaining('replay lock failed') },
-    });
-  });
+  test.each<[string, () => Promise<never>]>([
+    ['rejects (a Web Lock refused)', () => Promise.reject(new Error('SecurityError: locks are not allowed here'))],
+    [
+      'throws synchronously (a custom lock)',
+      () => {
+        throw new Error('lock bug');
+      },
+    ],
+  ])(
+    'a replay lock that %s ends the flush with one event, never a rejection; nothing is sent, no timer is left',
+    async (_, run) => {
+      const { outbox, script, events } = make({
+        lock: { run },
+        connectivity: manualConnectivity(true),
+        lockTimeoutMs: 300,
+      });
+      await outbox.enqueue(input(1));
+      await expect(outbox.flush()).resolves.toEqual({
+        delivered: 0,
+        rejected: 0,
+        remaining: 1,
+        stopped: 'storage-failed',
+      });
+      expect(script.calls).toEqual([]);
+      const storageErrors = () => events.filter((e) => e.type === 'outbox-storage-error');
+      expect(storageErrors()).toEqual([
+        expect.objectContaining({
+          classification: expect.objectContaining({
+            reason: 'outbox-storage-failed',
+            message: expect.stringContaining('replay lock failed'),
+          }),
+        }),
+      ]);
+      await jest.advanceTimersByTimeAsync(300); // the lock's wait bound is not left armed
+      expect(storageErrors()).toHaveLength(1);
+      outbox.dispose();
+    },
+  );
 
   /** A lock whose turns the test grants by hand (a tab that holds the Web Lock, or a custom lock that never runs its task). */
   const heldLock = () => {
