@@ -24,7 +24,8 @@ export interface CrossTabOptions {
   lockTimeoutMs?: number;
   /**
    * After sharing a new token the lock is held this much longer, so the message reaches the tabs
-   * queued for the lock before they are granted it (they also re-read the stored token).
+   * queued for the lock before they are granted it (they also re-read the stored token). At most
+   * `lockTimeoutMs`, after which those tabs stop waiting anyway.
    * @defaultValue 50
    */
   handoffMs?: number;
@@ -89,7 +90,8 @@ export class CrossTabCoordinator {
   ) {
     this.name = options.name ?? 'apollo-link-resilience:auth';
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    this.handoffMs = options.handoffMs ?? 50;
+    // Longer than lockTimeoutMs helps no one: the tabs queued for the lock stop waiting then.
+    this.handoffMs = Math.min(options.handoffMs ?? 50, this.lockTimeoutMs);
     const browser = inBrowserContext();
     const locks =
       options.locks ??
