@@ -198,8 +198,12 @@ describe('appSync profile', () => {
     ).toEqual({ field: 'getPost', resource: 'Query' });
   });
 
-  test('a conditional check failure without the current item (data: null) has no details', () => {
-    const c = classifyError(typed('DynamoDB:ConditionalCheckFailedException', 'The conditional request failed'), {
+  test.each<[string, unknown]>([
+    ['data: null', null],
+    ['data a string, not an item', 'stale'],
+    ['data a number', 3],
+  ])('a conditional check failure without the current item (%s) has no details', (_, data) => {
+    const c = classifyError(typed('DynamoDB:ConditionalCheckFailedException', 'The conditional request failed', data), {
       profiles: [appSync],
     });
     expect(c).toMatchObject({ category: 'conflict', reason: 'precondition-failed' });

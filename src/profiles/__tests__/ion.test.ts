@@ -689,3 +689,37 @@ describe('ion: its rules refine, they never overrule an explicit code or status 
     });
   });
 });
+
+// Messages as people and proxies send them: runs of spaces (a template with an empty part, a wrapped
+// line) do not stop a rule from reading its parts (#22: ion.ts's `\s+` survivors).
+describe('ion: the parts of a message are read across runs of spaces', () => {
+  test('a deactivated user with two spaces around the e-mail', () => {
+    const c = classifyError(http(401, 'User  jane@acme.example  is deactivated'), { profiles: [ion] });
+    expect(c).toMatchObject({ category: 'unauthenticated', reason: 'user-deactivated' });
+    expect(c.details).toEqual({ email: 'jane@acme.example' });
+  });
+
+  test('a missing permission with two spaces between its words', () => {
+    const c = classifyError(http(403, 'You are not authorized to perform  DELETE  on  PurchaseOrder.'), {
+      profiles: [ion],
+    });
+    expect(c).toMatchObject({ category: 'forbidden', reason: 'missing-permission' });
+    expect(c.details).toMatchObject({ action: 'DELETE', resource: 'PurchaseOrder' });
+  });
+
+  test('a domain rule with two spaces between entity, field and constraint', () => {
+    const c = classifyError(http(422, 'PartInventory  quantity  must be greater than 0.'), { profiles: [ion] });
+    expect(c).toMatchObject({ category: 'validation', reason: 'domain-rule' });
+    expect(c.details).toEqual({ field: 'quantity', entity: 'PartInventory', constraint: 'must be greater than 0' });
+  });
+
+  test('a domain rule that names no field or entity has no details', () => {
+    const c = classifyError(http(422, 'value is too long'), { profiles: [ion] });
+    expect(c).toMatchObject({ category: 'validation', reason: 'domain-rule' });
+    expect(c.details).toBeUndefined();
+  });
+
+  test("the profile's name is 'ion' (what a rule's verdict and the docs call it)", () => {
+    expect(ion.name).toBe('ion');
+  });
+});
