@@ -176,12 +176,14 @@ export function classifyErrors(input: unknown, options: ClassifyOptions = {}): C
   if (existing) return existing;
   const parts = errorParts(input);
   // A container's top-level `extensions` (a result's, AC4 CombinedGraphQLErrors') reach each error's facts (Shopify's cost).
-  const own = parts ? (input as { extensions?: unknown }).extensions : undefined;
+  // So does a result's own numeric `status` (`{ data, errors, status }`), as when it is read whole.
+  const { extensions: own, status: ownStatus } = (parts ? input : {}) as { extensions?: unknown; status?: unknown };
   const extensions =
     typeof own === 'object' && own !== null && !Array.isArray(own)
       ? (own as Record<string, unknown>)
       : options.responseExtensions;
-  const envelope = { status: options.status, headers: options.headers, ...(extensions ? { extensions } : {}) };
+  const status = typeof ownStatus === 'number' ? ownStatus : options.status;
+  const envelope = { status, headers: options.headers, ...(extensions ? { extensions } : {}) };
   if (parts)
     return parts.flatMap(
       (part) => readAnnotations(part) ?? collectFacts(part, envelope).map((facts) => classifyFacts(facts, options)),

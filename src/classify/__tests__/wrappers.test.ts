@@ -148,6 +148,43 @@ describe('an error inside what the app holds is classified, not the wrapper', ()
     expect(classifyError(value)).toMatchObject({ category, retryable });
   });
 
+  // A result read whole keeps the status it says it came with (collectFacts did; the split per error lost it).
+  test.each<[string, unknown, Record<string, unknown>]>([
+    [
+      'a result with errors and status 503',
+      { data: null, errors: [{ message: 'Something broke' }], status: 503 },
+      { category: 'server', reason: 'service-unavailable', status: 503, retryable: true },
+    ],
+    [
+      'a result with errors and status 401',
+      { data: null, errors: [{ message: 'Unauthorized' }], status: 401 },
+      { category: 'unauthenticated', status: 401 },
+    ],
+    [
+      'a result with errors and status 429',
+      { errors: [{ message: 'Slow down' }], status: 429 },
+      { category: 'rate-limited', status: 429 },
+    ],
+    [
+      'a status that is not a number is not a status',
+      { errors: [{ message: 'x' }], status: 'error' },
+      { category: 'unknown' },
+    ],
+  ])('%s', (_, value, want) => {
+    expect(classifyError(value)).toMatchObject(want);
+  });
+
+  test('without a status of its own, the status passed in applies to each error', () => {
+    expect(classifyError({ errors: [{ message: 'x' }] }, { status: 502 })).toMatchObject({
+      category: 'server',
+      status: 502,
+    });
+    expect(classifyError({ errors: [{ message: 'x' }], status: 429 }, { status: 502 })).toMatchObject({
+      category: 'rate-limited',
+      status: 429,
+    });
+  });
+
   test('a query result without an error is still clean', () => {
     expect(getClassifications({ data: { po: { id: '1' } }, error: undefined, loading: false })).toEqual([]);
   });
