@@ -1,0 +1,86 @@
+// The edges of what facts.ts reads (#22, survivors of the quiet-machine facts run): bounds on what is
+// read (errors per envelope, an HTML page's title, a cause chain, nesting), a body's `errors` that is
+// one object, and the body kind a user rule can match on (`facts.body`).
+import type { ClassificationRule } from '../types';
+import { classifyError, classifyErrors } from '../classifyError';
+
+const server = (status: number, bodyText: string) =>
+  Object.assign(new Error(`Response not successful: Received status code ${status}`), {
+    name: 'ServerError',
+    statusCode: status,
+    bodyText,
+    response: { status, headers: new Headers() },
+  });
+
+describe('bounds', () => {
+  test('a REST envelope with 60 entries gives the first 50 (MAX_ERRORS), in order', () => {
+    const data = Array.from({ length: 60 }, (_, i) => ({
+      propertyName: `field${i}`,
+      message: `Field ${i} is invalid`,
+    }));
+    const out = classifyErrors(server(422, JSON.stringify({ type: 'Error', status: 'error', data })));
+    expect(out).toHaveLength(50);
+    expect(out[0]!.message).toBe('Field 0 is invalid');
+    expect(out[49]!.message).toBe('Field 49 is invalid');
+  });
+
+  test.each<[string, number, string]>([
+    ['a title near the top is read', 100, 'HTML error page: Gateway Timeout'],
+    ['a title after the first 4096 characters is not looked for', 5000, 'HTML error page'],
+  ])('HTML page: %s', (_, padding, message) => {
+    const page = `<html><head>${' '.repeat(padding)}<title>Gateway Timeout</title></head><body>…</body></html>`;
+    expect(classifyError(server(504, page))).toMatchObject({ category: 'server', message });
+  });
+
+  /** A failure whose system code sits `depth` causes down. */
+  const chain = (depth: number) => {
+    let error: Error = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    for (let i = 0; i < depth; i++) error = new Error(`wrapper ${i}`, { cause: error });
+    return error;
+  };
+  test.each<[number, string]>([
+    [0, 'network'],
+    [4, 'network'],
+    [5, 'unknown'], // five causes down: past the bound, not read
+  ])('a system code %i causes down: %s', (depth, category) => {
+    expect(classifyError(chain(depth)).category).toBe(category);
+  });
+
+  test('an Apollo error that holds itself as its network error ends, as an unexpected shape', () => {
+    const looped: Record<string, unknown> = { name: 'ApolloError', message: 'loop', graphQLErrors: [] };
+    looped.networkError = looped;
+    expect(classifyError(looped)).toMatchObject({ category: 'bad-request', reason: 'unexpected-response' });
+  });
+});
+
+describe('a body whose `errors` is one object, not a list', () => {
+  test('its message is the message', () => {
+    expect(classifyError(server(400, JSON.stringify({ errors: { message: 'Quota exceeded' } })))).toMatchObject({
+      category: 'bad-request',
+      message: 'Quota exceeded',
+    });
+  });
+
+  test('without a message: the default text, not an invented one', () => {
+    expect(classifyError(server(400, JSON.stringify({ errors: { code: 'X' } }))).message).toBe(
+      'Bad request error (HTTP 400), no message',
+    );
+  });
+});
+
+describe("facts.body 'empty', as a user rule sees it", () => {
+  const rule: ClassificationRule = {
+    id: 'app/empty-answer',
+    match: (f) => f.body === 'empty',
+    classify: { category: 'server', reason: 'empty-answer', retryable: true },
+  };
+  test.each<[string, unknown, boolean]>([
+    ['a bare { status: 503 }', { status: 503 }, true],
+    ['an empty body text', server(503, ''), true],
+    ['{ status, message }: a message is an answer', { status: 503, message: 'Maintenance' }, false],
+    ['a named object with a status', { name: 'GatewayError', status: 503 }, false],
+    ['an Error with a status', Object.assign(new Error(''), { status: 503 }), false],
+  ])('%s → empty: %s', (_, input, empty) => {
+    expect(classifyError(input, { rules: [rule] }).reason === 'empty-answer').toBe(empty);
+  });
+});
