@@ -84,3 +84,33 @@ describe("facts.body 'empty', as a user rule sees it", () => {
     expect(classifyError(input, { rules: [rule] }).reason === 'empty-answer').toBe(empty);
   });
 });
+
+describe('entries without a message get the default text, not an invented one', () => {
+  test.each<[string, unknown, Record<string, unknown>]>([
+    [
+      'a GraphQL errors entry that is a number',
+      { status: 500, body: { errors: [42] } },
+      { category: 'server', message: 'Server error (HTTP 500), no message' },
+    ],
+    [
+      'a REST envelope entry without a message',
+      server(422, JSON.stringify({ type: 'Error', status: 'error', data: [{ propertyName: 'qty' }] })),
+      { category: 'validation', message: 'Validation error (HTTP 422), no message' },
+    ],
+    [
+      'a JSON body with nothing to say',
+      server(500, JSON.stringify({ ok: false })),
+      { category: 'server', message: 'Server error (HTTP 500), no message' },
+    ],
+  ])('%s', (_, input, want) => {
+    expect(classifyError(input)).toMatchObject(want);
+  });
+});
+
+// In a 200, a GraphQL errors entry that is not an object or a string is a shape no server should send.
+test.each<[string, unknown, string]>([
+  ['a string entry is a message', 'Boom', 'unknown'],
+  ['a number entry is an unexpected shape', 42, 'bad-request'],
+])('errors[] in a 200: %s', (_, entry, category) => {
+  expect(classifyError({ status: 200, body: { errors: [entry] } }).category).toBe(category);
+});
