@@ -114,3 +114,15 @@ test.each<[string, unknown, string]>([
 ])('errors[] in a 200: %s', (_, entry, category) => {
   expect(classifyError({ status: 200, body: { errors: [entry] } }).category).toBe(category);
 });
+
+// Only a TypeError that says fetch/network/socket/connect is a transport failure; any other thrown error is the app's.
+test.each<[string, unknown, string]>([
+  ['a plain Error', new Error('Cannot read properties of undefined'), 'unknown'],
+  ['a TypeError from app code', new TypeError('x.map is not a function'), 'unknown'],
+  ['an app Error that mentions connect', new Error('Could not connect the payment provider'), 'unknown'],
+  ['a named error object', { name: 'ValidationError', message: 'bad input' }, 'unknown'],
+  ['a fetch TypeError', new TypeError('Failed to fetch'), 'network'],
+  ["Safari's fetch TypeError", new TypeError('Load failed'), 'network'],
+])('a thrown %s', (_, input, category) => {
+  expect(classifyError(input).category).toBe(category);
+});
