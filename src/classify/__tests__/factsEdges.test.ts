@@ -126,3 +126,58 @@ test.each<[string, unknown, string]>([
 ])('a thrown %s', (_, input, category) => {
   expect(classifyError(input).category).toBe(category);
 });
+
+// An Apollo error inside what the app holds (AC3's query result `{ data, error: ApolloError }`): its parts are read.
+describe('an Apollo error held in a query result', () => {
+  const held = (error: Record<string, unknown>) => ({ data: undefined, error: { graphQLErrors: [], ...error } });
+  test.each<[string, unknown, Record<string, unknown>]>([
+    [
+      'ApolloError with a network error',
+      held({ name: 'ApolloError', message: 'Failed to fetch', networkError: new TypeError('Failed to fetch') }),
+      { category: 'network', reason: 'fetch-failed' },
+    ],
+    [
+      'ApolloError with protocol errors',
+      held({
+        name: 'ApolloError',
+        message: 'x',
+        protocolErrors: [{ message: 'Subscription ended', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      }),
+      { category: 'server', message: 'Subscription ended' },
+    ],
+    [
+      'ApolloError with a client error',
+      held({ name: 'ApolloError', message: 'x', clientErrors: [new Error('Missing field po in cache')] }),
+      { category: 'unknown', message: 'Missing field po in cache' },
+    ],
+    [
+      'CombinedProtocolErrors',
+      {
+        data: undefined,
+        error: Object.assign(new Error('x'), {
+          name: 'CombinedProtocolErrors',
+          errors: [{ message: 'Socket closed by server' }],
+        }),
+      },
+      { message: 'Socket closed by server' },
+    ],
+  ])('%s', (_, input, want) => {
+    expect(classifyError(input)).toMatchObject(want);
+  });
+
+  test('an error with GraphQL errors and a network error: both are read, in that order', () => {
+    const error = Object.assign(new Error('outer'), {
+      graphQLErrors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }],
+      networkError: new TypeError('Failed to fetch'),
+    });
+    expect(classifyErrors(error).map((c) => c.category)).toEqual(['unauthenticated', 'network']);
+  });
+
+  test('an error that holds itself as its network error, beside GraphQL errors, ends with its GraphQL error first', () => {
+    const looped: Record<string, unknown> = Object.assign(new Error('loop'), {
+      graphQLErrors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+    looped.networkError = looped;
+    expect(classifyError(looped).category).toBe('unauthenticated');
+  });
+});
