@@ -181,3 +181,14 @@ describe('an Apollo error held in a query result', () => {
     expect(classifyError(looped).category).toBe('unauthenticated');
   });
 });
+
+test.each<[string, unknown, Record<string, unknown>]>([
+  ['a result with no errors and its own status 503', { errors: [], status: 503 }, { category: 'server', status: 503 }],
+  [
+    'a raw HTTP answer whose errors field is text: its body is read',
+    { status: 502, errors: 'Bad gateway', body: '<html><title>502 Bad Gateway</title></html>' },
+    { category: 'server', message: 'HTML error page: 502 Bad Gateway' },
+  ],
+])('%s', (_, input, want) => {
+  expect(classifyError(input)).toMatchObject(want);
+});
