@@ -29,6 +29,38 @@ describe('partial results across attempts', () => {
     expect(out.complete).toBe(true);
   });
 
+  test('a partial result on the last attempt is passed on as it came (merged), not held for a retry that cannot come', async () => {
+    const events: string[] = [];
+    const s = server([noPrice, noPrice]);
+    const link = new RetryBackoffLink({
+      ...noJitter,
+      maxAttempts: 2,
+      partialRetries: 5,
+      onEvent: (e) => events.push(e.type),
+    });
+    const out = execute(ApolloLink.from([link, s.link]));
+    await jest.advanceTimersByTimeAsync(250);
+    await out.done;
+    expect(s.requests).toHaveLength(2);
+    expect(out.next).toEqual([noPrice]); // its own error only: no give-up error added
+    expect(events).toEqual(['retry']);
+  });
+
+  test('an attempt that failed offline does not count toward the last attempt: a partial result after it still gets its retry', async () => {
+    const conn = manualConnectivity(false);
+    const s = scripted((sink) =>
+      conn.isOnline() ? answer(sink, noPrice) : sink.error(new TypeError('Failed to fetch')),
+    );
+    const link = new RetryBackoffLink({ ...noJitter, connectivity: conn, maxAttempts: 2 });
+    const out = execute(ApolloLink.from([link, s.link]));
+    await flush();
+    conn.setOnline(true); // attempt 2: partial, held; attempt 3 (the second that counts): passed on
+    await jest.advanceTimersByTimeAsync(250);
+    await out.done;
+    expect(s.requests).toHaveLength(3);
+    expect(out.next).toEqual([noPrice]);
+  });
+
   test('a partial result, then the attempt times out: the data is kept and shown with the last failure', async () => {
     // Attempt 1 sends its partial result but never completes; attempt 2 fails for good.
     const s = scripted((sink, n) => (n === 1 ? sink.next(noPrice) : answer(sink, serverError(502))));
