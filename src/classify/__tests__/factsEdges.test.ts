@@ -174,8 +174,9 @@ describe('an Apollo error held in a query result', () => {
   });
 
   test('an error that holds itself as its network error, beside GraphQL errors, ends with its GraphQL error first', () => {
-    const looped: Record<string, unknown> = Object.assign(new Error('loop'), {
+    const looped = Object.assign(new Error('loop'), {
       graphQLErrors: [{ message: 'Token is expired', extensions: { code: 'UNAUTHENTICATED' } }],
+      networkError: undefined as unknown,
     });
     looped.networkError = looped;
     expect(classifyError(looped).category).toBe('unauthenticated');
