@@ -167,6 +167,18 @@ describe('idempotencyKey: true', () => {
     expect(keys[2]).not.toBe(keys[0]);
   });
 
+  test("a per-operation override that does not name idempotencyKey keeps the link's key", async () => {
+    const s = server([serverError(502), { data: { updatePo: { id: '1' } } }]);
+    const link = new RetryBackoffLink({ ...noJitter, idempotencyKey: true, initialDelayMs: 10 });
+    const out = execute(ApolloLink.from([link, s.link]), { query: MUTATION, context: { retry: { maxAttempts: 2 } } });
+    await jest.advanceTimersByTimeAsync(10);
+    await out.done;
+    const keys = keysOf(s.requests);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toEqual(expect.any(String));
+    expect(keys[1]).toBe(keys[0]);
+  });
+
   test('without crypto (no randomUUID) the key is still unique: time and two random parts in base 36', async () => {
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
     Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });

@@ -68,6 +68,7 @@ test.each<[string, RetryBackoffLink.Options, RetryBackoffLink.AttemptOptions | u
   ['per operation: a longer deadline', { deadlineMs: 2500 }, { deadlineMs: 60_000 }, DEFAULT],
   ['per operation: jitter off', { jitter: true, random: () => 0 }, { jitter: false }, DEFAULT],
   ['per operation: jitter on', {}, { jitter: true }, [0, 750, 2250, 5250]],
+  ['jitter is on by default', { jitter: undefined }, undefined, [0, 750, 2250, 5250]],
 ])('%s', async (_name, options, retry, times) => {
   expect(await requestTimes({ random: () => 0, ...options }, retry)).toEqual(times);
 });
