@@ -56,3 +56,30 @@ test('a waiting operation rejected at its retry leaves the half-open circuit and
   const circuit = events.filter((e) => e.type.startsWith('circuit-')).map((e) => e.type);
   expect(circuit).toEqual(['circuit-open', 'circuit-half-open', 'circuit-close']);
 });
+
+test('an operation that was sent before the circuit opened and is unsubscribed while the probe runs does not free the probe slot', async () => {
+  // 'slow' hangs; 'fail' fails for good (maxAttempts 1) and opens the circuit; 'probe' is admitted half-open and hangs.
+  const s = scripted((sink, _attempt, operation) => {
+    if (operation.variables.id === 'fail') sink.error(serverError(503));
+  });
+  const link = ApolloLink.from([
+    new RetryBackoffLink({
+      jitter: false,
+      budget: false,
+      maxAttempts: 1,
+      circuitBreaker: { failures: 1, windowMs: 30_000, initialProbeDelayMs: 100, cooldownMs: 30_000 },
+    }),
+    s.link,
+  ]);
+  const slow = execute(link, { variables: { id: 'slow' } });
+  const fail = execute(link, { variables: { id: 'fail' } });
+  await fail.done; // the circuit is open
+  await jest.advanceTimersByTimeAsync(200);
+  const probe = execute(link, { variables: { id: 'probe' } }); // the half-open probe, in flight
+  slow.unsubscribe(); // not the probe: the slot stays taken
+  const late = execute(link, { variables: { id: 'late' } });
+  await late.done;
+  expect(getClassifications(late.error)[0]).toMatchObject({ reason: 'circuit-open' });
+  expect(s.requests.map((r) => r.variables.id)).toEqual(['slow', 'fail', 'probe']);
+  probe.unsubscribe();
+});
