@@ -3,32 +3,28 @@ import { scripted } from './harness';
 
 export type Sink = { next(v: unknown): void; error(e: unknown): void; complete(): void };
 
-/** AC4's `ServerError` shape for a non-2xx response (AC3's has the same fields the links read). */
-export const serverError = (status: number, headers: Record<string, string> = {}) =>
+/** AC4's `ServerError` shape for a non-2xx response with its raw body (AC3's has the same fields the links read). */
+export const serverErrorWithBody = (status: number, bodyText: string, headers: Record<string, string> = {}) =>
   Object.assign(new Error(`Response not successful: Received status code ${status}`), {
     name: 'ServerError',
     statusCode: status,
-    bodyText: '',
+    bodyText,
     response: { status, headers: new Headers(headers) },
   });
 
+/** A `ServerError` with an empty body. */
+export const serverError = (status: number, headers: Record<string, string> = {}) =>
+  serverErrorWithBody(status, '', headers);
+
+/** A GraphQL body with one error saying `message`. */
+const oneError = (message: string) => JSON.stringify({ errors: [{ message }] });
+
 /** A 401 whose body says the token expired (refreshable). */
-export const unauthorized = (message = 'Token is expired') =>
-  Object.assign(new Error('Response not successful: Received status code 401'), {
-    name: 'ServerError',
-    statusCode: 401,
-    bodyText: JSON.stringify({ errors: [{ message }] }),
-    response: { status: 401, headers: new Headers() },
-  });
+export const unauthorized = (message = 'Token is expired') => serverErrorWithBody(401, oneError(message));
 
 /** A 409 whose body says the etag did not match (a conflict the etag link resolves). */
 export const conflict409 = (message = 'Concurrent modification detected — etag mismatch.') =>
-  Object.assign(new Error('Response not successful: Received status code 409'), {
-    name: 'ServerError',
-    statusCode: 409,
-    bodyText: JSON.stringify({ errors: [{ message }] }),
-    response: { status: 409, headers: new Headers() },
-  });
+  serverErrorWithBody(409, oneError(message));
 
 /** A failed fetch with a Node error code (ECONNREFUSED, ECONNRESET…). */
 export const networkError = (code: string) =>

@@ -459,38 +459,11 @@ describe('close()', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  test.each([
-    ['Infinity', Infinity],
-    ['30 days', 2_592_000_000],
-  ])(
-    'a handoffMs of %s holds the lock at most lockTimeoutMs (the queued tabs stop waiting then)',
-    async (_, handoffMs) => {
-      const l = controlledLocks();
-      const coordinator = new CrossTabCoordinator(
-        { locks: l.locks, createChannel: channel().createChannel, handoffMs, lockTimeoutMs: 2_000 },
-        () => undefined,
-      );
-      const outcome = await settle(
-        coordinator.run(
-          async () => 'new-token-000001',
-          async () => undefined,
-          'old',
-        ),
-      );
-      void l.requests[0]!.grant();
-      await jest.advanceTimersByTimeAsync(1_999);
-      expect(l.held.count).toBe(1);
-      await jest.advanceTimersByTimeAsync(1);
-      expect(l.held.count).toBe(0);
-      expect(outcome().value).toEqual({ token: 'new-token-000001', source: 'this-tab' });
-      coordinator.close();
-    },
-  );
-
-  test('releases a hand-off at once', async () => {
+  /** A refresh granted the lock at once (this tab refreshes and shares), holding it for the hand-off. */
+  async function refreshedUnderLock(options: { handoffMs: number; lockTimeoutMs?: number }) {
     const l = controlledLocks();
     const coordinator = new CrossTabCoordinator(
-      { locks: l.locks, createChannel: channel().createChannel, handoffMs: 10_000 },
+      { locks: l.locks, createChannel: channel().createChannel, ...options },
       () => undefined,
     );
     const outcome = await settle(
@@ -501,6 +474,27 @@ describe('close()', () => {
       ),
     );
     void l.requests[0]!.grant();
+    return { l, coordinator, outcome };
+  }
+
+  test.each([
+    ['Infinity', Infinity],
+    ['30 days', 2_592_000_000],
+  ])(
+    'a handoffMs of %s holds the lock at most lockTimeoutMs (the queued tabs stop waiting then)',
+    async (_, handoffMs) => {
+      const { l, coordinator, outcome } = await refreshedUnderLock({ handoffMs, lockTimeoutMs: 2_000 });
+      await jest.advanceTimersByTimeAsync(1_999);
+      expect(l.held.count).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(l.held.count).toBe(0);
+      expect(outcome().value).toEqual({ token: 'new-token-000001', source: 'this-tab' });
+      coordinator.close();
+    },
+  );
+
+  test('releases a hand-off at once', async () => {
+    const { l, coordinator, outcome } = await refreshedUnderLock({ handoffMs: 10_000 });
     await jest.advanceTimersByTimeAsync(0);
     expect(l.held.count).toBe(1);
     coordinator.close();

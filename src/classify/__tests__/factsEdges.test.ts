@@ -3,14 +3,7 @@
 // one object, and the body kind a user rule can match on (`facts.body`).
 import type { ClassificationRule } from '../types';
 import { classifyError, classifyErrors } from '../classifyError';
-
-const server = (status: number, bodyText: string) =>
-  Object.assign(new Error(`Response not successful: Received status code ${status}`), {
-    name: 'ServerError',
-    statusCode: status,
-    bodyText,
-    response: { status, headers: new Headers() },
-  });
+import { serverErrorWithBody as server } from '../../__testUtils__/fixtures';
 
 describe('bounds', () => {
   test('a REST envelope with 60 entries gives the first 50 (MAX_ERRORS), in order', () => {

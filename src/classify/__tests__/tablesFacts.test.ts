@@ -3,14 +3,7 @@
 // plain text, oversized JSON), the status inside a GraphQL error, system codes deep in a cause
 // chain, and where Retry-After comes from. Each case is a body as a server or runtime sends it.
 import { classifyError, classifyErrors } from '../classifyError';
-
-const server = (status: number, bodyText: string, headers: Record<string, string> = {}) =>
-  Object.assign(new Error(`Response not successful: Received status code ${status}`), {
-    name: 'ServerError',
-    statusCode: status,
-    bodyText,
-    response: { status, headers: new Headers(headers) },
-  });
+import { serverErrorWithBody as server } from '../../__testUtils__/fixtures';
 
 describe('JSON bodies that are not GraphQL', () => {
   test.each<[string, number, unknown, Record<string, unknown>]>([

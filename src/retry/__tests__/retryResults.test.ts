@@ -17,6 +17,8 @@ const down = (field: string) => ({
 /** Attempt 1 resolved the supplier but not the price; attempt 2 the price but not the supplier. */
 const noPrice = { data: { po: { id: '1', supplier: 'Acme', price: null } }, errors: [down('price')] };
 const noSupplier = { data: { po: { id: '1', supplier: null, price: 10 } }, errors: [down('supplier')] };
+/** A result without data: a failure, not a partial result. */
+const failure = { data: null, errors: [{ message: 'down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
 
 describe('partial results across attempts', () => {
   test('the last attempt passed on is merged with what earlier attempts resolved', async () => {
@@ -104,7 +106,6 @@ describe('partial results across attempts', () => {
   });
 
   test('a result without data is passed on as the answer after the last attempt', async () => {
-    const failure = { data: null, errors: [{ message: 'down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
     const s = server([failure]);
     const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, maxAttempts: 2 }), s.link]));
     await jest.advanceTimersByTimeAsync(1000);
@@ -115,7 +116,6 @@ describe('partial results across attempts', () => {
   });
 
   test('a data-less result that retryIf refuses to retry is passed on as the answer', async () => {
-    const failure = { data: null, errors: [{ message: 'down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
     const s = server([failure]);
     const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, retryIf: () => false }), s.link]));
     await flush();
@@ -126,7 +126,6 @@ describe('partial results across attempts', () => {
   });
 
   test('partialRetries: 0 does not stop the retries of a result without data (a failure, not a partial result)', async () => {
-    const failure = { data: null, errors: [{ message: 'down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
     const s = server([failure]);
     const out = execute(ApolloLink.from([new RetryBackoffLink({ ...noJitter, partialRetries: 0 }), s.link]));
     await jest.advanceTimersByTimeAsync(7000);
