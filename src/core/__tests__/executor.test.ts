@@ -2,7 +2,7 @@
 import { ApolloLink, Observable } from '@apollo/client/core/index.js';
 import { parse } from 'graphql';
 import { getClassifications } from '../../classify/getClassifications';
-import { executeForward, type LinkOperation, type SubscriptionLike } from '../../compat/index';
+import { executeForward, setHeaders, type LinkOperation, type SubscriptionLike } from '../../compat/index';
 import { answer, server } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { PolicyExecutor } from '../executor';
@@ -91,6 +91,29 @@ describe('PolicyExecutor', () => {
     await flush();
     expect(getClassifications(later.error)[0]).toMatchObject({ reason: 'link-disposed' });
     expect(s.requests).toHaveLength(2);
+  });
+
+  test('a policy below reads the headers a policy above wrote (not the context read when the operation started)', async () => {
+    const seen: unknown[] = [];
+    const writer: Policy = {
+      run(operation, _context, next, sink) {
+        setHeaders(operation, { 'x-above': '1' });
+        return next.send(operation, sink);
+      },
+    };
+    const reader: Policy = {
+      run(operation, context, next, sink) {
+        seen.push(context.headers);
+        return next.send(operation, sink);
+      },
+    };
+    const s = scripted((sink) => answer(sink, ok));
+    const out = execute(ApolloLink.from([new PolicyExecutor([writer, reader], 'Test'), s.link]), {
+      context: { headers: { 'x-app': 'a' } },
+    });
+    await flush();
+    await out.done;
+    expect(seen).toEqual([{ 'x-app': 'a', 'x-above': '1' }]);
   });
 
   test('a link below that throws instead of returning an Observable fails the operation with that error', async () => {
