@@ -606,6 +606,43 @@ describe('ion: 422 domain rules name the field and constraint', () => {
       });
     },
   );
+  test('which messages word a domain rule: the sign-in steps are left out wherever they stand, as the lookbehind did', () => {
+    // The rule once read `(?<!(2FA|SSO) )is required` and `(?<!token )is invalid`; Safari before 16.4 cannot parse a
+    // lookbehind. This is that pattern, run here in Node, against the rule as it is now.
+    const reference =
+      /\b(must (not )?be|must have|(?<!(2FA|SSO) )is required|are required|is too (long|short)|exceeds|out of range|not allowed|(?<!token )is invalid|invalid value)\b/i;
+    const rule = ion.rules.find((r) => r.id === 'ion/domain-rule')!;
+    const matches = (message: string) =>
+      typeof rule.match === 'function' && rule.match({ message, status: 422 } as never);
+    const messages = [
+      'Part quantity must be positive',
+      'Name is required',
+      '2FA is required',
+      '2fa IS REQUIRED',
+      'SSO is required',
+      'Lasso is required',
+      'Token is invalid',
+      'token is invalid; quantity is invalid',
+      '2FA is required. SSO is required.',
+      'SSO is required and the name is required',
+      'Token is invalid, the name is too long',
+      'The date is out of range',
+      'Value not allowed here',
+      'is required',
+      'Sign in again',
+    ];
+    expect(messages.map(matches)).toEqual(messages.map((message) => reference.test(message)));
+    expect(messages.filter(matches)).toEqual([
+      'Part quantity must be positive',
+      'Name is required',
+      'token is invalid; quantity is invalid',
+      'SSO is required and the name is required',
+      'Token is invalid, the name is too long',
+      'The date is out of range',
+      'Value not allowed here',
+      'is required',
+    ]);
+  });
   test('a domain-rule message on another status does not move its category', () => {
     expect(classifyError(http(409, 'Part quantity must be positive'), { profiles: [ion] }).category).toBe('conflict');
     expect(classifyError(http(500, 'Part quantity must be positive'), { profiles: [ion] }).category).toBe('server');
