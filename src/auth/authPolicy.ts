@@ -202,8 +202,9 @@ class AuthRun implements Sink, SubscriptionLike {
         (cancel) => (this.cancelRead = cancel),
       );
       if (this.phase === 'replaying') this.send(fresh);
-    } catch (refreshError) {
-      this.fail(refreshError);
+    } catch (error) {
+      // A failed refresh is classified already; `getToken` throwing as the token is re-read is not.
+      this.fail(error instanceof ResilienceError ? error : tokens.tokenUnavailable(error));
     }
   }
 

@@ -5,7 +5,7 @@ import { ApolloLink, Observable } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
 import type { Classification } from '../../classify/types';
 import type { ResilienceEvent } from '../../core/events';
-import { deferred, type Sink } from '../../__testUtils__/fixtures';
+import { deferred, unauthorized, type Sink } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { AuthRefreshLink } from '../AuthRefreshLink';
 
@@ -273,6 +273,25 @@ describe('the token source failing', () => {
       refreshable: false,
     });
     expect((out.error as { cause?: unknown }).cause).toBe(thrown);
+  });
+
+  test('getToken throwing as a replay re-reads the token: token-unavailable, its message redacted, as on the first send', async () => {
+    let reads = 0;
+    const thrown = new Error('storage broke holding opaque-token-1234');
+    const getToken = () => {
+      reads += 1;
+      if (reads > 1) throw thrown;
+      return 'opaque-token-1234';
+    };
+    const s = scripted((sink) => sink.error(unauthorized()));
+    const out = await run(ApolloLink.from([new AuthRefreshLink({ getToken, refresh: async () => 'x' }), s.link]));
+    expect(s.requests).toHaveLength(1);
+    expect(getClassifications(out.error)[0]).toMatchObject({
+      category: 'unauthenticated',
+      reason: 'token-unavailable',
+      message: 'The access token could not be read: storage broke holding [redacted]',
+    });
+    expect(out.error).not.toBe(thrown);
   });
 
   test('an empty scheme sends the bare token in the default header', async () => {
