@@ -395,12 +395,9 @@ export class TokenState {
     // Another tab may have refreshed while this one waited for the lock: then its token is used.
     const fresh = (token: string | undefined) =>
       token !== undefined && token !== failedToken && !this.staleTokens.has(token) ? token : undefined;
-    // After the lock: the token another tab shared (BroadcastChannel), or the one it stored (getToken).
-    return this.crossTab.run(
-      once,
-      async () => fresh(this.refreshedToken) ?? fresh(await this.read(undefined).catch(() => undefined)),
-      failedToken,
-    );
+    // After the lock: the token another tab shared (BroadcastChannel) or stored, as `getToken` now makes it
+    // (never one the app signed out of: the refreshed token only while the app does not know it yet).
+    return this.crossTab.run(once, async () => fresh(await this.read(undefined).catch(() => undefined)), failedToken);
   }
 }
 

@@ -60,6 +60,30 @@ describe('a token another tab shares is adopted only as the successor of the one
   });
 });
 
+describe('signing out by storing no token', () => {
+  test('with crossTab, a missing token after sign-out is refreshed, never answered with the old session token', async () => {
+    const o = origin();
+    let stored: string | null = null;
+    let refreshes = 0;
+    const manager = new TokenManager({
+      getToken: () => stored,
+      refresh: async () => {
+        refreshes += 1;
+        if (refreshes > 1) throw new Error('signed out: no session to renew');
+        return 'session-token-B1';
+      },
+      crossTab: o.crossTab,
+    });
+    await expect(manager.getToken()).resolves.toBe('session-token-B1'); // a 'missing' refresh
+    stored = 'session-token-B1';
+    await expect(manager.getToken()).resolves.toBe('session-token-B1');
+    stored = null; // the app signed out
+    await expect(manager.getToken()).rejects.toThrow(/refresh failed/i);
+    expect(refreshes).toBe(2);
+    manager.dispose();
+  });
+});
+
 describe('the replaced tokens the manager remembers (32, oldest forgotten first)', () => {
   // The app's storage never learns a refreshed token: `getToken` answers the first token forever.
   test.each<[number, string]>([
