@@ -462,9 +462,10 @@ class EtagRun implements SubscriptionLike {
     const skip = skipped(this.etagPath);
     const onConflict = this.policy.options.onConflict;
     if (!base) {
-      // No base to merge on: only the etag is swapped, unless onConflict decides otherwise.
+      // No base to merge on: only the etag is swapped, unless onConflict decides otherwise. A field
+      // whose value is undefined is not sent (JSON drops it): it differs from nothing.
       const fields = Object.entries(mine)
-        .filter(([f, v]) => !skip.has(f) && f in latest && !deepEqual(v, latest[f]))
+        .filter(([f, v]) => v !== undefined && !skip.has(f) && f in latest && !deepEqual(v, latest[f]))
         .map(([field, v]) => ({ field, base: undefined, mine: v, theirs: latest[field] }));
       const decision = onConflict
         ? await this.decide(() =>

@@ -33,8 +33,9 @@ export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
  * - unchanged by the user (mine = base): the other writer's value is kept;
  * - unchanged by the other writer (theirs = base), or both made the same change: the user's value;
  * - changed by both to different values: a conflict.
- * Fields the user does not send are not touched (the server keeps theirs). `skip` names fields
- * never merged (ids, etags).
+ * Fields the user does not send are not touched (the server keeps theirs), nor is a field whose
+ * value is `undefined` (JSON drops it: it is not sent either). `skip` names fields never merged
+ * (ids, etags).
  */
 export function threeWayMerge(
   base: Record<string, unknown>,
@@ -54,7 +55,8 @@ export function threeWayMerge(
     const before = base[field];
     const knownBase = field in base;
     if (deepEqual(value, theirs)) merged[field] = value;
-    else if (knownBase && deepEqual(value, before)) {
+    // `undefined` is not sent: untouched, like a value equal to the base
+    else if (value === undefined || (knownBase && deepEqual(value, before))) {
       merged[field] = theirs;
       keptTheirs.push(field);
     } else if (!knownBase || deepEqual(theirs, before)) merged[field] = value;

@@ -210,6 +210,45 @@ describe('EtagConflictLink', () => {
     expect(db.po.quantity).toBe(12);
   });
 
+  test('a field the app left undefined (not sent) is not a conflict: my other change goes through, theirs stays', async () => {
+    const db = store({ notes: 'a', quantity: 10 });
+    db.otherWriter({ notes: 'alice wrote this' });
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config() }), db.link]),
+      {
+        query: UPDATE,
+        variables: { input: { id: '1', _etag: 'e1', quantity: 12, notes: undefined } },
+        operationName: 'UpdatePo',
+      },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: null, quantity: 10 }) },
+    );
+    await flush(6);
+    await out.done;
+    expect(out.error).toBeUndefined();
+    expect(db.po).toMatchObject({ _etag: 'e3', notes: 'alice wrote this', quantity: 12 });
+    expect(db.writes).toEqual([{ id: '1', _etag: 'e2', notes: 'alice wrote this', quantity: 12 }]);
+  });
+
+  test('without a cached base, a field left undefined (not sent) is not among the fields onConflict is shown', async () => {
+    const db = store({ notes: 'a', quantity: 10 });
+    db.otherWriter({ notes: 'alice wrote this' });
+    const onConflict = jest.fn(() => 'retry' as const);
+    const out = execute(
+      ApolloLink.from([new EtagConflictLink({ mutations: config(), onConflict }), db.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', quantity: 12, notes: undefined } } },
+      { cache: fakeCache(undefined) },
+    );
+    await flush(6);
+    await out.done;
+    expect(onConflict).toHaveBeenCalledWith(
+      expect.objectContaining({
+        reason: 'no-base',
+        fields: [{ field: 'quantity', base: undefined, mine: 12, theirs: 10 }],
+      }),
+    );
+    expect(db.writes).toEqual([{ id: '1', _etag: 'e2', quantity: 12 }]);
+  });
+
   test('a custom reapply (increment on the latest value) never loses an update', async () => {
     const db = store({ notes: '', quantity: 0 });
     const link = new EtagConflictLink({
