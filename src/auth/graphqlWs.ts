@@ -130,8 +130,11 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
   const userRetryWait = options.retryWait ?? defaultRetryWait;
   /** The token the current socket was opened with. */
   let sent: string | undefined;
-  /** A rejection already refreshed for, and not yet followed by an accepted socket. */
-  let refreshedSinceAccepted = false;
+  /** A rejection was refreshed for already: another refreshes only once a socket proved the new token (see `proven`). */
+  let refreshedForRejection = false;
+  /** When the current socket was acknowledged, and whether an operation's result came over it. */
+  let acceptedAt: number | undefined;
+  let delivered = false;
   /** The refresh (or re-read) an auth rejection started; the next connect waits for it. */
   let pending: Promise<void> | undefined;
   /** The verdicts on the events graphql-ws will hand to `shouldRetry`. */
@@ -164,11 +167,15 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
   /** An auth rejection of the socket opened with `sent`: whether graphql-ws should reconnect. */
   const rejected = (detail: string): boolean => {
     if (failed) return false;
-    if (refreshedSinceAccepted) {
+    // An acknowledgement alone proves nothing (a server may authenticate lazily, ack and then close
+    // 4401, and graphql-ws resets its retry count on every ack): the token proved itself once a result
+    // came over its socket or the socket stayed accepted for a minute. Otherwise no second refresh.
+    const proven = acceptedAt !== undefined && (delivered || Date.now() - acceptedAt >= 60_000);
+    if (refreshedForRejection && !proven) {
       giveUp(`The WebSocket rejected a freshly refreshed token (${detail})`, 'invalid-token');
       return false;
     }
-    refreshedSinceAccepted = true;
+    refreshedForRejection = true;
     const token = sent;
     pending = (async () => {
       // The HTTP side may have refreshed already: then its token is the answer, not another refresh.
@@ -192,7 +199,7 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
       if (failed && token !== failedFor) {
         // Another token (the user signed in again): auth starts over.
         failed = false;
-        refreshedSinceAccepted = false;
+        refreshedForRejection = false;
       }
       sent = token;
       return params(token);
@@ -200,6 +207,8 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
     on: {
       ...userOn,
       opened: (ws) => {
+        acceptedAt = undefined;
+        delivered = false;
         closingForAuth = false;
         errorVerdict = undefined;
         notify('on.opened', userOn.opened, ws);
@@ -210,13 +219,14 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
           closingForAuth = true;
           (ws as { close?: (code: number, reason: string) => void } | null)?.close?.(4401, 'Unauthenticated');
         } else {
-          refreshedSinceAccepted = false;
+          acceptedAt = Date.now();
           failed = false;
         }
         notify('on.connected', userOn.connected, ws, payload, wasRetry);
       },
       message: (message) => {
         const m = message as { type?: unknown; payload?: unknown } | null;
+        if (m?.type === 'next') delivered = true;
         if (m?.type === 'connection_error') {
           // graphql-ws answers it with an error (not a close): decided here, read by shouldRetry.
           errorVerdict = rejected('connection_error');

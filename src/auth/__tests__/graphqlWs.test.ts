@@ -88,17 +88,68 @@ describe('wsAuth', () => {
     for (const token of [T1, T2, T3]) expect(reported).not.toContain(token);
   });
 
-  test('a socket accepted with the new token starts over: a later expiry refreshes again', async () => {
+  test('a socket accepted with the new token for a minute starts over: a later expiry refreshes again', async () => {
     const { auth, refresh, failures } = setup();
     await auth.connectionParams();
     await authClose(auth, 4403);
     await auth.connectionParams();
+    auth.on.opened({});
     auth.on.connected({}, {}, true);
+    await jest.advanceTimersByTimeAsync(60_000);
     const later = await authClose(auth, 4401);
     expect(later.retry).toBe(true);
     expect(refresh).toHaveBeenCalledTimes(2);
     await expect(auth.connectionParams()).resolves.toEqual({ authorization: `Bearer ${T3}` });
     expect(failures).toEqual([]);
+  });
+
+  test('a server that acknowledges and then closes 4401 (lazy auth): one refresh, then onAuthFailure, no loop', async () => {
+    const { auth, refresh, failures } = setup([
+      'token-two-secret-0002',
+      'token-three-secret-0003',
+      'token-four-secret-0004',
+    ]);
+    let cycles = 0;
+    for (; cycles < 20; cycles++) {
+      await auth.connectionParams();
+      auth.on.opened({});
+      auth.on.connected({}, {}, cycles > 0); // graphql-ws resets its retry count on every ack
+      const { retry } = await authClose(auth, 4401);
+      if (!retry) break;
+    }
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(cycles).toBe(1);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ reason: 'invalid-token' });
+  });
+
+  test('a socket over which a result came proved its token: its rejection refreshes again, at once', async () => {
+    const { auth, refresh, failures } = setup();
+    await auth.connectionParams();
+    await authClose(auth, 4401);
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.connected({}, {}, true);
+    auth.on.message({ type: 'next', id: '1', payload: { data: { po: null } } });
+    const later = await authClose(auth, 4401);
+    expect(later.retry).toBe(true);
+    expect(refresh).toHaveBeenCalledTimes(2);
+    expect(failures).toEqual([]);
+  });
+
+  test('what an earlier socket proved does not carry over: the refreshed token rejected before its ack is a failure', async () => {
+    const { auth, refresh, failures } = setup();
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.connected({}, {}, false);
+    auth.on.message({ type: 'next', id: '1', payload: { data: { po: null } } });
+    await authClose(auth, 4401); // T1 expired after it worked: refreshed
+    await auth.connectionParams();
+    auth.on.opened({}); // T2's socket, closed before any ack
+    const second = await authClose(auth, 4401);
+    expect(second.retry).toBe(false);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(failures).toHaveLength(1);
   });
 
   test('the HTTP side refreshed first: the socket takes that token, no second refresh', async () => {
