@@ -1,6 +1,7 @@
 import { ResilienceError } from '../classify/annotations.js';
 import { classifyError } from '../classify/classifyError.js';
 import { rememberSecret } from '../classify/secrets.js';
+import { later } from '../later.js';
 
 export interface ClientCredentialsOptions {
   /** The OAuth 2.0 token endpoint, e.g. `https://ion.example/oauth/token`. @defaultValue required */
@@ -15,8 +16,17 @@ export interface ClientCredentialsOptions {
   audience?: string;
   /** @defaultValue `globalThis.fetch` */
   fetch?: typeof fetch;
-  /** A cached token this close to its `expires_in` is replaced before use. @defaultValue 30000 */
+  /**
+   * A cached token this close to its `expires_in` is replaced before use (at most half its lifetime
+   * early, so a short-lived token is not fetched again on every call). @defaultValue 30000
+   */
   earlyRefreshMs?: number;
+  /**
+   * A token request that has not answered by then is aborted and fails (category `network`, reason
+   * `timeout`), so the next call tries again; below the token manager's 30 s wait, so this is the
+   * failure the app sees. @defaultValue 20000
+   */
+  timeoutMs?: number;
   /** `'form'` (RFC 6749) or `'json'` request body. @defaultValue 'form' */
   bodyFormat?: 'form' | 'json';
 }
@@ -33,9 +43,19 @@ export interface TokenSource {
  * with the client secret and tokens redacted.
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenSource {
-  const { tokenUrl, clientId, clientSecret, scope, audience, earlyRefreshMs = 30_000, bodyFormat = 'form' } = options;
+  const {
+    tokenUrl,
+    clientId,
+    clientSecret,
+    scope,
+    audience,
+    earlyRefreshMs = 30_000,
+    timeoutMs = 20_000,
+    bodyFormat = 'form',
+  } = options;
   rememberSecret(clientSecret);
-  let cached: { token: string; expiresAt: number } | undefined;
+  /** The token and when it is replaced before use. */
+  let cached: { token: string; refreshAt: number } | undefined;
   let inflight: Promise<string> | undefined;
 
   const fetchToken = (): Promise<string> => {
@@ -48,7 +68,25 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
     };
     if (scope) params.scope = scope;
     if (audience) params.audience = audience;
-    inflight = (async () => {
+    const abort = new AbortController();
+    let timer: ReturnType<typeof later> | undefined;
+    // A fetch that ignores the signal (or a body that never ends) fails all the same.
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = later(() => {
+        abort.abort();
+        reject(
+          new ResilienceError({
+            category: 'network',
+            reason: 'timeout',
+            message: `The token endpoint did not answer within ${timeoutMs} ms`,
+            retryable: true,
+            refreshable: false,
+            remediation: 'The sign-in service is slow or unreachable; the next request tries again.',
+          }),
+        );
+      }, timeoutMs);
+    });
+    const request = async () => {
       let response: Response;
       try {
         response = await doFetch(tokenUrl, {
@@ -58,6 +96,7 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
             accept: 'application/json',
           },
           body: bodyFormat === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString(),
+          signal: abort.signal,
         });
       } catch (error) {
         throw new ResilienceError(classifyError(error, { secrets: [clientSecret] }), { cause: error });
@@ -71,11 +110,12 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
           ),
         );
       }
-      let body: { access_token?: unknown; expires_in?: unknown };
+      let body: { access_token?: unknown; expires_in?: unknown } = {};
       try {
-        body = JSON.parse(text) as typeof body;
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null) body = parsed;
       } catch {
-        body = {};
+        // not JSON: no access_token
       }
       if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
         throw new ResilienceError({
@@ -87,29 +127,32 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
           remediation: 'Check the tokenUrl: it must be an OAuth 2.0 token endpoint.',
         });
       }
-      const expiresInS =
-        typeof body.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : undefined;
+      // A number of seconds; some servers send it as a string ("3600").
+      const expires = body.expires_in;
+      const lifetimeMs =
+        (typeof expires === 'number' || (typeof expires === 'string' && expires.trim() !== '')) &&
+        Number(expires) >= 0 &&
+        Number.isFinite(Number(expires))
+          ? Number(expires) * 1000
+          : Infinity;
       rememberSecret(body.access_token);
       cached = {
         token: body.access_token,
-        expiresAt: expiresInS !== undefined ? Date.now() + expiresInS * 1000 : Infinity,
+        refreshAt: Date.now() + Math.max(lifetimeMs - earlyRefreshMs, lifetimeMs / 2),
       };
       return body.access_token;
-    })().finally(() => {
+    };
+    inflight = Promise.race([request(), timedOut]).finally(() => {
+      clearTimeout(timer);
       inflight = undefined;
     });
     return inflight;
   };
 
   return {
-    getToken: async () => (cached && cached.expiresAt - Date.now() > earlyRefreshMs ? cached.token : fetchToken()),
+    getToken: async () => (cached && Date.now() < cached.refreshAt ? cached.token : fetchToken()),
     refresh: async (context) => {
-      if (
-        cached &&
-        context?.failedToken &&
-        cached.token !== context.failedToken &&
-        cached.expiresAt - Date.now() > earlyRefreshMs
-      )
+      if (cached && context?.failedToken && cached.token !== context.failedToken && Date.now() < cached.refreshAt)
         return cached.token;
       cached = undefined;
       return fetchToken();

@@ -129,6 +129,47 @@ describe('clientCredentials: the token request', () => {
   });
 });
 
+describe('clientCredentials: a token endpoint that does not answer', () => {
+  test('the request is aborted after timeoutMs and fails network/timeout; the next call asks again', async () => {
+    let signal: AbortSignal | undefined;
+    let calls = 0;
+    const fetch = jest.fn((_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      calls += 1;
+      if (calls === 1) {
+        signal = init?.signal ?? undefined;
+        return new Promise(() => undefined); // ignores its signal: never settles
+      }
+      return Promise.resolve({
+        ok: true,
+        status: 200,
+        headers: new Headers(),
+        text: async () => JSON.stringify({ access_token: 'access-token-000002' }),
+      } as Response);
+    });
+    const tokens = source(fetch as unknown as typeof globalThis.fetch);
+    const first = failureOf(tokens.getToken());
+    await jest.advanceTimersByTimeAsync(19_999);
+    expect(signal?.aborted).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(signal?.aborted).toBe(true);
+    expect(getClassifications(await first)[0]).toMatchObject({
+      category: 'network',
+      reason: 'timeout',
+      message: 'The token endpoint did not answer within 20000 ms',
+      retryable: true,
+      refreshable: false,
+    });
+    await expect(tokens.getToken()).resolves.toBe('access-token-000002');
+    expect(calls).toBe(2);
+  });
+
+  test('timeoutMs moves the bound; an answer in time clears the timer', async () => {
+    const { fetch } = endpoint(token('access-token-000001', 3600));
+    await expect(source(fetch, { timeoutMs: 5 }).getToken()).resolves.toBe('access-token-000001');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
 describe('clientCredentials: when it asks the endpoint again', () => {
   test('concurrent getToken and refresh calls share one request', async () => {
     const { fetch, sent } = endpoint(token('access-token-000001', 3600));
@@ -144,7 +185,11 @@ describe('clientCredentials: when it asks the endpoint again', () => {
     ['asked again once only earlyRefreshMs is left', 3600, 3_600_000 - 30_000, 2],
     ['asked again after expiry', 60, 61_000, 2],
     ['no expires_in: cached for good', undefined, 365 * 24 * 3_600_000, 1],
-    ['an expires_in that is not a number: cached for good', '3600', 365 * 24 * 3_600_000, 1],
+    ['an expires_in sent as a string (Azure AD v1 sends "3599"): seconds all the same', '3600', 3_600_000 - 30_000, 2],
+    ['an expires_in that is no number at all: cached for good', 'soon', 365 * 24 * 3_600_000, 1],
+    ['a negative expires_in is no expiry', -5, 365 * 24 * 3_600_000, 1],
+    ['a short-lived token (20 s, under earlyRefreshMs) is reused for half its life', 20, 9_999, 1],
+    ['a short-lived token is asked again after half its life', 20, 10_000, 2],
     ['an expires_in overflowing to Infinity (1e400 in JSON) is no expiry', OVERFLOW, 365 * 24 * 3_600_000, 1],
   ])('%s', async (_name, expiresIn, laterMs, requests) => {
     const body =
@@ -242,6 +287,12 @@ describe('clientCredentials: failures are classified, with the secret redacted',
     [
       'a 200 whose body is not JSON',
       { body: '<html>login</html>' },
+      { category: 'bad-request', reason: 'invalid-token-response' },
+    ],
+    ['a 200 whose body is JSON null', { body: 'null' }, { category: 'bad-request', reason: 'invalid-token-response' }],
+    [
+      'a 200 whose body is a JSON string',
+      { body: '"token"' },
       { category: 'bad-request', reason: 'invalid-token-response' },
     ],
     [
