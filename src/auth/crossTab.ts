@@ -145,8 +145,16 @@ export class CrossTabCoordinator {
       controller?.abort();
     };
     this.pending.add(stop);
+    let granted = false;
+    // Web Locks reject a request aborted before its grant; a lock manager that ignores the signal is raced.
+    const abandoned = new Promise<never>((_resolve, reject) =>
+      controller?.signal.addEventListener('abort', () => granted || reject(controller.signal.reason)),
+    );
     try {
-      return await this.locks.request(this.name, { mode: 'exclusive', signal: controller?.signal }, async () => {
+      const locked = this.locks.request(this.name, { mode: 'exclusive', signal: controller?.signal }, async () => {
+        // A turn granted after this tab gave up waiting is handed back at once.
+        if (controller?.signal.aborted) return undefined;
+        granted = true;
         clearTimeout(timer);
         const fresh = await alreadyRefreshed();
         if (fresh !== undefined) return { token: fresh, source: 'other-tab' as const };
@@ -154,6 +162,12 @@ export class CrossTabCoordinator {
         if (this.handoffMs > 0 && !this.closed) await this.holdLock(this.handoffMs);
         return shared;
       });
+      // The loser's rejection is no one's.
+      locked.catch(() => undefined);
+      abandoned.catch(() => undefined);
+      const outcome = await Promise.race([locked, abandoned]);
+      if (outcome) return outcome;
+      throw controller?.signal.reason;
     } catch (error) {
       clearTimeout(timer);
       if (controller?.signal.aborted && !this.closed) {

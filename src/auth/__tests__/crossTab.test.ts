@@ -305,6 +305,27 @@ describe('run(): one refresh under the lock', () => {
     },
   );
 
+  test('a lock manager that ignores the abort signal (a polyfill) is abandoned all the same; its late grant refreshes nothing', async () => {
+    const c = channel();
+    let grant: (() => Promise<unknown>) | undefined;
+    const locks: LockManagerLike = {
+      request: (_name, _options, callback) =>
+        new Promise((resolve) => {
+          grant = async () => resolve(await callback());
+        }),
+    };
+    const refresh = jest.fn(async () => 'own-token-000001');
+    const coordinator = new CrossTabCoordinator({ locks, createChannel: c.createChannel }, () => undefined);
+    const outcome = await settle(coordinator.run(refresh, async () => undefined, 'old'));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(outcome().value).toEqual({ token: 'own-token-000001', source: 'this-tab' });
+    expect(refresh).toHaveBeenCalledTimes(1);
+    await grant!(); // the turn comes after all: handed back at once
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(c.posted).toHaveLength(1);
+    coordinator.close();
+  });
+
   test('abandoned after another tab refreshed meanwhile: that token, no refresh', async () => {
     const l = controlledLocks();
     const refresh = jest.fn(async () => 'own-token-000001');
