@@ -19,6 +19,9 @@ export interface MergeResult {
 }
 
 export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
+  // As the variables' JSON carries them: a Date is its ISO string (`null` when invalid, no throw).
+  if (a instanceof Date) a = a.toJSON();
+  if (b instanceof Date) b = b.toJSON();
   if (Object.is(a, b)) return true;
   if (depth > 32 || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -47,23 +50,17 @@ export function threeWayMerge(
   const conflicts: FieldConflict[] = [];
   const keptTheirs: string[] = [];
   for (const [field, value] of Object.entries(mine)) {
-    if (skip.has(field) || !(field in latest)) {
-      merged[field] = value;
-      continue;
-    }
+    merged[field] = value;
+    if (skip.has(field) || !(field in latest)) continue;
     const theirs = latest[field];
     const before = base[field];
     const knownBase = field in base;
-    if (deepEqual(value, theirs)) merged[field] = value;
+    if (deepEqual(value, theirs)) continue;
     // `undefined` is not sent: untouched, like a value equal to the base
-    else if (value === undefined || (knownBase && deepEqual(value, before))) {
+    if (value === undefined || (knownBase && deepEqual(value, before))) {
       merged[field] = theirs;
       keptTheirs.push(field);
-    } else if (!knownBase || deepEqual(theirs, before)) merged[field] = value;
-    else {
-      merged[field] = value;
-      conflicts.push({ field, base: before, mine: value, theirs });
-    }
+    } else if (knownBase && !deepEqual(theirs, before)) conflicts.push({ field, base: before, mine: value, theirs });
   }
   return { merged, conflicts, keptTheirs };
 }
