@@ -54,6 +54,7 @@ export class TokenState {
   private readonly crossTab: CrossTabCoordinator | undefined;
   private readonly listeners = new Set<(token: string) => void>();
   private inflight: Promise<string> | undefined;
+  private inflightReason: RefreshReason | undefined;
   /** Whether some waiter of the running refresh treats its failure as the operation's answer (onAuthFailure once). */
   private inflightReported = false;
   private waiting = 0;
@@ -175,9 +176,23 @@ export class TokenState {
     pending?: PromiseLike<TokenManager.TokenValue>,
     setCancel?: (cancel: () => void) => void,
   ): Promise<string | undefined> {
-    // Operations that start during a refresh wait for it, and share its failure.
-    if (this.inflight) await this.waitFor(this.inflight);
+    // Operations that start during a refresh wait for it, and share its failure; but a failed refresh
+    // before expiry leaves the token valid: then they are sent with it, as the one that started it is.
+    let early: { error: unknown } | undefined;
+    if (this.inflight) {
+      const before = this.inflightReason === 'expiring';
+      try {
+        await this.waitFor(this.inflight);
+      } catch (error) {
+        if (!before) throw error;
+        early = { error };
+      }
+    }
     let token = await this.read(pending, setCancel);
+    if (early) {
+      if (token !== undefined && !this.expiring(token)?.expired) return token;
+      throw early.error;
+    }
     // No token yet: obtain one first rather than collect a 401 (the refresh failure is the answer).
     if (token === undefined && this.refreshWhenMissing)
       token = await this.waitFor(this.refreshFor(undefined, 'missing', operationName, true));
@@ -328,6 +343,7 @@ export class TokenState {
     if (fatal) this.inflightReported = true;
     if (this.inflight) return this.inflight;
     this.inflightReported = fatal;
+    this.inflightReason = reason;
     const started = Date.now();
     const generation = this.generation;
     const onEvent = this.options.onEvent;

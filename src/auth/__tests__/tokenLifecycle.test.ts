@@ -89,6 +89,49 @@ describe('refresh before expiry, for a token that was fresh when first sent', ()
   });
 });
 
+describe('a refresh before expiry that fails', () => {
+  test('every operation is sent with the still-valid token: the one that started it and those that waited for it', async () => {
+    const valid = jwt(Date.now() + 10_000);
+    const d = deferred<string>();
+    const refresh = jest.fn(() => d.promise);
+    const failures: Classification[] = [];
+    const s = recordingServer();
+    const chain = ApolloLink.from([
+      new AuthRefreshLink({ getToken: () => valid, refresh, onAuthFailure: (c) => failures.push(c) }),
+      s.link,
+    ]);
+    const a = execute(chain, { variables: { id: 1 } });
+    await flush();
+    const b = execute(chain, { variables: { id: 2 } });
+    await flush();
+    d.reject(new Error('identity provider down'));
+    await flush();
+    await Promise.all([a.done, b.done]);
+    expect([a.error, b.error]).toEqual([undefined, undefined]);
+    expect(s.sent).toEqual([valid, valid]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(failures).toEqual([]);
+  });
+
+  test('an operation that waited for it, once the token expired meanwhile, fails with the refresh failure (no second refresh)', async () => {
+    const valid = jwt(Date.now() + 10_000);
+    const d = deferred<string>();
+    const refresh = jest.fn(() => d.promise);
+    const s = recordingServer();
+    const chain = ApolloLink.from([new AuthRefreshLink({ getToken: () => valid, refresh }), s.link]);
+    const a = execute(chain, { variables: { id: 1 } });
+    await flush();
+    const b = execute(chain, { variables: { id: 2 } });
+    await flush();
+    jest.setSystemTime(Date.now() + 11_000);
+    d.reject(new Error('identity provider down'));
+    await flush();
+    await Promise.all([a.done, b.done]);
+    expect(getClassifications(b.error)[0]).toMatchObject({ category: 'unauthenticated', reason: 'refresh-failed' });
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('an expired token whose refresh fails', () => {
   test('the operation fails with the refresh failure, unsent, and onAuthFailure hears it once', async () => {
     const expired = jwt(Date.now() - 1_000);
