@@ -441,7 +441,12 @@ export class TokenManager {
 
   /** The token to send now; waits for a running refresh and refreshes an expiring or missing one. */
   getToken(): Promise<string | undefined> {
-    return stateOf(this).obtain(undefined);
+    const state = stateOf(this);
+    // What user code holds now: the token a later `refresh()` replaces (as the auth link's sent token is).
+    return state.obtain(undefined).then((token) => {
+      state.markSent(token);
+      return token;
+    });
   }
 
   /** A new token, single flight (a refresh already running is shared). `failedToken` is the token that was rejected. */

@@ -60,6 +60,15 @@ describe('a token another tab shares is adopted only as the successor of the one
   });
 });
 
+describe('a manager used alone (user code, another transport)', () => {
+  test('refresh() replaces the token getToken() gave: the next getToken() answers the new one', async () => {
+    const manager = new TokenManager({ getToken: () => 'old-token-00001', refresh: async () => 'new-token-00002' });
+    await expect(manager.getToken()).resolves.toBe('old-token-00001');
+    await expect(manager.refresh()).resolves.toBe('new-token-00002');
+    await expect(manager.getToken()).resolves.toBe('new-token-00002');
+  });
+});
+
 describe('signing out by storing no token', () => {
   test('with crossTab, a missing token after sign-out is refreshed, never answered with the old session token', async () => {
     const o = origin();
