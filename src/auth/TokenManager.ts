@@ -55,6 +55,8 @@ export class TokenState {
   private readonly listeners = new Set<(token: string) => void>();
   private inflight: Promise<string> | undefined;
   private inflightReason: RefreshReason | undefined;
+  /** Ends each `getToken` read still waiting (for dispose). */
+  private readonly reads = new Set<() => void>();
   /** Whether some waiter of the running refresh treats its failure as the operation's answer (onAuthFailure once). */
   private inflightReported = false;
   private waiting = 0;
@@ -123,6 +125,7 @@ export class TokenState {
    */
   dispose(): void {
     this.disposed = true;
+    for (const stop of [...this.reads]) stop();
     this.crossTab?.close();
     this.cancelRefresh?.();
     this.cancelRefresh = undefined;
@@ -255,13 +258,25 @@ export class TokenState {
     pending: PromiseLike<TokenManager.TokenValue> | undefined,
     setCancel?: (cancel: () => void) => void,
   ): Promise<string | undefined> {
+    if (this.disposed) return Promise.reject(disposedError('TokenManager'));
     const read = ask(
       () => pending ?? this.options.getToken(),
       this.refreshTimeoutMs,
       () => this.timedOut('token-timeout', 'getToken'),
     );
     setCancel?.(read.cancel);
-    return read.promise.then((raw) => this.effectiveToken(raw));
+    // dispose() ends the wait with an error (cancelling alone would leave the caller waiting forever).
+    let stop!: () => void;
+    const stopped = new Promise<never>((_resolve, reject) => {
+      stop = () => {
+        read.cancel();
+        reject(disposedError('TokenManager'));
+      };
+    });
+    this.reads.add(stop);
+    return Promise.race([read.promise, stopped])
+      .finally(() => this.reads.delete(stop))
+      .then((raw) => this.effectiveToken(raw));
   }
 
   private async waitFor<T>(promise: Promise<T>): Promise<T> {

@@ -69,6 +69,22 @@ describe('a manager used alone (user code, another transport)', () => {
   });
 });
 
+describe('dispose() while getToken() waits for the app', () => {
+  test('the wait ends at once with link-disposed, no timer left; a later getToken() fails the same way', async () => {
+    const manager = new TokenManager({
+      getToken: () => new Promise<string>(() => undefined),
+      refresh: async () => 'x',
+    });
+    const waiting = manager.getToken().catch((error: unknown) => error);
+    await flush();
+    manager.dispose();
+    expect(getClassifications(await waiting)[0]).toMatchObject({ category: 'unknown', reason: 'link-disposed' });
+    expect(jest.getTimerCount()).toBe(0);
+    const later = await manager.getToken().catch((error: unknown) => error);
+    expect(getClassifications(later)[0]).toMatchObject({ reason: 'link-disposed' });
+  });
+});
+
 describe('signing out by storing no token', () => {
   test('with crossTab, a missing token after sign-out is refreshed, never answered with the old session token', async () => {
     const o = origin();
