@@ -49,7 +49,11 @@ export function decideSafely<A extends unknown[]>(
   ...args: A
 ): boolean {
   try {
-    return predicate(...args);
+    const value = predicate(...args);
+    // A promise is no answer (and would always count as true).
+    if (typeof (value as unknown as { then?: unknown } | null)?.then === 'function')
+      throw new TypeError('it returned a promise; it must answer synchronously');
+    return value;
   } catch (error) {
     reportCallbackError(name, predicate, error);
     return fallback;

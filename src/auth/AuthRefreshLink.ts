@@ -35,7 +35,12 @@ export declare namespace AuthRefreshLink {
     refreshWhenMissing?: boolean;
     /** A JWT whose `exp` is this close is refreshed before sending; opaque tokens never are. @defaultValue 30000 */
     refreshBeforeExpiryMs?: number;
-    /** Which failures trigger refresh-and-replay (one that throws counts as `false`). @defaultValue `c.category === 'unauthenticated' && c.refreshable` */
+    /**
+     * Which failures trigger refresh-and-replay: asked about every classification of a failed request
+     * or a result's errors (widen it for an API that answers an expired token with 403). Answer
+     * synchronously: one that throws or returns a promise counts as `false`.
+     * @defaultValue `c.category === 'unauthenticated' && c.refreshable`
+     */
     isAuthError?: (classification: Classification) => boolean;
     /** Called once per failed refresh, per non-refreshable auth failure, and per 401 after a fresh token: log out, re-authenticate. @defaultValue none */
     onAuthFailure?: (classification: Classification) => void;

@@ -152,7 +152,11 @@ class AuthRun implements Sink, SubscriptionLike {
   error(error: unknown): void {
     if (this.phase !== 'sent' && this.phase !== 'replayed') return;
     this.inner = undefined;
-    const classification = authFailureInError(error, this.policy.tokens.secrets(this.usedToken));
+    const classification = authFailureInError(
+      error,
+      this.policy.tokens.secrets(this.usedToken),
+      this.policy.isAuthError,
+    );
     if (classification) return void this.onAuthError(classification, error);
     this.phase = 'done';
     this.sink.error(error);
@@ -211,6 +215,6 @@ class AuthRun implements Sink, SubscriptionLike {
   private authClassification(result: ResultLike): Classification | undefined {
     if (!Array.isArray(result.errors) || result.errors.length === 0) return undefined;
     const response = getResponse(this.operation);
-    return authFailureInResult(result, response?.errorStatus, this.policy.tokens.secrets());
+    return authFailureInResult(result, response?.errorStatus, this.policy.tokens.secrets(), this.policy.isAuthError);
   }
 }

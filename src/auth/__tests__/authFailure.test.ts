@@ -1,9 +1,13 @@
+import type { Classification } from '../../classify/types';
 import { attachClassifications } from '../../classify/annotations';
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { getClassifications } from '../../classify/getClassifications';
 import { execute, flush, scripted } from '../../__testUtils__/harness';
 import { AuthRefreshLink } from '../AuthRefreshLink';
 import { authFailureInError, authFailureInResult } from '../authFailure';
+
+/** The auth link's default `isAuthError`. */
+const byDefault = (c: Classification) => c.category === 'unauthenticated' && c.refreshable;
 
 const serverError = (status: number, body: unknown) =>
   Object.assign(new Error(`status ${status}`), {
@@ -56,7 +60,7 @@ describe('authentication failure detection (the auth link’s only question)', (
     ],
     ['a network error', new TypeError('fetch failed'), undefined, undefined],
   ])('%s', (_n, error, reason, refreshable) => {
-    const c = authFailureInError(error, []);
+    const c = authFailureInError(error, [], byDefault);
     expect(c?.reason).toBe(reason);
     expect(c?.refreshable).toBe(refreshable);
   });
@@ -80,13 +84,15 @@ describe('authentication failure detection (the auth link’s only question)', (
     ['no errors, with a 401', { data: { po: null } }, 401, undefined],
     ['an empty errors[], with a 401', { data: null, errors: [] }, 401, undefined],
   ])('result: %s', (_n, result, status, reason) => {
-    expect(authFailureInResult(result, status, [])?.reason).toBe(reason);
+    expect(authFailureInResult(result, status, [], byDefault)?.reason).toBe(reason);
   });
   test('the message is redacted with the secrets given', () => {
     expect(
-      authFailureInError(serverError(401, { errors: [{ message: 'bad token opaque-secret-123' }] }), [
-        'opaque-secret-123',
-      ])!.message,
+      authFailureInError(
+        serverError(401, { errors: [{ message: 'bad token opaque-secret-123' }] }),
+        ['opaque-secret-123'],
+        byDefault,
+      )!.message,
     ).not.toContain('opaque-secret-123');
   });
 });
@@ -170,12 +176,17 @@ describe('every errors[] entry is read, and only auth codes are auth failures', 
       'invalid-token',
     ],
   ])('%s', (_name, result, reason) => {
-    expect(authFailureInResult(result, undefined, [])).toMatchObject({ category: 'unauthenticated', reason });
+    expect(authFailureInResult(result, undefined, [], byDefault)).toMatchObject({
+      category: 'unauthenticated',
+      reason,
+    });
   });
   test.each(['FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR', 'ACME_ANYTHING'])(
     'code %s is not an auth failure',
     (code) => {
-      expect(authFailureInResult({ errors: [{ message: 'x', extensions: { code } }] }, undefined, [])).toBeUndefined();
+      expect(
+        authFailureInResult({ errors: [{ message: 'x', extensions: { code } }] }, undefined, [], byDefault),
+      ).toBeUndefined();
     },
   );
 });

@@ -247,6 +247,65 @@ describe('which refresh failures are reported', () => {
   });
 });
 
+describe('isAuthError decides which failures refresh, beyond unauthenticated', () => {
+  test.each<[string, () => unknown]>([
+    ['a failed request (403)', () => serverError(403, { errors: [{ message: 'Token expired' }] })],
+    [
+      'a result with a FORBIDDEN error',
+      () => ({ data: null, errors: [{ message: 'Token expired', extensions: { code: 'FORBIDDEN' } }] }),
+    ],
+  ])('an API that answers an expired token with 403: %s is refreshed and replayed once', async (_name, failure) => {
+    let token = 'old-token-00001';
+    const s = scripted((sink, n) => {
+      if (n === 1) {
+        const f = failure();
+        if (f instanceof Error) return sink.error(f);
+        sink.next(f as never);
+        return sink.complete();
+      }
+      sink.next(ok);
+      sink.complete();
+    });
+    const refresh = jest.fn(async () => (token = 'new-token-00002'));
+    const seen: string[] = [];
+    const out = await run(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => token,
+          refresh,
+          isAuthError: (c) => (seen.push(c.category), c.category === 'forbidden'),
+        }),
+        s.link,
+      ]),
+    );
+    expect(out.next).toEqual([ok]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(s.requests.map(bearer)).toEqual(['Bearer old-token-00001', 'Bearer new-token-00002']);
+    expect(seen).toContain('forbidden');
+  });
+
+  test('an isAuthError that answers with a promise counts as "no" (reported once), not as a truthy yes', async () => {
+    const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const refresh = jest.fn(async () => 'new-token-00002');
+    const s = scripted((sink) => sink.error(unauthorized()));
+    const out = await run(
+      ApolloLink.from([
+        new AuthRefreshLink({
+          getToken: () => 'old-token-00001',
+          refresh,
+          isAuthError: (async () => false) as unknown as () => boolean,
+        }),
+        s.link,
+      ]),
+    );
+    expect(refresh).not.toHaveBeenCalled();
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'unauthenticated' });
+    expect(report).toHaveBeenCalledTimes(1);
+    expect(String(report.mock.calls[0]![0])).toContain('must answer synchronously');
+    report.mockRestore();
+  });
+});
+
 describe('the token source failing', () => {
   test.each<[string, unknown, string]>([
     ['an Error', new Error('storage locked'), 'The access token could not be read: storage locked'],
