@@ -59,7 +59,9 @@ export declare namespace EtagConflictLink {
     onConflict?: (conflict: Conflict) => 'retry' | Decision | Promise<'retry' | Decision>;
     /**
      * How long a `reapply` or `onConflict` may take to decide (a dialog waits for a person); after
-     * that the mutation fails with a `conflict` classification, reason `decision-timeout`.
+     * that the mutation fails with a `conflict` classification, reason `decision-timeout`. A value that
+     * is not a number ≥ 0 (NaN, negative) is the default; one over 2^31 − 1 ms (~24.8 days, the
+     * longest timer), Infinity too, is capped to it: a decision is never waited for without a bound.
      * @defaultValue 300000
      */
     decisionTimeoutMs?: number;

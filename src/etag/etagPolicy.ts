@@ -8,6 +8,7 @@ import type { CacheLike, LinkObservable, LinkOperation, ResultLike, Subscription
 import { emit } from '../core/events.js';
 import { NOTHING, type Downstream, type Policy, type Sink } from '../core/policy.js';
 import { ask } from '../guard.js';
+import { MAX_TIMER_MS } from '../later.js';
 import { RecordQueue, type PreviousOutcome, type RecordJob } from '../offline/recordQueue.js';
 import { callbackFailed, conflictInError, conflictInResult } from './conflictDetection.js';
 import type { EtagConflictLink } from './EtagConflictLink.js';
@@ -44,7 +45,7 @@ const skipped = (etagPath: string | undefined): Set<string> =>
 function rootEntity(data: unknown): Entity | undefined {
   if (!isObject(data)) return undefined;
   const keys = Object.keys(data).filter((k) => k !== '__typename');
-  const value = keys.length >= 1 ? data[keys[0]!] : undefined;
+  const value = keys.length ? data[keys[0]!] : undefined;
   return isObject(value) ? value : undefined;
 }
 
@@ -92,7 +93,9 @@ export class EtagPolicy implements Policy {
     if (!options || !isObject(options.mutations))
       throw new TypeError('EtagConflictLink: `mutations` (by operation name) is required');
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
-    this.decisionTimeoutMs = options.decisionTimeoutMs ?? 300_000;
+    // Not a number ≥ 0 (NaN from `Number(process.env.X)`, negative, null): the default; Infinity: the longest timer.
+    const ms = options.decisionTimeoutMs ?? -1;
+    this.decisionTimeoutMs = ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : 300_000;
   }
 
   private configFor(operation: LinkOperation): EtagConflictLink.MutationConfig | undefined {
@@ -147,10 +150,10 @@ function conflictError(
 }
 
 /** Who changed the record, as far as the entity says (`updatedBy`, `modifiedAt`…). */
-function whoChanged(latest: Entity | undefined): Record<string, unknown> {
+function whoChanged(latest: Entity): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of ['updatedBy', 'modifiedBy', 'updatedAt', 'modifiedAt'])
-    if (latest && latest[key] !== undefined) out[key] = latest[key];
+    if (latest[key] !== undefined) out[key] = latest[key];
   return out;
 }
 
@@ -203,13 +206,12 @@ class EtagRun implements SubscriptionLike {
       let rereadRequest = config.reread(operation);
       const transform = (cache as { transformDocument?: (d: DocumentNode) => DocumentNode } | undefined)
         ?.transformDocument;
-      if (transform && cache) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
+      if (transform) rereadRequest = { ...rereadRequest, query: transform.call(cache, rereadRequest.query) };
       this.rereadRequest = rereadRequest;
       let base = readEntity(cache, rereadRequest);
       // The cache may already hold a newer version than the one the user edited: then it is not the base.
       const sentEtag = etagPath ? getAtPath(operation.variables, etagPath) : undefined;
       if (
-        base &&
         sentEtag !== undefined &&
         entityEtag(base, etagPath!) !== undefined &&
         entityEtag(base, etagPath!) !== sentEtag

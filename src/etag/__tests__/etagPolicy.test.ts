@@ -8,7 +8,9 @@ import { getClassifications } from '../../classify/getClassifications';
 import type { ResilienceEvent } from '../../events';
 import { conflict409 } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
+import { MAX_TIMER_MS } from '../../later';
 import { EtagConflictLink } from '../EtagConflictLink';
+import { EtagPolicy } from '../etagPolicy';
 
 const UPDATE = parse('mutation UpdatePo($input: PoInput!) { updatePo(input: $input) { id _etag notes quantity } }');
 const READ = parse('query Po($id: ID!) { po(id: $id) { id _etag notes quantity updatedBy } }');
@@ -191,6 +193,43 @@ describe('EtagConflictLink options', () => {
     });
     expect(db.requests).toHaveLength(2);
     expect(events.map((e) => e.type)).toEqual(['conflict', 'reread']);
+  });
+
+  test.each<[string, number | undefined, number]>([
+    ['none: 5 minutes', undefined, 300_000],
+    ['NaN (Number() of an unset env var): 5 minutes, not unbounded', NaN, 300_000],
+    ['negative: 5 minutes', -1, 300_000],
+    ['null from untyped config: 5 minutes, not 0', null as unknown as number, 300_000],
+    ['a numeric string from untyped config: its number', '1000' as unknown as number, 1000],
+    ['a non-numeric string from untyped config: 5 minutes', 'soon' as unknown as number, 300_000],
+    ['0: only a synchronous decision', 0, 0],
+    ['a number of ms is kept', 1500, 1500],
+    ['Infinity: the longest timer, never unbounded', Infinity, MAX_TIMER_MS],
+    ['over the longest timer: capped to it', 2 ** 32, MAX_TIMER_MS],
+  ])('decisionTimeoutMs %s', (_n, decisionTimeoutMs, expected) => {
+    expect(new EtagPolicy({ mutations: {}, decisionTimeoutMs }).decisionTimeoutMs).toBe(expected);
+  });
+
+  test('decisionTimeoutMs NaN: an onConflict that never answers still fails the save after 5 minutes, no timer left', async () => {
+    const db = store();
+    db.otherWriter({ notes: 'theirs' });
+    const link = new EtagConflictLink({
+      mutations: { UpdatePo: { reread } },
+      onConflict: () => new Promise<'abort'>(() => undefined),
+      decisionTimeoutMs: Number(process.env.ETAG_DECISION_TIMEOUT_UNSET_IN_TESTS),
+    });
+    const out = execute(
+      ApolloLink.from([link, db.link]),
+      { query: UPDATE, variables: { input: { id: '1', _etag: 'e1', notes: 'mine' } } },
+      { cache: fakeCache({ id: '1', _etag: 'e1', notes: 'a', quantity: 10 }) },
+    );
+    await flush(6);
+    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(300_000);
+    await flush();
+    expect(getClassifications(out.error)[0]).toMatchObject({ category: 'conflict', reason: 'decision-timeout' });
+    expect(jest.getTimerCount()).toBe(0);
+    expect(db.writes).toEqual([]);
   });
 
   test('a reapply that never answers within decisionTimeoutMs: decision-timeout (not a callback failure)', async () => {
