@@ -41,7 +41,7 @@ export interface OutboxStorage {
 export interface SkippedEntry {
   /** The storage key (localStorage) or the record id (IndexedDB). */
   key: string;
-  /** `unparseable` (not JSON), `unsupported-version` (another version of this package), `invalid-entry` (a field missing or of the wrong type). */
+  /** `unparseable` (not JSON), `unsupported-version` (another version of this package), `invalid-entry` (a field missing or of the wrong type, or an id other than the one it is stored under). */
   problem: 'unparseable' | 'unsupported-version' | 'invalid-entry';
   classification: Classification;
 }
@@ -115,8 +115,10 @@ function readLastError(value: unknown): StoredClassification | undefined | false
 /**
  * Validates a stored record (`{ v, entry }`) and returns the entry, copied field by field (a foreign
  * field never comes back), or why it was skipped. Custom adapters use it to read their own records.
+ * @param id the id the record is stored under, when it has one: an entry of another id is skipped
+ * (`invalid-entry`), since `delete(entry.id)` could never remove it and it would be replayed on every load.
  */
-export function decodeStoredEntry(key: string, record: unknown): OutboxEntry | SkippedEntry {
+export function decodeStoredEntry(key: string, record: unknown, id?: string): OutboxEntry | SkippedEntry {
   if (!isRecord(record)) return skipped(key, 'invalid-entry', 'not an object');
   if (record.v !== OUTBOX_FORMAT_VERSION)
     return skipped(
@@ -127,7 +129,7 @@ export function decodeStoredEntry(key: string, record: unknown): OutboxEntry | S
   const e = record.entry;
   if (!isRecord(e)) return skipped(key, 'invalid-entry', 'no entry');
   const bad = (field: string) => skipped(key, 'invalid-entry', `field ${field} is missing or invalid`);
-  if (!isText(e.id)) return bad('id');
+  if (!isText(e.id) || (id !== undefined && e.id !== id)) return bad('id');
   if (!isText(e.operationName)) return bad('operationName');
   if (!isText(e.query)) return bad('query');
   if (!isRecord(e.variables)) return bad('variables');
@@ -180,8 +182,7 @@ export function memoryStorage(): OutboxStorage & { readonly size: number } {
     get size() {
       return records.size;
     },
-    load: async () =>
-      [...records.values()].map((text) => JSON.parse(text) as { entry: OutboxEntry }).map((r) => r.entry),
+    load: async () => [...records.values()].map((text) => (JSON.parse(text) as { entry: OutboxEntry }).entry),
     put: async (entry) => void records.set(entry.id, JSON.stringify(encodeStoredEntry(entry))),
     delete: async (id) => void records.delete(id),
   };
@@ -212,9 +213,10 @@ export interface LocalStorageOptions extends StorageAdapterOptions {
 /**
  * Keeps entries in `localStorage`, one key per entry (`<key>:<id>`, JSON `{ v: 1, entry }`), so that
  * each write is one atomic `setItem` and two tabs writing at once never overwrite each other's
- * entries. Records that are not JSON, of another format version or missing fields are skipped and
- * reported through `onSkip`, never deleted and never thrown. Quota and private-mode failures reject
- * with a `network` / `outbox-storage-failed` `ResilienceError`.
+ * entries. Records that are not JSON, of another format version, missing fields or holding an entry
+ * whose id is not the one in their key are skipped and reported through `onSkip`, never deleted and
+ * never thrown. Quota and private-mode failures reject with a `network` / `outbox-storage-failed`
+ * `ResilienceError`.
  * @param key the prefix of this outbox's keys. @defaultValue 'apollo-link-resilience:outbox'
  */
 export function localStorageStorage(
@@ -268,7 +270,7 @@ export function localStorageStorage(
             report(options, skipped(k, 'unparseable', 'not JSON'));
             continue;
           }
-          const decoded = decodeStoredEntry(k, record);
+          const decoded = decodeStoredEntry(k, record, k.slice(prefix.length));
           if (isSkipped(decoded)) report(options, decoded);
           else entries.push(decoded);
         }
@@ -373,7 +375,7 @@ export function indexedDbStorage(
         const entries: OutboxEntry[] = [];
         for (const record of records as unknown[]) {
           const id = isRecord(record) && typeof record.id === 'string' ? record.id : '?';
-          const decoded = decodeStoredEntry(id, record);
+          const decoded = decodeStoredEntry(id, record, id);
           if (isSkipped(decoded)) report(options, decoded);
           else entries.push(decoded);
         }

@@ -575,6 +575,51 @@ describe('the next page load, and a crash', () => {
     expect(ls.map.size).toBe(0);
   });
 
+  // A record's id must be the one its key names: `delete(entry.id)` removes that key only, so a record
+  // under another key would come back on every load and be replayed forever.
+  test.each<[string, Array<[string, string]>, string[], string[]]>([
+    // name, [key suffix, stored entry id], ids delivered, key suffixes left
+    ['a record whose id is not the one in its key: never replayed, left in place', [['A', 'B']], [], ['A']],
+    [
+      'two keys holding the same id: the one its key names is replayed once',
+      [
+        ['B', 'B'],
+        ['C', 'B'],
+      ],
+      ['B'],
+      ['C'],
+    ],
+  ])('%s (three flushes)', async (_n, records, delivered, left) => {
+    const ls = fakeLocalStorage();
+    const prefix = 'apollo-link-resilience:outbox:';
+    for (const [suffix, id] of records) {
+      const entry: OutboxEntry = {
+        id,
+        ...input(1),
+        idempotencyKey: `key-${id}`,
+        enqueuedAt: Date.now(),
+        seq: 0,
+        attempts: 0,
+      };
+      ls.setItem(prefix + suffix, JSON.stringify({ v: 1, entry }));
+    }
+    const skipped: string[] = [];
+    const sent: string[] = [];
+    const { outbox } = make({
+      storage: localStorageStorage(undefined, { storage: ls, onSkip: (skip) => skipped.push(skip.key) }),
+      connectivity: manualConnectivity(true),
+      deliver: async (entry) => (sent.push(entry.id), { status: 'delivered' }),
+    });
+    await outbox.ready;
+    for (let i = 0; i < 3; i++) {
+      await outbox.flush();
+      await tick();
+    }
+    expect(sent).toEqual(delivered);
+    expect([...ls.map.keys()].map((k) => k.slice(prefix.length))).toEqual(left);
+    expect(new Set(skipped)).toEqual(new Set(left.map((suffix) => prefix + suffix)));
+  });
+
   test('replayOnLoad false waits for the next trigger', async () => {
     const storage = memoryStorage();
     const before = make({ storage });

@@ -141,6 +141,7 @@ describe('localStorageStorage', () => {
     ['seq fractional', withEntry({ seq: 0.5 }), 'invalid-entry'],
     ['recordKey a number', withEntry({ recordKey: 7 }), 'invalid-entry'],
     ['lastError without a category', withEntry({ lastError: { message: 'x' } }), 'invalid-entry'],
+    ['an id other than the one in its key (x under bad)', good, 'invalid-entry'],
   ])(
     'a corrupt record (%s) is skipped with a classification and left in place; the others load',
     async (_name, text, problem) => {
@@ -159,6 +160,13 @@ describe('localStorageStorage', () => {
       expect(ls.getItem('apollo-link-resilience:outbox:bad')).toBe(text); // never deleted: a newer version of the app may own it
     },
   );
+
+  test("decodeStoredEntry given the key's id: an entry of another id is skipped (it could never be deleted)", () => {
+    const record = { v: 1, entry: entry('x') };
+    expect(decodeStoredEntry('k', record, 'x')).toEqual(entry('x'));
+    expect(decodeStoredEntry('k', record, 'y')).toMatchObject({ key: 'k', problem: 'invalid-entry' });
+    expect(decodeStoredEntry('k', record)).toEqual(entry('x')); // no id to check against: not checked
+  });
 
   test('a throwing onSkip never breaks loading', async () => {
     const ls = fakeLocalStorage();
@@ -281,6 +289,7 @@ describe('indexedDbStorage (fake-indexeddb)', () => {
         const tx = open.result.transaction('entries', 'readwrite');
         tx.objectStore('entries').put({ id: 'v9', v: 9, entry: entry('v9') });
         tx.objectStore('entries').put({ id: 'broken', v: 1, entry: { id: 'broken' } });
+        tx.objectStore('entries').put({ id: 'moved', v: 1, entry: entry('good') }); // another id: never deletable
         tx.oncomplete = () => {
           open.result.close();
           resolve();
@@ -292,6 +301,7 @@ describe('indexedDbStorage (fake-indexeddb)', () => {
     expect(await again.load()).toEqual([entry('good')]);
     expect(skips.map((x) => [x.key, x.problem]).sort()).toEqual([
       ['broken', 'invalid-entry'],
+      ['moved', 'invalid-entry'],
       ['v9', 'unsupported-version'],
     ]);
     again.close!();
