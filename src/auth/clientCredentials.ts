@@ -73,17 +73,11 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
     // A fetch that ignores the signal (or a body that never ends) fails all the same.
     const timedOut = new Promise<never>((_resolve, reject) => {
       timer = later(() => {
-        abort.abort();
-        reject(
-          new ResilienceError({
-            category: 'network',
-            reason: 'timeout',
-            message: `The token endpoint did not answer within ${timeoutMs} ms`,
-            retryable: true,
-            refreshable: false,
-            remediation: 'The sign-in service is slow or unreachable; the next request tries again.',
-          }),
-        );
+        const error = Object.assign(new Error(`The token endpoint did not answer within ${timeoutMs} ms`), {
+          name: 'TimeoutError',
+        });
+        abort.abort(error);
+        reject(new ResilienceError(classifyError(error)));
       }, timeoutMs);
     });
     const request = async () => {
