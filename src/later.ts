@@ -8,3 +8,8 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export function later(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
   return setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
 }
+
+/** A numeric option: a number ≥ 0 as given (Infinity too), else the default (NaN from `Number(process.env.X)`, negative, null). */
+export function nonNegative(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && value >= 0 ? value : fallback;
+}

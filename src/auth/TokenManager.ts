@@ -7,6 +7,7 @@ import type { Classification } from '../classify/types.js';
 import { emit, type AuthFailureEvent, type EventListener, type RefreshReason } from '../core/events.js';
 import { ask, notify } from '../guard.js';
 import { disposedError } from '../lifecycle.js';
+import { nonNegative } from '../later.js';
 import { CrossTabCoordinator, type CrossTabOptions } from './crossTab.js';
 import { jwtExpiryMs } from './jwt.js';
 
@@ -79,8 +80,8 @@ export class TokenState {
       throw new TypeError('AuthRefreshLink / TokenManager: `getToken` and `refresh` functions are required');
     }
     this.options = options;
-    this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 30_000;
-    this.refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
+    this.refreshBeforeExpiryMs = nonNegative(options.refreshBeforeExpiryMs, 30_000);
+    this.refreshTimeoutMs = nonNegative(options.refreshTimeoutMs, 30_000);
     this.refreshWhenMissing = options.refreshWhenMissing ?? true;
     if (options.crossTab) {
       // Never another user's token: only a successor of the one this manager holds is adopted.

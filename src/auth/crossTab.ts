@@ -1,4 +1,4 @@
-import { later } from '../later.js';
+import { later, nonNegative } from '../later.js';
 
 /** The subset of the Web Locks API we use (`navigator.locks`). */
 export interface LockManagerLike {
@@ -89,9 +89,9 @@ export class CrossTabCoordinator {
     private readonly onToken: (token: string, replaces: string | undefined) => void,
   ) {
     this.name = options.name ?? 'apollo-link-resilience:auth';
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.lockTimeoutMs = nonNegative(options.lockTimeoutMs, 10_000);
     // Longer than lockTimeoutMs helps no one: the tabs queued for the lock stop waiting then.
-    this.handoffMs = Math.min(options.handoffMs ?? 50, this.lockTimeoutMs);
+    this.handoffMs = Math.min(nonNegative(options.handoffMs, 50), this.lockTimeoutMs);
     const browser = inBrowserContext();
     const locks =
       options.locks ??

@@ -92,7 +92,8 @@ export class EtagPolicy implements Policy {
   constructor(readonly options: EtagConflictLink.Options) {
     if (!options || !isObject(options.mutations))
       throw new TypeError('EtagConflictLink: `mutations` (by operation name) is required');
-    this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
+    const attempts = Math.floor(options.maxAttempts ?? 3);
+    this.maxAttempts = attempts < 1 ? 1 : attempts >= 1 ? attempts : 3; // NaN: the default
     // Not a number ≥ 0 (NaN from `Number(process.env.X)`, negative, null): the default; Infinity: the longest timer.
     const ms = options.decisionTimeoutMs ?? -1;
     this.decisionTimeoutMs = ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : 300_000;

@@ -69,6 +69,39 @@ describe('a manager used alone (user code, another transport)', () => {
   });
 });
 
+describe('numeric options that are not numbers ≥ 0 (NaN from `Number(process.env.X)`): the defaults', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const jwtExpiringIn = (ms: number) =>
+    `${b64({ alg: 'HS256' })}.${b64({ exp: Math.floor((Date.now() + ms) / 1000) })}.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZw`;
+
+  test.each([NaN, -1])(
+    'refreshTimeoutMs %s: a getToken that never answers fails after 30 s',
+    async (refreshTimeoutMs) => {
+      const manager = new TokenManager({
+        getToken: () => new Promise<string>(() => undefined),
+        refresh: async () => 'x',
+        refreshTimeoutMs,
+      });
+      const waiting = manager.getToken().catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(30_000);
+      expect(getClassifications(await waiting)[0]).toMatchObject({ reason: 'token-timeout' });
+      manager.dispose();
+    },
+  );
+
+  test.each([NaN, -1])(
+    'refreshBeforeExpiryMs %s: a token valid for an hour is sent, not refreshed',
+    async (refreshBeforeExpiryMs) => {
+      const token = jwtExpiringIn(3_600_000);
+      const refresh = jest.fn(async () => 'x');
+      const manager = new TokenManager({ getToken: () => token, refresh, refreshBeforeExpiryMs });
+      await expect(manager.getToken()).resolves.toBe(token);
+      expect(refresh).not.toHaveBeenCalled();
+      manager.dispose();
+    },
+  );
+});
+
 describe('dispose() while getToken() waits for the app', () => {
   test('the wait ends at once with link-disposed, no timer left; a later getToken() fails the same way', async () => {
     const manager = new TokenManager({

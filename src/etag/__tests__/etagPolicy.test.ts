@@ -125,6 +125,7 @@ describe('EtagConflictLink options', () => {
     ['-2', -2, 1],
     ['1', 1, 1],
     ['2.9 (whole cycles)', 2.9, 2],
+    ['NaN (`Number()` of an unset variable): the default', NaN, 3],
   ])(
     'maxAttempts %s: that many whole re-read/re-apply cycles (at least one), then conflict-unresolved',
     async (_n, maxAttempts, cycles) => {
