@@ -96,8 +96,11 @@ export declare namespace OutboxLink {
     /**
      * A replay request that has not ended after this is cancelled and its change kept as unreachable
      * (sent again with its key on the `retryUnreachable` backoff), so a request that never answers
-     * cannot hold the replay and its lock. The retry link's attempt timeout and `deadlineMs` bound
-     * each request first; keep this above them. @defaultValue 120000
+     * cannot hold the replay and its lock. The links below bound each request first; keep this above
+     * what they may take together: the retry link's attempts (by default 4 × 30 s plus backoff) and,
+     * for a save that may wait for `onConflict`, the etag link's re-read, `decisionTimeoutMs` (5 min)
+     * and re-send. Below that, a user's answer would be dropped and the question asked again.
+     * @defaultValue 600000
      */
     replayTimeoutMs?: number;
     /**
@@ -304,7 +307,7 @@ export class OutboxPolicy implements Policy {
         ? options.idempotencyHeader
         : 'Idempotency-Key';
     this.generateId = options.generateId ?? randomId;
-    this.replayTimeoutMs = timeoutOption(options.replayTimeoutMs, 120_000);
+    this.replayTimeoutMs = timeoutOption(options.replayTimeoutMs, 600_000);
     const connectivity: Connectivity = options.connectivity ?? browserConnectivity();
     const read = () => connectivity.isOnline();
     this.isOnline = () => decideSafely('connectivity.isOnline', read, true);

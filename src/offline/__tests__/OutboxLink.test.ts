@@ -722,7 +722,7 @@ describe('OutboxLink: a replay request that never answers', () => {
     ['its caller waits', false],
     ['nobody waits (a reload)', true],
   ])(
-    'without a retry link below, it is cancelled after replayTimeoutMs (default 120 s), kept as unreachable, and sent again on the backoff with its key (%s)',
+    'without a retry link below, it is cancelled after replayTimeoutMs (default 10 min: above the retry attempts and a conflict decision), kept as unreachable, and sent again on the backoff with its key (%s)',
     async (_, unsubscribed) => {
       const { chain, outbox, connectivity, requests, teardowns, keyOf, events } = setup(
         (sink, n) => (n === 1 ? answer(sink, { data: {} }) : n === 2 ? undefined : answer(sink, saved('1'))),
@@ -738,7 +738,7 @@ describe('OutboxLink: a replay request that never answers', () => {
       await settle();
       expect(requests).toHaveLength(2);
       const before = teardowns.count; // the first query's
-      await jest.advanceTimersByTimeAsync(119_999);
+      await jest.advanceTimersByTimeAsync(599_999);
       expect(teardowns.count).toBe(before);
       await jest.advanceTimersByTimeAsync(1);
       await settle();
