@@ -1,3 +1,4 @@
+import { nonNegative } from '../later.js';
 import { computeBackoffDelay, type BackoffOptions } from './backoff.js';
 
 export interface CircuitBreakerOptions {
@@ -48,11 +49,12 @@ export class CircuitBreaker {
     /** Jitter of the probe schedule (±25 %); none without it. */
     private readonly random?: () => number,
   ) {
-    this.threshold = Math.max(1, options.failures ?? 3);
-    this.windowMs = Math.max(0, options.windowMs ?? 30_000);
-    this.cooldownMs = Math.max(0, options.cooldownMs ?? 30_000);
+    // Not a number ≥ 0 (NaN, negative, null): the default; a NaN cooldown would never let a probe through.
+    this.threshold = Math.max(1, nonNegative(options.failures, 3));
+    this.windowMs = nonNegative(options.windowMs, 30_000);
+    this.cooldownMs = nonNegative(options.cooldownMs, 30_000);
     this.schedule = {
-      initialDelayMs: Math.max(0, options.initialProbeDelayMs ?? 1000),
+      initialDelayMs: nonNegative(options.initialProbeDelayMs, 1000),
       maxDelayMs: this.cooldownMs,
       jitter: !!random,
     };

@@ -1,3 +1,5 @@
+import { nonNegative } from '../later.js';
+
 export interface RetryBudgetOptions {
   /** Retries may not exceed this share of first attempts (over `windowMs`). @defaultValue 0.2 */
   ratio?: number;
@@ -31,9 +33,10 @@ export class RetryBudget {
     options: RetryBudgetOptions = {},
     private readonly now: () => number = Date.now,
   ) {
-    this.ratio = Math.max(0, options.ratio ?? 0.2);
-    this.minPerSecond = Math.max(0, options.minPerSecond ?? 5);
-    const windowMs = Math.max(1000, options.windowMs ?? 10_000);
+    // Not a number ≥ 0 (NaN, negative, null): the default; a NaN window would leave no bucket at all.
+    this.ratio = nonNegative(options.ratio, 0.2);
+    this.minPerSecond = nonNegative(options.minPerSecond, 5);
+    const windowMs = Math.max(1000, nonNegative(options.windowMs, 10_000));
     this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({
       start: -Infinity,
       firsts: 0,
