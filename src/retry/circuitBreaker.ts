@@ -120,7 +120,8 @@ export class CircuitBreaker {
 
   recordFailure(probe = false): void {
     const at = this.now();
-    if (probe || this.state === 'half-open') {
+    // A probe whose slot `reset()` freed belongs to the outage declared over: an ordinary failure.
+    if ((probe && this.probeInFlight) || this.state === 'half-open') {
       this.probeInFlight = false;
       this.open(at);
       return;
