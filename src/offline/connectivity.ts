@@ -1,6 +1,6 @@
 // Is the device online? A small pluggable source that the retry policy (pause instead of spending an
 // attempt) and the outbox (replay on reconnect) both read. No dependency: adapters are a few lines.
-import { decideSafely, notify } from '../guard.js';
+import { decideSafely, notify, reportCallbackError } from '../guard.js';
 
 /**
  * A source of "is the network there?". `isOnline()` answers now; `subscribe` reports changes only
@@ -219,7 +219,10 @@ export function createOnlineGate(connectivity: Connectivity, options: OnlineGate
   // A source that throws counts as online (try): a throw must not strand a waiter or escape a timer.
   // One function for `decideSafely`, so a throwing source is reported once, not on every read.
   const read = () => connectivity.isOnline();
-  const online = () => decideSafely('connectivity', read, true);
+  // A source whose `subscribe` threw can never say "online again": from then on it counts as
+  // online, so a paused operation is sent at once and ends like an online failure, never stranded.
+  let deaf = false;
+  const online = () => deaf || decideSafely('connectivity', read, true);
   interface Waiter {
     resume: () => void;
     timer: ReturnType<typeof setTimeout> | undefined;
@@ -246,7 +249,14 @@ export function createOnlineGate(connectivity: Connectivity, options: OnlineGate
   };
   /** Subscribed exactly while something waits. */
   const sync = () => {
-    if (waiting.size > 0 && !unsubscribe) unsubscribe = connectivity.subscribe(onChange);
+    if (waiting.size > 0 && !unsubscribe)
+      try {
+        unsubscribe = connectivity.subscribe(onChange);
+      } catch (error) {
+        reportCallbackError('connectivity', connectivity, error);
+        deaf = true;
+        onChange(true);
+      }
     else if (waiting.size === 0 && unsubscribe) {
       unsubscribe();
       unsubscribe = undefined;
