@@ -6,8 +6,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function samePath(a: Path, b: Path): boolean {
-  return a.length === b.length && a.every((segment, i) => segment === b[i]);
+/** Whether `failed` is `path`, or (when the earlier value was an object) below it: null bubbles up from a failed non-null child. */
+function failedAt(failed: Path, path: Path, objectBefore: boolean): boolean {
+  return (
+    (failed.length === path.length || (objectBefore && failed.length > path.length)) &&
+    path.every((segment, i) => segment === failed[i])
+  );
 }
 
 function valueAt(data: unknown, path: Path): unknown {
@@ -22,7 +26,7 @@ function valueAt(data: unknown, path: Path): unknown {
 function mergeValue(previous: unknown, next: unknown, path: Path, failedPaths: ReadonlyArray<Path>): unknown {
   if ((next === null || next === undefined) && previous !== null && previous !== undefined) {
     // The newest attempt failed here: the value an earlier attempt resolved is kept.
-    return failedPaths.some((p) => samePath(p, path)) ? previous : next;
+    return failedPaths.some((p) => failedAt(p, path, typeof previous === 'object')) ? previous : next;
   }
   if (isObject(previous) && isObject(next)) {
     const out: Record<string, unknown> = { ...next };

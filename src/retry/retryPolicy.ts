@@ -21,7 +21,7 @@ import { browserConnectivity, createOnlineGate, type OnlineGate } from '../offli
 import { CircuitBreaker, type CircuitState } from './circuitBreaker.js';
 import { decideRetry } from './decideRetry.js';
 import { mergePartialResults } from './mergePartialResults.js';
-import { onlyRetryableErrors } from './retryDecision.js';
+import { mayRetryMutation, onlyRetryableErrors } from './retryDecision.js';
 import { RetryBudget } from './retryBudget.js';
 import type { RetryBackoffLink } from './RetryBackoffLink.js';
 
@@ -335,8 +335,23 @@ class RetryRun implements SubscriptionLike {
   }
 
   /** Whether a result with only retryable errors is held back for a retry instead of passed on. */
-  private mayHold(result: ResultLike, held: ResultLike | undefined): boolean {
-    if (this.kind !== 'query' || this.attempt - this.free >= this.cfg.maxAttempts) return false;
+  private mayHold(
+    result: ResultLike,
+    held: ResultLike | undefined,
+    classifications: ReadonlyArray<Classification>,
+  ): boolean {
+    if (this.attempt - this.free >= this.cfg.maxAttempts) return false;
+    // AC4 delivers a non-2xx graphql-response+json body as a result: a mutation's data-less 429/503 is
+    // the failure it would be as an error, retried where a mutation may be.
+    if (this.kind === 'mutation')
+      return (
+        !hasData(result) &&
+        mayRetryMutation(primaryClassification(classifications)!, this.cfg.mutations, {
+          idempotent: this.idempotent,
+          idempotencyKey: this.key !== undefined,
+        })
+      );
+    if (this.kind !== 'query') return false;
     // A partial result is retried `partialRetries` times, quickly: its data is worth showing soon.
     return !(hasData(result) || hasData(held)) || this.partialRetries < this.cfg.partialRetries;
   }
@@ -345,14 +360,18 @@ class RetryRun implements SubscriptionLike {
     if (this.phase === 'passing') return this.sink.next(result);
     const classifications = this.classifyResult(result);
     const retryable = onlyRetryableErrors(classifications);
-    if (retryable && this.mayHold(result, attempt.held)) {
+    if (retryable && this.mayHold(result, attempt.held, classifications)) {
       attempt.held = attempt.held ? mergePartialResults(attempt.held, result) : result;
       return;
     }
     this.phase = 'passing';
     this.clearTimer();
     this.report(retryable ? primaryClassification(classifications) : undefined);
-    const out = this.merged ? mergePartialResults(this.merged, result) : result;
+    // A chunk held before this one (@defer: the initial result) goes first, with what earlier attempts resolved.
+    const held = attempt.held;
+    attempt.held = undefined;
+    if (held) this.sink.next(this.merged ? mergePartialResults(this.merged, held) : held);
+    const out = this.merged && !held ? mergePartialResults(this.merged, result) : result;
     this.merged = undefined;
     this.sink.next(out);
   }
@@ -376,7 +395,9 @@ class RetryRun implements SubscriptionLike {
     const held = attempt.held;
     if (held) {
       this.merged = mergePartialResults(this.merged, held);
-      return this.failed(undefined, primaryClassification(this.classifyResult(held))!, hasData(held));
+      // Its errors may all be resolved by the attempt's later results: then it is the answer.
+      const failure = primaryClassification(this.classifyResult(held));
+      if (failure) return this.failed(undefined, failure, hasData(held));
     }
     this.report(undefined);
     this.phase = 'done';
@@ -389,6 +410,14 @@ class RetryRun implements SubscriptionLike {
     const { breaker, gate } = this.policy;
     if (this.reported || !breaker) return;
     this.reported = true;
+    // Nothing learnt of the server (the app aborted; the chain failed before a request): a probe frees its slot.
+    if (
+      classification?.status === undefined &&
+      (classification?.reason === 'aborted' || classification?.category === 'unknown')
+    ) {
+      if (this.probe) breaker.releaseProbe();
+      return;
+    }
     if (!classification || !classification.retryable || !RETRYABLE_CATEGORIES.has(classification.category))
       breaker.recordSuccess(this.probe);
     // A network failure while offline says nothing about the server: an offline burst never opens the circuit.
