@@ -163,11 +163,29 @@ function matches(match: FaultLink.Match | undefined, operation: LinkOperation): 
   return match.includes(name);
 }
 
+/** A rule the link cannot turn into a response fails here, not later inside a delay's timer. */
 function checkRule(rule: FaultLink.Rule): FaultLink.Rule {
-  const { probability = 1, times = Infinity, skip = 0 } = rule;
+  const { probability = 1, times = Infinity, skip = 0, fault } = rule;
   if (!(probability >= 0 && probability <= 1))
     throw new RangeError(`FaultLink: probability must be between 0 and 1, got ${String(probability)}`);
   if (!(times >= 0) || !(skip >= 0)) throw new RangeError('FaultLink: times and skip must be ≥ 0');
+  const {
+    status,
+    headers,
+    contentType = '',
+    retryAfter = 1,
+  } = fault as FaultLink.StatusFault & Omit<FaultLink.RateLimitFault, 'kind'>;
+  // A response with a body (every fault has one) cannot be 204, 205 or 304.
+  if (
+    fault.kind === 'status' &&
+    !(Number.isInteger(status) && status >= 200 && status < 600 && !/^(204|205|304)$/.test(String(status)))
+  )
+    throw new RangeError(
+      `FaultLink: status ${String(status)} is not one a response with a body can have (200–599 but 204, 205, 304)`,
+    );
+  for (const [name, value] of Object.entries({ ...headers, 'content-type': contentType, 'retry-after': retryAfter }))
+    if (!/^[!#$%&'*+.^_`|~\w-]+$/.test(name) || /[\0\n\r\u0100-\uffff]/.test(String(value)))
+      throw new TypeError(`FaultLink: header ${name}: ${JSON.stringify(value)} is not a valid HTTP header`);
   return rule;
 }
 
@@ -284,8 +302,16 @@ class Run {
 
   start(fault: FaultLink.Fault | undefined): void {
     const delayMs = fault && 'delayMs' in fault ? (fault.delayMs ?? 0) : 0;
-    if (delayMs > 0) this.timer = later(() => this.act(fault), delayMs);
-    else this.act(fault);
+    // Whatever throws (a body JSON cannot write) ends the request, also inside the delay's timer.
+    const act = () => {
+      try {
+        this.act(fault);
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+    if (delayMs > 0) this.timer = later(act, delayMs);
+    else act();
   }
 
   cancel(): void {

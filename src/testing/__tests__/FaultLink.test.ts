@@ -313,7 +313,7 @@ describe(`FaultLink on Apollo Client ${major}`, () => {
       expect(() => new FaultLink([{ fault: { kind: 'slow', delayMs: 1 }, probability: 2 }])).toThrow(
         /FaultLink: probability/,
       );
-      expect(() => responseSpec(99, '', undefined, undefined)).toThrow(/FaultLink: status 99/);
+      expect(() => new FaultLink([{ fault: { kind: 'status', status: 99 } }])).toThrow(/FaultLink: status 99/);
     });
   });
 
