@@ -12,7 +12,7 @@ import type {
   Remediations,
 } from './types.js';
 
-/** The messages matched by rules are cut to this length first: matching cost stays bounded. */
+/** Rules see the message cut to this length (every matcher and `classify` function): matching cost stays bounded. */
 const MATCH_CHARS = 4000;
 
 function oneOf(expected: unknown, actual: unknown): boolean {
@@ -20,7 +20,7 @@ function oneOf(expected: unknown, actual: unknown): boolean {
 }
 
 /** The matched message (`null` when the rule has no message pattern), or `false` when the rule does not match. */
-function matchRule(rule: ClassificationRule, facts: ErrorFacts, text: string): RegExpMatchArray | null | false {
+function matchRule(rule: ClassificationRule, facts: ErrorFacts): RegExpMatchArray | null | false {
   const m = rule.match;
   if (typeof m === 'function') return m(facts) ? null : false;
   for (const key of ['source', 'code', 'systemCode', 'errorName', 'body'] as const)
@@ -29,7 +29,7 @@ function matchRule(rule: ClassificationRule, facts: ErrorFacts, text: string): R
   if (m.propertyName && !m.propertyName.test(facts.propertyName ?? '')) return false;
   if (!m.message) return null;
   m.message.lastIndex = 0;
-  return m.message.exec(text) ?? false;
+  return m.message.exec(facts.message) ?? false;
 }
 
 interface Verdict {
@@ -37,9 +37,9 @@ interface Verdict {
   rule: ClassificationRule;
 }
 
-function apply(rule: ClassificationRule, facts: ErrorFacts, text: string): ClassificationPatch | undefined {
+function apply(rule: ClassificationRule, facts: ErrorFacts): ClassificationPatch | undefined {
   try {
-    const found = matchRule(rule, facts, text);
+    const found = matchRule(rule, facts);
     if (found === false) return undefined;
     const patch = typeof rule.classify === 'function' ? rule.classify(facts, found) : rule.classify;
     return patch && typeof patch.category === 'string' ? patch : undefined;
@@ -52,13 +52,12 @@ function first(
   layers: ReadonlyArray<ReadonlyArray<ClassificationRule>>,
   accept: (rule: ClassificationRule, patch: ClassificationPatch) => boolean,
   facts: ErrorFacts,
-  text: string,
   refining: boolean,
 ): Verdict | undefined {
   for (const layer of layers) {
     for (const rule of layer) {
       if (Boolean(rule.refine) !== refining) continue;
-      const patch = apply(rule, facts, text);
+      const patch = apply(rule, facts);
       if (patch && accept(rule, patch)) return { patch, rule };
     }
   }
@@ -98,10 +97,10 @@ function remediationFor(
  * `ClassificationRule`). Never throws: a broken user rule is skipped.
  */
 export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}): Classification {
-  const text = facts.message.length > MATCH_CHARS ? facts.message.slice(0, MATCH_CHARS) : facts.message;
+  const seen = { ...facts, message: facts.message.slice(0, MATCH_CHARS) };
   const user = options.rules ?? [];
   const layers = [user, ...(options.profiles ?? []).map((p) => p.rules), coreRules];
-  const decided = first(layers, () => true, facts, text, false);
+  const decided = first(layers, () => true, seen, false);
   const final = decided !== undefined && user.includes(decided.rule);
   const refined = final
     ? undefined
@@ -111,8 +110,7 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
           !decided ||
           patch.category === decided.patch.category ||
           Boolean(decided.rule.narrowsTo?.includes(patch.category)),
-        facts,
-        text,
+        seen,
         true,
       );
   const patch: ClassificationPatch | undefined =

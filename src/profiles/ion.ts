@@ -2,6 +2,9 @@ import type { ClassificationProfile, ErrorFacts } from '../classify/types.js';
 
 const isForbiddenContext = (f: ErrorFacts): boolean => f.status === 403 || f.code === 'FORBIDDEN';
 
+/** Trimmed, without a final period. Patterns capture to the line's end (`.*`) and this tidies: no `(.*?)\.?\s*$`, quadratic on long messages. */
+const tidy = (text: string): string => text.trim().replace(/\.$/, '');
+
 /**
  * ION's error pages (seeds 000/001): the 401 message table, the 403 causes with action and resource,
  * 404 and soft deletes, 409 `_etag`, 422 field parsing, each with ION's own remediation. Every row is
@@ -64,15 +67,16 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
       id: 'ion/permission',
       match: { message: /does not have (the )?permission|permission denied|not (authorized|allowed) to perform/i },
       classify: (f) => {
-        const parsed = /perform\s+([A-Za-z_]+)\s+on\s+(.+?)\.?\s*$/i.exec(f.message);
+        const parsed = /perform\s+([A-Za-z_]+)\s+on\s+(.+)/i.exec(f.message);
         const action = parsed?.[1]!.toUpperCase();
+        const resource = parsed?.[2] && tidy(parsed[2]);
         return {
           category: 'forbidden',
           reason: 'missing-permission',
           status: 403,
-          details: parsed ? { action, resource: parsed[2] } : undefined,
+          details: parsed ? { action, resource } : undefined,
           remediation: parsed
-            ? `Ask an admin to grant your role ${action} on ${parsed[2]}.`
+            ? `Ask an admin to grant your role ${action} on ${resource}.`
             : 'Ask an admin for the missing permission.',
         };
       },
@@ -187,24 +191,24 @@ export const ion: ClassificationProfile = /* @__PURE__ */ (() => ({
           f.message.replace(/(2fa|sso) is required|token is invalid/gi, ''),
         ),
       classify: (f) => {
-        const typed = /^\s*([A-Z][A-Za-z0-9]*)\s+([A-Za-z_][A-Za-z0-9_]*)\s+(must|is|are|exceeds)\b(.*?)\.?\s*$/.exec(
-          f.message,
-        );
+        const typed = /^\s*([A-Z][A-Za-z0-9]*)\s+([A-Za-z_]\w*)\s+(must|is|are|exceeds)\b(.*)/.exec(f.message);
         const field =
           (typeof f.extensions?.field === 'string' ? f.extensions.field : undefined) ??
           typed?.[2] ??
-          /\bfield\s+['"]?([A-Za-z_][A-Za-z0-9_.]*)/i.exec(f.message)?.[1];
+          /\bfield\s+['"]?([A-Za-z_][\w.]*)/i.exec(f.message)?.[1];
         const details: Record<string, unknown> = {};
         if (field) details.field = field;
-        if (typed) details.entity = typed[1];
-        if (typed) details.constraint = `${typed[3]}${typed[4]}`.trim();
+        if (typed) {
+          details.entity = typed[1];
+          details.constraint = tidy(typed[3]! + typed[4]!);
+        }
         return {
           category: 'validation',
           reason: 'domain-rule',
           status: 422,
           details,
           remediation: field
-            ? `Fix ${field} (${f.message.trim().replace(/\.$/, '')}) and submit again.`
+            ? `Fix ${field} (${tidy(f.message)}) and submit again.`
             : 'Fix the input the message names.',
         };
       },
