@@ -135,7 +135,11 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
     collected.field = facts.extensions.field;
   for (const key of ['retryAfterMs', 'systemCode', 'body'] as const)
     if (facts[key] !== undefined && facts[key] !== 'json') collected[key] = facts[key];
-  const details = Object.fromEntries(Object.entries(collected).filter(([, value]) => value !== undefined));
+  // What a rule builds from the message (a resource, a quoted constraint) is redacted like the message itself.
+  const scrub = (text: string): string => redact(text, options.secrets);
+  const details: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(collected))
+    if (value !== undefined) details[key] = typeof value === 'string' ? scrub(value) : value;
 
   const rawMessage = facts.message || (facts.description ?? '');
   const classification: Classification = {
@@ -146,7 +150,7 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
     status:
       httpStatus ?? patch?.status ?? (facts.status !== undefined && facts.status !== 200 ? facts.status : undefined),
     code: patch?.code ?? facts.code,
-    message: redact(rawMessage || defaultMessage(category, httpStatus), options.secrets),
+    message: scrub(rawMessage || defaultMessage(category, httpStatus)),
     retryable: patch?.retryable ?? RETRYABLE_CATEGORIES.has(category),
     refreshable: patch?.refreshable ?? false,
     remediation: '',
@@ -156,7 +160,7 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
   if (classification.reason === undefined) delete classification.reason;
   if (Object.keys(details).length > 0) classification.details = details;
   if (facts.path) classification.path = facts.path;
-  classification.remediation = remediationFor(classification, patch, options);
+  classification.remediation = scrub(remediationFor(classification, patch, options));
   return classification;
 }
 
