@@ -175,17 +175,17 @@ function checkRule(rule: FaultLink.Rule): FaultLink.Rule {
     contentType = '',
     retryAfter = 1,
   } = fault as FaultLink.StatusFault & Omit<FaultLink.RateLimitFault, 'kind'>;
-  // A response with a body (every fault has one) cannot be 204, 205 or 304.
+  // Every fault's response has a body: a 204, 205 or 304 cannot.
   if (
     fault.kind === 'status' &&
-    !(Number.isInteger(status) && status >= 200 && status < 600 && !/^(204|205|304)$/.test(String(status)))
+    !(Number.isInteger(status) && status > 199 && status < 600 && ![204, 205, 304].includes(status))
   )
     throw new RangeError(
-      `FaultLink: status ${String(status)} is not one a response with a body can have (200–599 but 204, 205, 304)`,
+      `FaultLink: status ${status} is not one of a response with a body (200–599 but 204, 205, 304)`,
     );
   for (const [name, value] of Object.entries({ ...headers, 'content-type': contentType, 'retry-after': retryAfter }))
     if (!/^[!#$%&'*+.^_`|~\w-]+$/.test(name) || /[\0\n\r\u0100-\uffff]/.test(String(value)))
-      throw new TypeError(`FaultLink: header ${name}: ${JSON.stringify(value)} is not a valid HTTP header`);
+      throw new TypeError(`FaultLink: invalid header ${name}: ${JSON.stringify(value)}`);
   return rule;
 }
 
