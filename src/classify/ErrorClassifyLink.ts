@@ -34,16 +34,26 @@ class Annotating implements Sink {
     private readonly options: ClassifyOptions,
   ) {}
 
+  // Annotating never changes what passes: the same result or error goes on, annotated where it could be read.
   next(result: ResultLike): void {
-    if (!result || !result.errors) return this.sink.next(result);
-    const response = getResponse(this.operation);
-    this.sink.next(
-      annotateResult(result, { ...this.options, status: response?.errorStatus, headers: response?.headers }).result,
-    );
+    try {
+      if (result?.errors) {
+        const response = getResponse(this.operation);
+        annotateResult(result, { ...this.options, status: response?.errorStatus, headers: response?.headers });
+      }
+    } catch {
+      // a result with a getter that throws: passed on unannotated (its data is never lost)
+    }
+    this.sink.next(result);
   }
 
   error(error: unknown): void {
-    this.sink.error(annotateError(error, this.options).error);
+    try {
+      annotateError(error, this.options);
+    } catch {
+      // as above
+    }
+    this.sink.error(error);
   }
 
   complete(): void {

@@ -1,6 +1,6 @@
 import { RETRYABLE_CATEGORIES, errorParts, primaryClassification, readAnnotations } from './annotations.js';
 import { CATEGORY_REMEDIATION, REASON_REMEDIATION, coreRules } from './core.js';
-import { collectFacts } from './facts.js';
+import { collectFacts, safeGet } from './facts.js';
 import { redact } from './redact.js';
 import type {
   Category,
@@ -179,7 +179,8 @@ export function classifyErrors(input: unknown, options: ClassifyOptions = {}): C
   const parts = errorParts(input);
   // A container's top-level `extensions` (a result's, AC4 CombinedGraphQLErrors') reach each error's facts (Shopify's cost).
   // So does a result's own numeric `status` (`{ data, errors, status }`), as when it is read whole.
-  const { extensions: own, status: ownStatus } = (parts ? input : {}) as { extensions?: unknown; status?: unknown };
+  const own = safeGet(parts && input, 'extensions');
+  const ownStatus = safeGet(parts && input, 'status');
   const extensions =
     typeof own === 'object' && own !== null && !Array.isArray(own)
       ? (own as Record<string, unknown>)

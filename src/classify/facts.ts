@@ -24,7 +24,7 @@ function str(value: unknown): string | undefined {
 }
 
 /** `source[key]`, or undefined where reading it is not possible or throws (a hostile getter). */
-function safeGet(source: unknown, key: string): unknown {
+export function safeGet(source: unknown, key: string): unknown {
   try {
     return isRecord(source) || typeof source === 'function' || source instanceof Error
       ? (source as Record<string, unknown>)[key]
@@ -34,9 +34,17 @@ function safeGet(source: unknown, key: string): unknown {
   }
 }
 
+/**
+ * A copy of `source[key]` when it is an object, each field read once with `safeGet`: a getter that
+ * throws is an absent field, so nothing that later reads the facts (rules, profiles) can throw on it.
+ */
 function recordAt(source: unknown, key: string): Record<string, unknown> | undefined {
   const value = safeGet(source, key);
-  return isRecord(value) ? value : undefined;
+  try {
+    return isRecord(value) ? Object.fromEntries(Object.keys(value).map((k) => [k, safeGet(value, k)])) : undefined;
+  } catch {
+    return undefined; // a revoked proxy, or keys that cannot be listed
+  }
 }
 
 function headersIn(value: unknown): Headers | undefined {
@@ -103,7 +111,7 @@ function each(list: unknown, envelope: Envelope): ErrorFacts[] | undefined {
 function bodyFacts(body: unknown, envelope: Envelope): ErrorFacts[] {
   if (!isRecord(body)) return [http(envelope, '', body === undefined || body === null ? 'empty' : 'unexpected-shape')];
   const { errors, data } = body;
-  const extensions = isRecord(body.extensions) ? body.extensions : undefined;
+  const extensions = recordAt(body, 'extensions');
   const graphql = each(errors, extensions ? { ...envelope, extensions } : envelope);
   if (graphql) return graphql;
   if (typeof body.error === 'string')

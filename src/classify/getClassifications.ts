@@ -21,8 +21,12 @@ export function getClassifications(error: unknown): Classification[] {
 
 /** A result envelope that carries no error: `data` present, `errors` absent or empty, nothing error-shaped. */
 function isCleanResult(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || value instanceof Error || !('data' in value)) return false;
-  const v = value as Record<string, unknown>;
-  if (v.errors != null && !(Array.isArray(v.errors) && v.errors.length === 0)) return false;
-  return ['error', 'networkError', 'graphQLErrors', 'message', 'status', 'statusCode'].every((k) => v[k] == null);
+  try {
+    if (typeof value !== 'object' || value === null || value instanceof Error || !('data' in value)) return false;
+    const v = value as Record<string, unknown>;
+    if (v.errors != null && !(Array.isArray(v.errors) && v.errors.length === 0)) return false;
+    return ['error', 'networkError', 'graphQLErrors', 'message', 'status', 'statusCode'].every((k) => v[k] == null);
+  } catch {
+    return false; // unreadable: classified (classifyErrors never throws)
+  }
 }
