@@ -36,7 +36,8 @@ export class RetryBudget {
     // Not a number ≥ 0 (NaN, negative, null): the default; a NaN window would leave no bucket at all.
     this.ratio = nonNegative(options.ratio, 0.2);
     this.minPerSecond = nonNegative(options.minPerSecond, 5);
-    const windowMs = Math.max(1000, nonNegative(options.windowMs, 10_000));
+    // 1 s to 1 h: memory is one bucket per 250 ms of window.
+    const windowMs = Math.min(Math.max(1000, nonNegative(options.windowMs, 10_000)), 3_600_000);
     this.buckets = Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, () => ({
       start: -Infinity,
       firsts: 0,

@@ -347,8 +347,8 @@ describe('RetryBudget limits', () => {
   });
 
   test.each<[string, { ratio?: number; minPerSecond?: number }, boolean[]]>([
-    ['a negative ratio is 0', { ratio: -1, minPerSecond: 0 }, [false]],
-    ['a negative floor is 0', { ratio: 0, minPerSecond: -3 }, [false]],
+    ['a negative ratio is the default 0.2 (one first attempt: no retry)', { ratio: -1, minPerSecond: 0 }, [false]],
+    ['a negative floor is the default 5', { ratio: 0, minPerSecond: -3 }, [true, true, true, true, true, false]],
     ['a floor of 2 per second', { ratio: 0, minPerSecond: 2 }, [true, true, false]],
   ])('%s', (_name, options, expected) => {
     const b = new RetryBudget(options, () => 0);
@@ -537,7 +537,7 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(cb.remainingCooldownMs()).toBe(1000);
   });
 
-  test('initialProbeDelayMs sets the first probe; it is capped by cooldownMs and a negative one is 0', () => {
+  test('initialProbeDelayMs sets the first probe; it is capped by cooldownMs and a negative one is the default 1 s', () => {
     const clock = { now: 0 };
     const slow = breaker({ failures: 1, initialProbeDelayMs: 5000, cooldownMs: 12_000 }, clock);
     slow.recordFailure();
@@ -555,8 +555,8 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(capped.remainingCooldownMs()).toBe(3000);
     const negative = breaker({ failures: 1, initialProbeDelayMs: -1 }, clock);
     negative.recordFailure();
-    expect(negative.remainingCooldownMs()).toBe(0);
-    expect(negative.admit()).toBe('probe');
+    expect(negative.remainingCooldownMs()).toBe(1000);
+    expect(negative.admit()).toBe('reject');
   });
 
   test.each<[number, number]>([
@@ -752,8 +752,8 @@ describe('CircuitBreaker window and cooldown', () => {
 
   test.each<[string, { failures?: number; windowMs?: number; cooldownMs?: number }, number[], 'closed' | 'open']>([
     ['failures 0 is 1', { failures: 0 }, [0], 'open'],
-    ['negative failures is 1', { failures: -4 }, [0], 'open'],
-    ['a negative window counts only same-instant failures', { failures: 2, windowMs: -5 }, [0, 1], 'closed'],
+    ['negative failures is the default 3', { failures: -4 }, [0, 1, 2], 'open'],
+    ['a negative window is the default 30 s', { failures: 2, windowMs: -5 }, [0, 29_000], 'open'],
     ['a 0 ms window counts same-instant failures', { failures: 2, windowMs: 0 }, [7, 7], 'open'],
   ])('%s', (_name, options, times, state) => {
     const clock = { now: 0 };
@@ -762,13 +762,13 @@ describe('CircuitBreaker window and cooldown', () => {
     expect(cb.current).toBe(state);
   });
 
-  test('a negative cooldown is 0: the next admission is the probe', () => {
+  test('a negative cooldown is the default 30 s: the first probe waits initialProbeDelayMs', () => {
     const clock = { now: 0 };
     const cb = breaker({ failures: 1, cooldownMs: -10 }, clock);
     cb.recordFailure();
-    expect(cb.cooldownMs).toBe(0);
-    expect(cb.remainingCooldownMs()).toBe(0);
-    expect(cb.admit()).toBe('probe');
+    expect(cb.cooldownMs).toBe(30_000);
+    expect(cb.remainingCooldownMs()).toBe(1000);
+    expect(cb.admit()).toBe('reject');
   });
 
   test('the reported cooldown never goes negative and is 0 when not open', () => {

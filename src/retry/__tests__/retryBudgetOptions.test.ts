@@ -59,6 +59,18 @@ test('valid values are kept as given, with windowMs at least 1 s', () => {
   expect(grants(short.b)).toBe(20);
 });
 
+test.each([Infinity, 1e12])(
+  'windowMs %s is at most an hour (one bucket per 250 ms: no RangeError, bounded memory)',
+  (windowMs) => {
+    const long = budget({ windowMs, minPerSecond: 0 }, 100);
+    expect(grants(long.b)).toBe(20);
+    long.clock.t = 3_599_000;
+    expect(grants(long.b)).toBe(0); // the first attempts are still in the window
+    long.clock.t = 3_601_000;
+    expect(grants(long.b)).toBe(0); // and out of it after an hour
+  },
+);
+
 test('budget windowMs NaN: a query that fails once with 503 is retried and succeeds', async () => {
   const s = server([serverError(503), ok]);
   const link = new RetryBackoffLink({ jitter: false, circuitBreaker: false, budget: { windowMs: NaN } });
