@@ -313,7 +313,8 @@ function collect(input: unknown, envelope: Envelope, depth: number): ErrorFacts[
       },
     ];
   }
-  // A GraphQL error object on its own.
-  if (typeof safeGet(input, 'message') === 'string') return [graphQLErrorFacts(input, envelope)];
+  // A GraphQL error object on its own; an explicit extensions.code makes one whatever its message is (missing, 42…).
+  if (typeof safeGet(input, 'message') === 'string' || typeof extensions?.code === 'string')
+    return [graphQLErrorFacts(input, envelope)];
   return [shapeless(envelope.status)];
 }
