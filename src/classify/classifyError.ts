@@ -119,6 +119,8 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
           ...decided.patch,
           ...refined.patch,
           details: { ...decided.patch.details, ...refined.patch.details },
+          // A refinement may say a new token will not help; it never overrides a deciding rule's explicit no.
+          refreshable: decided.patch.refreshable !== false && (refined.patch.refreshable ?? decided.patch.refreshable),
           // The deciding rule's text no longer fits once a refinement changed the reason.
           remediation:
             refined.patch.remediation ??

@@ -68,7 +68,8 @@ server temporarily_unavailable server_error`))
     OAUTH.set(code, {
       category: category as Category,
       reason: category === 'server' ? 'token-endpoint-unavailable' : code.replace(/_/g, '-'),
-      ...(code === 'invalid_token' ? { refreshable: true } : {}),
+      // Said outright (false too): no message refines another OAuth error into a refreshable one.
+      refreshable: code === 'invalid_token',
     });
 
 /** HTTP status → category and reason. */
