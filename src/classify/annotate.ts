@@ -1,10 +1,16 @@
 import type { ResultLike } from '../compat/index.js';
-import { attachClassifications, primaryClassification, readAnnotations, setAnnotations } from './annotations.js';
+import {
+  MAX_ERRORS,
+  attachClassifications,
+  primaryClassification,
+  readAnnotations,
+  setAnnotations,
+} from './annotations.js';
 import { classifyErrors } from './classifyError.js';
 import type { Classification, ClassifyOptions } from './types.js';
 
 /**
- * Classifies every error of a result and records each classification on its error object, out of
+ * Classifies the errors of a result (the first `MAX_ERRORS`) and records each classification on its error object, out of
  * sight (see `setAnnotations`). The result, its `data` and its error objects are passed on as they
  * are: same objects, same fields. A non-compliant `errors` (not an array, or entries that are not
  * objects) is left untouched and its classifications are recorded on the result itself.
@@ -24,15 +30,16 @@ export function annotateResult(
   const extensions = result.extensions;
   const each =
     typeof extensions === 'object' && extensions !== null ? { ...options, responseExtensions: extensions } : options;
-  const classifications = errors.map((error: unknown) => {
+  // The first MAX_ERRORS, as classifyErrors and getClassifications read a result: bounded time, one answer.
+  const bounded: unknown[] = errors.slice(0, MAX_ERRORS);
+  const classifications = bounded.map((error) => {
     const existing = readAnnotations(error)?.[0];
     if (existing) return existing;
     const classification = classifyErrors(error, each)[0]!;
     setAnnotations(error, [classification]);
     return classification;
   });
-  if (errors.some((error: unknown) => typeof error !== 'object' || error === null))
-    setAnnotations(result, classifications);
+  if (bounded.some((error) => typeof error !== 'object' || error === null)) setAnnotations(result, classifications);
   return { result, classifications };
 }
 
