@@ -1,11 +1,14 @@
 import { knownSecrets } from './secrets.js';
 
 // A credential after an auth scheme: 8+ characters with a digit or a token punctuation mark
-// (so "Bearer token expired" stays readable while "Bearer abc.def-123" does not).
-const BEARER = /\b(Bearer|Basic)\s+(?=[A-Za-z0-9\-._~+/]*[0-9.\-_~+/])[A-Za-z0-9\-._~+/]{8,}=*/gi;
-const JWT = /\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+// (so "Bearer token expired" stays readable while "Bearer abc.def-123" does not). URL-encoded too
+// (`Authorization%3DBearer%20…`, a token with `%2B`): a name starts a word or follows a `%XX` escape (`%..`).
+const BEARER = /(\b|%..)(Bearer|Basic)(?:\s+|%20)(?=[\w\-.~+/%]*[0-9.\-_~+/])[\w\-.~+/%]{8,}=*/gi;
+// A JWT, also wrapped over lines: a line break (and indent) may fall inside or beside each dot.
+const JWT = /eyJ[\w-]{2,}(?:\s+[\w-]*)?\.[\w-]*(?:\s+[\w-]*)?\.(?:\r?\n\s*)?[\w-]*/g;
+// A secret parameter (also URL-encoded, `access_token%3D…`), or a `token` query parameter.
 const SECRET_PARAM =
-  /\b(access_token|refresh_token|id_token|client_secret|password|api[_-]?key)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
+  /((?:\b|%..)(?:access_token|refresh_token|id_token|client_secret|password|api[_-]?key)["']?\s*(?:[:=]|%3D)\s*["']?|(?:[?&]|%..)token(?:=|%3D))[^\s"'&,;}]+/gi;
 
 /** The longest message we keep; longer server messages are cut (a 10 MB message is not a remediation). */
 export const MAX_MESSAGE_LENGTH = 2000;
@@ -18,12 +21,16 @@ export function redact(text: string, secrets: ReadonlyArray<string> = []): strin
   // Redact first, cut after: cutting first would leave the head of a token that straddles the cut.
   const long = text.length > MAX_MESSAGE_LENGTH;
   let out = long ? text.slice(0, MAX_MESSAGE_LENGTH + CUT_MARGIN) : text;
-  for (const secret of [...secrets, ...knownSecrets()]) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  out = out
-    .replace(BEARER, (_m, scheme: string) => `${scheme} [redacted]`)
-    .replace(JWT, '[redacted-jwt]')
-    .replace(SECRET_PARAM, (_m, name: string, sep: string) => `${name}${sep}[redacted]`);
+  for (const secret of [...secrets, ...knownSecrets()])
+    if (secret && secret.length >= 4) {
+      // As a server echoes it in a URL (encoding throws on a lone surrogate), then as given.
+      try {
+        out = out.split(encodeURIComponent(secret)).join('[redacted]');
+      } catch {
+        // not encodable: only as given
+      }
+      out = out.split(secret).join('[redacted]');
+    }
+  out = out.replace(BEARER, '$1$2 [redacted]').replace(JWT, '[redacted-jwt]').replace(SECRET_PARAM, '$1[redacted]');
   return long ? `${out.slice(0, MAX_MESSAGE_LENGTH)}… [truncated ${text.length - MAX_MESSAGE_LENGTH} characters]` : out;
 }
