@@ -19,19 +19,27 @@ module.exports = [
   // 22.5 → 23.0 kB (2026-11-26) for the auth review's correctness fixes, measured per commit: clientCredentials'
   // request timeout and expires_in parsing +0.18, the cross-tab lock race +0.07, a failed early refresh's waiters
   // +0.07, dispose ending getToken reads +0.06, isAuthError over every classification +0.06 (measured 22.92 kB).
-  entry('root (export *)', 'dist/index.js', '*', '23 kB'),
-  entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '6.3 kB'),
+  // 23.0 → 23.2 kB (2026-11-26, later): the retry and classifier reviews' fixes (held results that resolve each
+  // other, @defer chunks, mutation results on AC4, probes that learnt nothing, option validation; classification
+  // never throwing, redaction of rule-written details and URL-encoded secrets, only invalid_token refreshable).
+  entry('root (export *)', 'dist/index.js', '*', '23.2 kB'),
+  // 6.3 → 6.4 kB (2026-11-26): the classifier review's seven fixes, measured per commit (+126 B: redaction of
+  // wrapped JWTs, URL-encoded credentials and token= parameters +64, rule-written details redacted +25, …).
+  entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '6.4 kB'),
   // Raised for features, never for drift: 13 → 13.1 kB for the half-open probe-slot fix; 13.1 → 13.6 kB
   // (retry) and 21 → 22.4 kB (root) for the offline pause of #17 (connectivity source, online gate,
   // paused/resumed), 12 → 12.1 kB (etag) for serialized writes per record (RecordQueue), measured
   // 13.47, 22.24 and 11.96 kB after the classifier's ~0.55 kB cut.
   // 13.6 → 13.7 kB (retry, +47 B: a predicate answering with a promise is no answer, guard.ts) and 11.8 → 12 kB
   // (auth, +0.27 kB: the same auth fixes as the root's) on 2026-11-26; measured 13.64 and 11.97 kB.
-  entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13.7 kB'),
-  entry('AuthRefreshLink', 'dist/auth.js', '{ AuthRefreshLink }', '12 kB'),
+  // 13.7 → 13.9 kB (2026-11-26, later): the retry review's fixes and the core's (measured 13.88 kB).
+  entry('RetryBackoffLink', 'dist/retry.js', '{ RetryBackoffLink }', '13.9 kB'),
+  // 12 → 12.2 kB (2026-11-26, later): the core's review fixes and the numeric-option checks (measured 12.10 kB).
+  entry('AuthRefreshLink', 'dist/auth.js', '{ AuthRefreshLink }', '12.2 kB'),
   // 12.1 → 12.2 kB (2026-11-26): the review's fixes (an undefined variable is untouched, Dates compared as JSON,
   // decisionTimeoutMs and maxAttempts of NaN take their defaults); measured 12.11 kB.
-  entry('EtagConflictLink', 'dist/etag.js', '{ EtagConflictLink }', '12.2 kB'),
+  // 12.2 → 12.3 kB (2026-11-26, later): the core's review fixes (measured 12.22 kB).
+  entry('EtagConflictLink', 'dist/etag.js', '{ EtagConflictLink }', '12.3 kB'),
   entry('profiles: ion', 'dist/profiles.js', '{ ion }', '2 kB'),
   entry('profiles: restEnvelope', 'dist/profiles.js', '{ restEnvelope }', '2 kB'),
   entry('profiles: graphqlCodes', 'dist/profiles.js', '{ graphqlCodes }', '2 kB'),
@@ -46,5 +54,6 @@ module.exports = [
   // core classifier reading the error inside a query result / onError argument (measured 15.53 kB).
   // 15.6 → 15.7 kB (2026-11-26): guard.ts' promise check (+36 B) and a stored record under another id skipped
   // (+6 B); measured 15.64 kB.
-  entry('offline: OutboxLink', 'dist/offline.js', '{ OutboxLink }', '15.7 kB'),
+  // 15.7 → 15.8 kB (2026-11-26, later): the core's and retry's review fixes (measured 15.73 kB).
+  entry('offline: OutboxLink', 'dist/offline.js', '{ OutboxLink }', '15.8 kB'),
 ];
