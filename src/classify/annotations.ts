@@ -1,5 +1,6 @@
 // The light part of classification every link needs: reading what ErrorClassifyLink attached,
 // choosing the primary classification, and attaching one to an error. No rule tables here.
+import { redact } from './redact.js';
 import type { Category, Classification } from './types.js';
 
 /** More errors than this in one response are not classified one by one. */
@@ -165,7 +166,7 @@ export function attachClassifications(error: unknown, classifications: Classific
 export function unexpectedError(
   error: unknown,
   where: string,
-  redactText: (text: string) => string = (t) => t,
+  redactText: (text: string) => string = redact,
 ): ResilienceError {
   const message = error instanceof Error ? error.message : String(error);
   return new ResilienceError(

@@ -2,7 +2,6 @@
 // wins; alone, the link asks the same core table as `classifyError`.
 import { type ResilienceError, unexpectedError } from '../classify/annotations.js';
 import { classifyErrors } from '../classify/classifyError.js';
-import { redact } from '../classify/redact.js';
 import type { Classification } from '../classify/types.js';
 
 const conflict = (list: ReadonlyArray<Classification>) => list.find((c) => c.category === 'conflict');
@@ -23,5 +22,5 @@ export function conflictInError(error: unknown): Classification | undefined {
 
 /** A user callback (reread, reapply, onConflict) threw: a classified error with the cause kept. */
 export function callbackFailed(error: unknown): ResilienceError {
-  return unexpectedError(error, 'EtagConflictLink reread, reapply or onConflict', (t) => redact(t));
+  return unexpectedError(error, 'EtagConflictLink reread, reapply or onConflict');
 }

@@ -732,7 +732,7 @@ export class Outbox {
       } catch (error) {
         outcome = {
           status: 'unreachable',
-          classification: unexpectedError(error, 'Outbox deliver', redact).classification,
+          classification: unexpectedError(error, 'Outbox deliver').classification,
         };
       }
       // Disposed mid-request: the entry stays stored (its attempt counted) for the next load.
@@ -832,7 +832,7 @@ export class Outbox {
       try {
         decoded = decodeStoredEntry(typeof raw?.id === 'string' ? raw.id : '?', encodeStoredEntry(raw));
       } catch (error) {
-        decoded = unexpectedError(error, 'Outbox entry', redact); // a custom adapter's hostile value: skipped
+        decoded = unexpectedError(error, 'Outbox entry'); // a custom adapter's hostile value: skipped
       }
       if ('classification' in decoded)
         this.emit({

@@ -2,6 +2,7 @@
 // attempt, an incremental (@defer) stream whose first chunk is held, a mutation's 429/503 that AC4
 // delivers as a result, a probe that learnt nothing about the server, and null bubbled to a parent.
 import { ApolloLink } from '@apollo/client/core/index.js';
+import { getClassifications } from '../../classify/getClassifications';
 import { MUTATION, execute, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { answer, noJitter, server, serverError } from '../../__testUtils__/fixtures';
 import { mergePartialResults } from '../mergePartialResults';
@@ -177,5 +178,29 @@ describe('mergePartialResults: null bubbled up from a failed non-null child', ()
     ],
   ])('%s', (_name, previous, next, merged) => {
     expect(mergePartialResults(previous as never, next as never)).toEqual(merged);
+  });
+});
+
+describe('a throwing idempotencyKey.generate', () => {
+  test('its message is redacted like every other failure the package reports (a JWT it holds never reaches the app)', async () => {
+    const jwtLike = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const s = scripted((sink) => answer(sink, { data: {} }));
+    const out = execute(
+      ApolloLink.from([
+        new RetryBackoffLink({
+          ...noJitter,
+          idempotencyKey: {
+            generate: () => {
+              throw new Error(`key store refused ${jwtLike}`);
+            },
+          },
+        }),
+        s.link,
+      ]),
+      { query: MUTATION },
+    );
+    await jest.advanceTimersByTimeAsync(0);
+    expect(JSON.stringify(getClassifications(out.error))).not.toContain('eyJ');
+    expect(s.requests).toHaveLength(0);
   });
 });
