@@ -22,7 +22,8 @@ module.exports = [
   // 23.0 → 23.2 kB (2026-11-26, later): the retry and classifier reviews' fixes (held results that resolve each
   // other, @defer chunks, mutation results on AC4, probes that learnt nothing, option validation; classification
   // never throwing, redaction of rule-written details and URL-encoded secrets, only invalid_token refreshable).
-  entry('root (export *)', 'dist/index.js', '*', '23.2 kB'),
+  // 23.2 → 23.3 kB: a token source's auth verdict (clientCredentials' invalid_client) reaches onAuthFailure (+35 B).
+  entry('root (export *)', 'dist/index.js', '*', '23.3 kB'),
   // 6.3 → 6.4 kB (2026-11-26): the classifier review's seven fixes, measured per commit (+126 B: redaction of
   // wrapped JWTs, URL-encoded credentials and token= parameters +64, rule-written details redacted +25, …).
   entry('classifyError (core)', 'dist/index.js', '{ classifyError }', '6.4 kB'),

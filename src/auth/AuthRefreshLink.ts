@@ -42,7 +42,11 @@ export declare namespace AuthRefreshLink {
      * @defaultValue `c.category === 'unauthenticated' && c.refreshable`
      */
     isAuthError?: (classification: Classification) => boolean;
-    /** Called once per failed refresh, per non-refreshable auth failure, and per 401 after a fresh token: log out, re-authenticate. @defaultValue none */
+    /**
+     * Called once per failed refresh, per non-refreshable auth failure, per 401 after a fresh token, and
+     * per token request a token source fails with an auth verdict (clientCredentials' `invalid_client`):
+     * log out, re-authenticate, alert. @defaultValue none
+     */
     onAuthFailure?: (classification: Classification) => void;
     /**
      * One refresh across all tabs of the origin (Web Locks + BroadcastChannel). Active only where

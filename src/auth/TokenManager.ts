@@ -277,7 +277,23 @@ export class TokenState {
     this.reads.add(stop);
     return Promise.race([read.promise, stopped])
       .finally(() => this.reads.delete(stop))
-      .then((raw) => this.effectiveToken(raw));
+      .then(
+        (raw) => this.effectiveToken(raw),
+        (error: unknown) => {
+          // A token source's own auth verdict (clientCredentials: invalid_client) is reported like a failed
+          // refresh, once for all the reads that share it; not a slow getToken (token-timeout).
+          const verdict = readAnnotations(error)?.[0];
+          if (
+            verdict?.category === 'unauthenticated' &&
+            verdict.reason !== 'token-timeout' &&
+            !reported.has(error as object)
+          ) {
+            reported.add(error as object);
+            this.authFailure(verdict, undefined);
+          }
+          throw error;
+        },
+      );
   }
 
   private async waitFor<T>(promise: Promise<T>): Promise<T> {
@@ -434,6 +450,8 @@ export class TokenState {
 }
 
 const states = new WeakMap<TokenManager, TokenState>();
+/** Token-source failures already reported to `onAuthFailure`. */
+const reported = new WeakSet();
 
 /** The state behind a manager (for the auth policy; not exported from the package). */
 export function stateOf(manager: TokenManager): TokenState {

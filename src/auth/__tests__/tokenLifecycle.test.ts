@@ -182,6 +182,45 @@ describe('what a failed refresh tells the app', () => {
     });
   });
 
+  test('a token source whose getToken fails with an auth verdict (clientCredentials: invalid_client) is an auth failure, reported once for every operation that shared it', async () => {
+    const verdict = new ResilienceError({
+      category: 'unauthenticated',
+      reason: 'invalid-client',
+      message: 'The client is not known',
+      retryable: false,
+      refreshable: false,
+      remediation: 'Check the client id.',
+    });
+    const failures: Classification[] = [];
+    const link = new AuthRefreshLink({
+      getToken: () => Promise.reject(verdict),
+      refresh: () => Promise.reject(verdict),
+      onAuthFailure: (c) => failures.push(c),
+    });
+    const s = recordingServer();
+    const chain = ApolloLink.from([link, s.link]);
+    const outs = [execute(chain), execute(chain)];
+    await flush();
+    await Promise.all(outs.map((o) => o.done));
+    expect(outs.map((o) => getClassifications(o.error)[0]?.reason)).toEqual(['invalid-client', 'invalid-client']);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ reason: 'invalid-client' });
+    expect(s.sent).toEqual([]);
+  });
+
+  test('a getToken slower than refreshTimeoutMs is no auth failure (onAuthFailure would sign the user out)', async () => {
+    const failures: Classification[] = [];
+    const manager = new TokenManager({
+      getToken: () => new Promise<string>(() => undefined),
+      refresh: async () => 'x',
+      onAuthFailure: (c) => failures.push(c),
+    });
+    const waiting = manager.getToken().catch((error: unknown) => error);
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(getClassifications(await waiting)[0]).toMatchObject({ reason: 'token-timeout' });
+    expect(failures).toEqual([]);
+  });
+
   test('another classified cause: refresh-failed, with its message and category in the details', async () => {
     const cause = new ResilienceError({
       category: 'network',
