@@ -51,8 +51,10 @@ export function decideSafely<A extends unknown[]>(
   try {
     const value = predicate(...args);
     // A promise is no answer (and would always count as true).
-    if (typeof (value as unknown as { then?: unknown } | null)?.then === 'function')
+    if (typeof (value as unknown as { then?: unknown } | null)?.then === 'function') {
+      void Promise.resolve(value).catch(() => undefined); // its rejection must not crash the process
       throw new TypeError('it returned a promise; it must answer synchronously');
+    }
     return value;
   } catch (error) {
     reportCallbackError(name, predicate, error);

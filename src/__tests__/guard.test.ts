@@ -288,3 +288,24 @@ describe('ask', () => {
     expect(seen).not.toHaveBeenCalled();
   });
 });
+
+describe('decideSafely: a predicate that answers with a promise', () => {
+  test('counts as the fallback, reported once, and its rejection crashes nothing (no unhandled rejection)', async () => {
+    const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const predicate = (async () => {
+        throw new Error('lookup failed');
+      }) as unknown as () => boolean;
+      expect(decideSafely('isAuthError', predicate, false)).toBe(false);
+      await jest.advanceTimersByTimeAsync(10);
+      await new Promise((resolve) => jest.requireActual<typeof import('timers')>('timers').setImmediate(resolve));
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(report).toHaveBeenCalledTimes(1);
+    } finally {
+      process.off('unhandledRejection', unhandled);
+      report.mockRestore();
+    }
+  });
+});

@@ -265,7 +265,6 @@ export class TokenState {
       this.refreshTimeoutMs,
       () => this.timedOut('token-timeout', 'getToken'),
     );
-    setCancel?.(read.cancel);
     // dispose() ends the wait with an error (cancelling alone would leave the caller waiting forever).
     let stop!: () => void;
     const stopped = new Promise<never>((_resolve, reject) => {
@@ -275,6 +274,11 @@ export class TokenState {
       };
     });
     this.reads.add(stop);
+    // The operation stopped waiting (unsubscribed): nothing of this read is kept.
+    setCancel?.(() => {
+      read.cancel();
+      this.reads.delete(stop);
+    });
     return Promise.race([read.promise, stopped])
       .finally(() => this.reads.delete(stop))
       .then(

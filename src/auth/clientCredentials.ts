@@ -1,7 +1,7 @@
 import { ResilienceError } from '../classify/annotations.js';
 import { classifyError } from '../classify/classifyError.js';
 import { rememberSecret } from '../classify/secrets.js';
-import { later } from '../later.js';
+import { later, nonNegative } from '../later.js';
 
 export interface ClientCredentialsOptions {
   /** The OAuth 2.0 token endpoint, e.g. `https://ion.example/oauth/token`. @defaultValue required */
@@ -43,16 +43,10 @@ export interface TokenSource {
  * with the client secret and tokens redacted.
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenSource {
-  const {
-    tokenUrl,
-    clientId,
-    clientSecret,
-    scope,
-    audience,
-    earlyRefreshMs = 30_000,
-    timeoutMs = 20_000,
-    bodyFormat = 'form',
-  } = options;
+  const { tokenUrl, clientId, clientSecret, scope, audience, bodyFormat = 'form' } = options;
+  // Not a number ≥ 0 (NaN from `Number(process.env.X)`, negative, null): the default.
+  const earlyRefreshMs = nonNegative(options.earlyRefreshMs, 30_000);
+  const timeoutMs = nonNegative(options.timeoutMs, 20_000);
   rememberSecret(clientSecret);
   /** The token and when it is replaced before use. */
   let cached: { token: string; refreshAt: number } | undefined;

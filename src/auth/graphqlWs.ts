@@ -132,9 +132,10 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
   let sent: string | undefined;
   /** A rejection was refreshed for already: another refreshes only once a socket proved the new token (see `proven`). */
   let refreshedForRejection = false;
-  /** When the current socket was acknowledged, and whether an operation's result came over it. */
+  /** When the current socket was acknowledged. */
   let acceptedAt: number | undefined;
-  let delivered = false;
+  /** The last token that proved itself: a result came over its socket, or one stayed accepted for a minute. */
+  let provenToken: string | undefined;
   /** The refresh (or re-read) an auth rejection started; the next connect waits for it. */
   let pending: Promise<void> | undefined;
   /** The verdicts on the events graphql-ws will hand to `shouldRetry`. */
@@ -168,10 +169,10 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
   const rejected = (detail: string): boolean => {
     if (failed) return false;
     // An acknowledgement alone proves nothing (a server may authenticate lazily, ack and then close
-    // 4401, and graphql-ws resets its retry count on every ack): the token proved itself once a result
-    // came over its socket or the socket stayed accepted for a minute. Otherwise no second refresh.
-    const proven = acceptedAt !== undefined && (delivered || Date.now() - acceptedAt >= 60_000);
-    if (refreshedForRejection && !proven) {
+    // 4401, and graphql-ws resets its retry count on every ack): a token proved itself once a result
+    // came over its socket or a socket stayed accepted with it for a minute (a later reconnect with it
+    // included). Otherwise no second refresh.
+    if (refreshedForRejection && sent !== provenToken) {
       giveUp(`The WebSocket rejected a freshly refreshed token (${detail})`, 'invalid-token');
       return false;
     }
@@ -208,7 +209,6 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
       ...userOn,
       opened: (ws) => {
         acceptedAt = undefined;
-        delivered = false;
         closingForAuth = false;
         errorVerdict = undefined;
         notify('on.opened', userOn.opened, ws);
@@ -226,7 +226,7 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
       },
       message: (message) => {
         const m = message as { type?: unknown; payload?: unknown } | null;
-        if (m?.type === 'next') delivered = true;
+        if (m?.type === 'next') provenToken = sent;
         if (m?.type === 'connection_error') {
           // graphql-ws answers it with an error (not a close): decided here, read by shouldRetry.
           errorVerdict = rejected('connection_error');
@@ -235,6 +235,7 @@ export function wsAuth(tokenManager: TokenManager, options: WsAuthOptions = {}):
         notify('on.message', userOn.message, message);
       },
       closed: (event) => {
+        if (acceptedAt !== undefined && Date.now() - acceptedAt >= 60_000) provenToken = sent;
         if (isCloseLike(event) && (closingForAuth === true || authCodes.includes(event.code))) {
           const retry = rejected(`close ${String(event.code)}`);
           verdicts.set(event, retry);

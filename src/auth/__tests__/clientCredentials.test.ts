@@ -163,6 +163,20 @@ describe('clientCredentials: a token endpoint that does not answer', () => {
     expect(calls).toBe(2);
   });
 
+  test.each([NaN, -1, null])(
+    'timeoutMs %s (Number() of an unset variable…): the 20 s default, not an instant failure',
+    async (timeoutMs) => {
+      const { fetch } = endpoint(token('access-token-000001', 3600));
+      const slow = jest.fn(async (url: string | URL | Request, init?: RequestInit) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return fetch(url, init);
+      });
+      const got = source(slow as unknown as typeof globalThis.fetch, { timeoutMs: timeoutMs as number }).getToken();
+      await jest.advanceTimersByTimeAsync(100);
+      await expect(got).resolves.toBe('access-token-000001');
+    },
+  );
+
   test('timeoutMs moves the bound; an answer in time clears the timer', async () => {
     const { fetch } = endpoint(token('access-token-000001', 3600));
     await expect(source(fetch, { timeoutMs: 5 }).getToken()).resolves.toBe('access-token-000001');

@@ -152,6 +152,25 @@ describe('wsAuth', () => {
     expect(failures).toHaveLength(1);
   });
 
+  test('a token that proved itself stays proven across an ordinary reconnect: its later rejection refreshes again', async () => {
+    const { auth, refresh, failures } = setup();
+    await auth.connectionParams();
+    auth.on.opened({});
+    await authClose(auth, 4401); // T1 rejected: T2
+    await auth.connectionParams();
+    auth.on.opened({});
+    auth.on.connected({}, {}, true);
+    auth.on.message({ type: 'next', id: '1', payload: { data: { po: null } } }); // T2 works
+    await jest.advanceTimersByTimeAsync(3_600_000);
+    auth.on.closed({ code: 1006, reason: '', wasClean: false }); // the network dropped
+    await auth.connectionParams(); // reconnect with T2, which expired meanwhile
+    auth.on.opened({});
+    const later = await authClose(auth, 4401);
+    expect(failures).toEqual([]);
+    expect(later.retry).toBe(true);
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
   test('the HTTP side refreshed first: the socket takes that token, no second refresh', async () => {
     const { auth, manager, refresh } = setup();
     await auth.connectionParams();

@@ -7,7 +7,7 @@ import { deferred, unauthorized } from '../../__testUtils__/fixtures';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
 import { AuthRefreshLink } from '../AuthRefreshLink';
 import type { BroadcastChannelLike, LockManagerLike } from '../crossTab';
-import { TokenManager } from '../TokenManager';
+import { stateOf, TokenManager } from '../TokenManager';
 
 /** One origin: a lock granted at once, and a channel on which the test speaks as another tab. */
 function origin() {
@@ -100,6 +100,27 @@ describe('numeric options that are not numbers ≥ 0 (NaN from `Number(process.e
       manager.dispose();
     },
   );
+});
+
+describe('operations unsubscribed while an asynchronous getToken is read', () => {
+  test('nothing of them is kept: the reads dispose() would end are only those still waited for', async () => {
+    const getToken = () => new Promise<string>((resolve) => setTimeout(() => resolve('opaque-token-0001'), 100));
+    const link = new AuthRefreshLink({ getToken, refresh: async () => 'opaque-token-0002' });
+    const s = scripted((sink) => {
+      sink.next({ data: { ok: true } });
+      sink.complete();
+    });
+    const chain = ApolloLink.from([link, s.link]);
+    for (let i = 0; i < 20; i++) {
+      const out = execute(chain, { variables: { i } });
+      await flush();
+      out.unsubscribe();
+    }
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect((stateOf(link.tokenManager) as unknown as { reads: Set<unknown> }).reads.size).toBe(0);
+    expect(s.requests).toHaveLength(0);
+    link.dispose();
+  });
 });
 
 describe('dispose() while getToken() waits for the app', () => {
