@@ -139,9 +139,27 @@ export function classifyFacts(facts: ErrorFacts, options: ClassifyOptions = {}):
     if (facts[key] !== undefined && facts[key] !== 'json') collected[key] = facts[key];
   // What a rule builds from the message (a resource, a quoted constraint) is redacted like the message itself.
   const scrub = (text: string): string => redact(text, options.secrets);
+  /** Strings redacted at any depth a rule nests them (lists and plain objects, 4 levels); unreadable: left out. */
+  const clean = (value: unknown, depth: number): unknown => {
+    try {
+      return typeof value === 'string'
+        ? scrub(value)
+        : depth > 3 || !value || typeof value !== 'object'
+          ? value
+          : Array.isArray(value)
+            ? value.map((item) => clean(item, depth + 1))
+            : Object.getPrototypeOf(value) === Object.prototype
+              ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clean(item, depth + 1)]))
+              : value;
+    } catch {
+      return undefined;
+    }
+  };
   const details: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(collected))
-    if (value !== undefined) details[key] = typeof value === 'string' ? scrub(value) : value;
+  for (const [key, value] of Object.entries(collected)) {
+    const cleaned = clean(value, 0);
+    if (cleaned !== undefined) details[key] = cleaned;
+  }
 
   const rawMessage = facts.message || (facts.description ?? '');
   const classification: Classification = {

@@ -57,3 +57,40 @@ test('a user rule that copies the message into details and remediation: both are
   expect(c.remediation).toMatch(/^Report this: failed with Bearer \[redacted\]/);
   expectClean(c, 'my-own-secret-42');
 });
+
+test('a user rule that nests the message in details (a list, an object): redacted at any depth; other values kept as they are', () => {
+  const when = new Date(0);
+  const rule: ClassificationRule = {
+    id: 'nested',
+    match: () => true,
+    classify: (f) => ({
+      category: 'server',
+      details: { request: { url: f.message, tries: [f.message, 2], at: when }, deep: [[{ note: f.message }]] },
+    }),
+  };
+  const c = classifyError({ message: `GET /x?access_token=abcd1234secret jwt ${JWT}` }, { rules: [rule] });
+  expectClean(c);
+  expect(c.details).toMatchObject({ request: { tries: [expect.stringContaining('[redacted]'), 2], at: when } });
+  expect((c.details?.request as { at: unknown }).at).toBe(when);
+});
+
+test('details a rule built with a throwing getter: that value is left out, nothing thrown', () => {
+  const rule: ClassificationRule = {
+    id: 'hostile',
+    match: () => true,
+    classify: () => ({
+      category: 'server',
+      details: {
+        ok: 'kept',
+        bad: {
+          get secret(): string {
+            throw new Error('boom');
+          },
+        },
+      },
+    }),
+  };
+  const c = classifyError({ message: 'x' }, { rules: [rule] });
+  expect(c.details).toEqual({ ok: 'kept' });
+  expect(Object.keys(c.details ?? {})).toEqual(['ok']);
+});
