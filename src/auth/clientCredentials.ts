@@ -117,12 +117,9 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
       }
       // A number of seconds; some servers send it as a string ("3600").
       const expires = body.expires_in;
-      const lifetimeMs =
-        (typeof expires === 'number' || (typeof expires === 'string' && expires.trim() !== '')) &&
-        Number(expires) >= 0 &&
-        Number.isFinite(Number(expires))
-          ? Number(expires) * 1000
-          : Infinity;
+      const seconds =
+        typeof expires === 'number' || (typeof expires === 'string' && expires.trim() !== '') ? Number(expires) : NaN;
+      const lifetimeMs = nonNegative(seconds, Infinity) * 1000; // none, negative or not a number: no expiry
       rememberSecret(body.access_token);
       cached = {
         token: body.access_token,

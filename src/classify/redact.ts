@@ -23,9 +23,11 @@ export function redact(text: string, secrets: ReadonlyArray<string> = []): strin
   let out = long ? text.slice(0, MAX_MESSAGE_LENGTH + CUT_MARGIN) : text;
   for (const secret of [...secrets, ...knownSecrets()])
     if (secret && secret.length >= 4) {
-      // As a server echoes it in a URL (encoding throws on a lone surrogate), then as given.
+      // As a server echoes it in a URL (encoding throws on a lone surrogate), then as given; most tokens
+      // encode to themselves, and are searched for once.
       try {
-        out = out.split(encodeURIComponent(secret)).join('[redacted]');
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret) out = out.split(encoded).join('[redacted]');
       } catch {
         // not encodable: only as given
       }

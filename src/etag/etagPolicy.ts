@@ -93,7 +93,7 @@ export class EtagPolicy implements Policy {
     if (!options || !isObject(options.mutations))
       throw new TypeError('EtagConflictLink: `mutations` (by operation name) is required');
     const attempts = Math.floor(options.maxAttempts ?? 3);
-    this.maxAttempts = attempts < 1 ? 1 : attempts >= 1 ? attempts : 3; // NaN: the default
+    this.maxAttempts = Number.isNaN(attempts) ? 3 : Math.max(1, attempts); // NaN: the default
     // Not a number ≥ 0 (NaN from `Number(process.env.X)`, negative, null): the default; Infinity: the longest timer.
     const ms = options.decisionTimeoutMs ?? -1;
     this.decisionTimeoutMs = ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : 300_000;
