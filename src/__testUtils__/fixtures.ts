@@ -58,3 +58,10 @@ export function deferred<T>() {
   });
   return { promise, resolve, reject };
 }
+
+/** Numeric option values that are not numbers ≥ 0, as untyped config produces them (`Number(process.env.X)` unset…). */
+export const BAD_NUMBERS: Array<[string, number]> = [
+  ['NaN', NaN],
+  ['negative', -1],
+  ['null', null as unknown as number],
+];

@@ -3,18 +3,13 @@
 // never leaves the circuit open for good or never opening.
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { execute, flush, scripted, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
-import { answer, serverError } from '../../__testUtils__/fixtures';
+import { answer, BAD_NUMBERS as BAD, serverError } from '../../__testUtils__/fixtures';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../circuitBreaker';
 import { RetryBackoffLink } from '../RetryBackoffLink';
 
 useFakeTimersAndCheckTeardown();
 
 const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
-const BAD: Array<[string, number]> = [
-  ['NaN', NaN],
-  ['negative', -1],
-  ['null', null as unknown as number],
-];
 
 /** A breaker on a clock the test moves. */
 function breaker(options: CircuitBreakerOptions) {

@@ -3,18 +3,13 @@
 // budget (no bucket at all, or a ratio or floor that never allows a retry).
 import { ApolloLink } from '@apollo/client/core/index.js';
 import { execute, flush, useFakeTimersAndCheckTeardown } from '../../__testUtils__/harness';
-import { server, serverError } from '../../__testUtils__/fixtures';
+import { BAD_NUMBERS as BAD, server, serverError } from '../../__testUtils__/fixtures';
 import { RetryBudget, type RetryBudgetOptions } from '../retryBudget';
 import { RetryBackoffLink } from '../RetryBackoffLink';
 
 useFakeTimersAndCheckTeardown();
 
 const ok = { data: { po: { id: '1', supplier: 'Acme' } } };
-const BAD: Array<[string, number]> = [
-  ['NaN', NaN],
-  ['negative', -1],
-  ['null', null as unknown as number],
-];
 
 /** A budget on a clock the test moves, with `firsts` first attempts recorded at 0. */
 function budget(options: RetryBudgetOptions, firsts = 0) {
